@@ -1,0 +1,107 @@
+using System.Numerics;
+using ILGPU;
+
+namespace IlgpuAe.Kernels;
+
+/// <summary>The activations the engine knows, named for the CLI and checkpoints.</summary>
+public enum Activation { Identity, Relu, LeakyRelu, Sigmoid, Tanh, Softplus, Elu }
+
+/// <summary>
+/// One elementwise function: y = f(x; a) and its derivative f'(x) given both x and y = f(x)
+/// (whichever is cheaper). <c>a</c> is the slope of LeakyReLU and the scale of ELU.
+/// </summary>
+public interface IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    static abstract T Forward(T x, T a);
+    static abstract T Derivative(T x, T y, T a);
+}
+
+/// <summary>y = x</summary>
+public struct IdentityAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Forward(T x, T a) => x;
+    public static T Derivative(T x, T y, T a) => T.One;
+}
+
+/// <summary>y = max(x, 0); f' = [x &gt; 0]</summary>
+public struct ReluAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Forward(T x, T a) => x > T.Zero ? x : T.Zero;
+    public static T Derivative(T x, T y, T a) => x > T.Zero ? T.One : T.Zero;
+}
+
+/// <summary>y = x if x &gt; 0 else a·x; f' = 1 or a</summary>
+public struct LeakyReluAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Forward(T x, T a) => x > T.Zero ? x : a * x;
+    public static T Derivative(T x, T y, T a) => x > T.Zero ? T.One : a;
+}
+
+/// <summary>y = 1 / (1 + e^-x), evaluated without overflow on either side; f' = y(1 - y)</summary>
+public struct SigmoidAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Forward(T x, T a)
+    {
+        if (x >= T.Zero) return T.One / (T.One + T.Exp(-x));
+        T e = T.Exp(x);
+        return e / (T.One + e);
+    }
+
+    public static T Derivative(T x, T y, T a) => y * (T.One - y);
+}
+
+/// <summary>y = tanh(x); f' = 1 - y^2</summary>
+public struct TanhAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Forward(T x, T a) => T.Tanh(x);
+    public static T Derivative(T x, T y, T a) => T.One - y * y;
+}
+
+/// <summary>y = log(1 + e^x) = max(x, 0) + log(1 + e^-|x|); f' = sigmoid(x)</summary>
+public struct SoftplusAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Forward(T x, T a) => (x > T.Zero ? x : T.Zero) + T.Log(T.One + T.Exp(-T.Abs(x)));
+    public static T Derivative(T x, T y, T a) => SigmoidAct<T>.Forward(x, a);
+}
+
+/// <summary>y = x if x &gt; 0 else a·(e^x - 1); f' = 1 or y + a</summary>
+public struct EluAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static T Forward(T x, T a) => x > T.Zero ? x : a * (T.Exp(x) - T.One);
+    public static T Derivative(T x, T y, T a) => x > T.Zero ? T.One : y + a;
+}
+
+/// <summary>The activation kernels: written once, instantiated per function.</summary>
+public static class ActivationKernels
+{
+    /// <summary>y[i] = f(x[i]; a)</summary>
+    public static void Forward<T, TAct>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y, T a)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation<T>
+    {
+        int n = (int)x.Length;
+        for (int b = loop.First(t); b < n; b += loop.Step)
+        {
+            int e = Math.Min(b + loop.Span, n);
+            for (int i = b; i < e; i++) y[i] = TAct.Forward(x[i], a);
+        }
+    }
+
+    /// <summary>dx[i] = beta·dx[i] + dy[i]·f'(x[i], y[i]; a); beta 0 overwrites, 1 accumulates.</summary>
+    public static void Backward<T, TAct>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y,
+        ArrayView<T> dy, ArrayView<T> dx, T a, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation<T>
+    {
+        int n = (int)x.Length;
+        for (int b = loop.First(t); b < n; b += loop.Step)
+        {
+            int e = Math.Min(b + loop.Span, n);
+            for (int i = b; i < e; i++)
+            {
+                T g = dy[i] * TAct.Derivative(x[i], y[i], a);
+                dx[i] = beta == T.Zero ? g : beta * dx[i] + g;
+            }
+        }
+    }
+}
