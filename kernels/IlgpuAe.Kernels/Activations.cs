@@ -7,34 +7,35 @@ namespace IlgpuAe.Kernels;
 public enum Activation { Identity, Relu, LeakyRelu, Sigmoid, Tanh, Softplus, Elu }
 
 /// <summary>
-/// One elementwise function: y = f(x; a) and its derivative f'(x) given both x and y = f(x)
-/// (whichever is cheaper). <c>a</c> is the slope of LeakyReLU and the scale of ELU.
+/// One elementwise function y = f(x; a) and its derivative written in terms of the output y
+/// alone, so that a fused GEMM epilogue need not keep the pre-activation for backward.
+/// <c>a</c> is the slope of LeakyReLU and the scale of ELU (both assumed positive).
 /// </summary>
 public interface IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     static abstract T Forward(T x, T a);
-    static abstract T Derivative(T x, T y, T a);
+    static abstract T Derivative(T y, T a);
 }
 
 /// <summary>y = x</summary>
 public struct IdentityAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Forward(T x, T a) => x;
-    public static T Derivative(T x, T y, T a) => T.One;
+    public static T Derivative(T y, T a) => T.One;
 }
 
-/// <summary>y = max(x, 0); f' = [x &gt; 0]</summary>
+/// <summary>y = max(x, 0); f' = [y &gt; 0]</summary>
 public struct ReluAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Forward(T x, T a) => x > T.Zero ? x : T.Zero;
-    public static T Derivative(T x, T y, T a) => x > T.Zero ? T.One : T.Zero;
+    public static T Derivative(T y, T a) => y > T.Zero ? T.One : T.Zero;
 }
 
-/// <summary>y = x if x &gt; 0 else a·x; f' = 1 or a</summary>
+/// <summary>y = x if x &gt; 0 else a·x; f' = 1 if y &gt; 0 else a</summary>
 public struct LeakyReluAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Forward(T x, T a) => x > T.Zero ? x : a * x;
-    public static T Derivative(T x, T y, T a) => x > T.Zero ? T.One : a;
+    public static T Derivative(T y, T a) => y > T.Zero ? T.One : a;
 }
 
 /// <summary>y = 1 / (1 + e^-x), evaluated without overflow on either side; f' = y(1 - y)</summary>
@@ -47,28 +48,28 @@ public struct SigmoidAct<T> : IActivation<T> where T : unmanaged, IFloatingPoint
         return e / (T.One + e);
     }
 
-    public static T Derivative(T x, T y, T a) => y * (T.One - y);
+    public static T Derivative(T y, T a) => y * (T.One - y);
 }
 
 /// <summary>y = tanh(x); f' = 1 - y^2</summary>
 public struct TanhAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Forward(T x, T a) => T.Tanh(x);
-    public static T Derivative(T x, T y, T a) => T.One - y * y;
+    public static T Derivative(T y, T a) => T.One - y * y;
 }
 
-/// <summary>y = log(1 + e^x) = max(x, 0) + log(1 + e^-|x|); f' = sigmoid(x)</summary>
+/// <summary>y = log(1 + e^x) = max(x, 0) + log(1 + e^-|x|); f' = sigmoid(x) = 1 - e^-y</summary>
 public struct SoftplusAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Forward(T x, T a) => (x > T.Zero ? x : T.Zero) + T.Log(T.One + T.Exp(-T.Abs(x)));
-    public static T Derivative(T x, T y, T a) => SigmoidAct<T>.Forward(x, a);
+    public static T Derivative(T y, T a) => T.One - T.Exp(-y);
 }
 
-/// <summary>y = x if x &gt; 0 else a·(e^x - 1); f' = 1 or y + a</summary>
+/// <summary>y = x if x &gt; 0 else a·(e^x - 1); f' = 1 if y &gt; 0 else y + a</summary>
 public struct EluAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Forward(T x, T a) => x > T.Zero ? x : a * (T.Exp(x) - T.One);
-    public static T Derivative(T x, T y, T a) => x > T.Zero ? T.One : y + a;
+    public static T Derivative(T y, T a) => y > T.Zero ? T.One : y + a;
 }
 
 /// <summary>The activation kernels: written once, instantiated per function.</summary>
@@ -87,21 +88,49 @@ public static class ActivationKernels
         }
     }
 
-    /// <summary>dx[i] = beta·dx[i] + dy[i]·f'(x[i], y[i]; a); beta 0 overwrites, 1 accumulates.</summary>
-    public static void Backward<T, TAct>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y,
+    /// <summary>dx[i] = beta·dx[i] + dy[i]·f'(y[i]; a); beta 0 overwrites (and never reads dx), 1 accumulates.</summary>
+    public static void Backward<T, TAct>(Index1D t, Loop loop, ArrayView<T> y,
         ArrayView<T> dy, ArrayView<T> dx, T a, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation<T>
     {
-        int n = (int)x.Length;
+        int n = (int)y.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
         {
             int e = Math.Min(b + loop.Span, n);
             for (int i = b; i < e; i++)
             {
-                T g = dy[i] * TAct.Derivative(x[i], y[i], a);
+                T g = dy[i] * TAct.Derivative(y[i], a);
                 dx[i] = beta == T.Zero ? g : beta * dx[i] + g;
             }
         }
     }
+}
+
+/// <summary>Plain double-precision reference of every activation, written from x (not y) so that it checks the kernels' y-form.</summary>
+public static class ActivationReference
+{
+    public static double Forward(Activation f, double x, double a) => f switch
+    {
+        Activation.Identity => x,
+        Activation.Relu => Math.Max(x, 0),
+        Activation.LeakyRelu => x > 0 ? x : a * x,
+        Activation.Sigmoid => 1 / (1 + Math.Exp(-x)),
+        Activation.Tanh => Math.Tanh(x),
+        Activation.Softplus => Math.Log(1 + Math.Exp(x)),
+        Activation.Elu => x > 0 ? x : a * (Math.Exp(x) - 1),
+        _ => throw new ArgumentOutOfRangeException(nameof(f)),
+    };
+
+    public static double Derivative(Activation f, double x, double a) => f switch
+    {
+        Activation.Identity => 1,
+        Activation.Relu => x > 0 ? 1 : 0,
+        Activation.LeakyRelu => x > 0 ? 1 : a,
+        Activation.Sigmoid => Math.Exp(-x) / Math.Pow(1 + Math.Exp(-x), 2),
+        Activation.Tanh => 1 - Math.Pow(Math.Tanh(x), 2),
+        Activation.Softplus => 1 / (1 + Math.Exp(-x)),
+        Activation.Elu => x > 0 ? 1 : a * Math.Exp(x),
+        _ => throw new ArgumentOutOfRangeException(nameof(f)),
+    };
 }

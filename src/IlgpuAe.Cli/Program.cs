@@ -1,1 +1,3 @@
-return 0;
+using IlgpuAe.Cli;
+
+return App.Run(args, Console.Out, Console.Error);

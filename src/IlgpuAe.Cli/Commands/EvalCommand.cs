@@ -1,0 +1,47 @@
+using System.Text.Json;
+using IlgpuAe.Checkpoints;
+using IlgpuAe.Data;
+using IlgpuAe.Training;
+
+namespace IlgpuAe.Cli.Commands;
+
+/// <summary>`ilgpu-ae eval`: reloads a checkpoint and reports the test loss training reported.</summary>
+public static class EvalCommand
+{
+    public const string Help = """
+        usage: ilgpu-ae eval --model-file FILE [--data DIR] [--batch B] [--backend auto|cuda|opencl|cpu] [--json]
+
+        Reloads a checkpoint written by `ilgpu-ae train` and reports the loss per image on the
+        test set, with every named loss term. --json prints one JSON object with test_loss and terms.
+        """;
+
+    public static int Run(string[] argv, TextWriter stdout)
+    {
+        var args = Args.Parse("eval", argv, ["model-file", "data", "batch", "backend"], ["json"]);
+        string file = args.String("model-file") ?? throw new UsageException("eval: --model-file is required");
+        if (!File.Exists(file)) throw new IlgpuAeException($"checkpoint {file} does not exist");
+        int batch = args.Int("batch", 128, 1, 1 << 20);
+        var backend = BackendNames.Parse(args.String("backend", "auto"));
+        var data = FashionMnist.Load(args.String("data"));
+        using var device = Device.Open(backend);
+        using var model = ModelFile.Load<float>(device, file);
+        var eval = Trainer<float>.Evaluate(model, data.Test, batch);
+        if (args.Has("json"))
+        {
+            stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["test_loss"] = eval.Loss,
+                ["terms"] = eval.Terms,
+                ["count"] = eval.Count,
+                ["model"] = model.Kind,
+                ["data"] = data.Source,
+            }));
+        }
+        else
+        {
+            stdout.WriteLine($"{model.Kind} on {data.Source}: test loss {eval.Loss:F4} per image over {eval.Count} images");
+            foreach (var (name, value) in eval.Terms) stdout.WriteLine($"  {name}: {value:F4}");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using IlgpuAe.Models;
+
+namespace IlgpuAe.Checkpoints;
+
+/// <summary>
+/// A model as a safetensors file: one tensor per parameter (named as the parameter, shaped
+/// [rows, cols]) and the model's kind and configuration in the header metadata, so that the file
+/// alone rebuilds the model and Python tools can read the weights.
+/// </summary>
+public static class ModelFile
+{
+    public const string Format = "ilgpu-ae/1";
+
+    public static void Save<T>(Model<T> model, string path, IReadOnlyDictionary<string, string>? extra = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var values = model.Parameters.Download();
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = Format,
+            ["model"] = model.Kind,
+            ["config"] = model.ConfigJson(),
+            ["seed"] = model.Seed.ToString(CultureInfo.InvariantCulture),
+            ["dtype"] = DTypeOf<T>().ToString(),
+        };
+        if (extra is not null)
+            foreach (var (k, v) in extra) metadata[k] = v;
+        var tensors = model.Parameters.Parameters.Select(p => new TensorEntry(
+            p.Name, DTypeOf<T>(), [p.Rows, p.Cols],
+            MemoryMarshal.AsBytes(values.AsSpan((int)p.Offset, (int)p.Length)).ToArray()));
+        SafeTensors.Write(path, metadata, tensors);
+    }
+
+    /// <summary>Reads a checkpoint's model and parameters; any mismatch is named in the error.</summary>
+    public static Model<T> Load<T>(Device device, string path) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var file = SafeTensors.Read(path);
+        string Meta(string key) => file.Metadata.TryGetValue(key, out var v)
+            ? v : throw new IlgpuAeException($"{path} is not an IlgpuAe model: its metadata has no '{key}'");
+        if (Meta("format") != Format) throw new IlgpuAeException($"{path} has format '{Meta("format")}', expected {Format}");
+        ulong seed = ulong.TryParse(Meta("seed"), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 1;
+        var model = ModelCatalog.Create<T>(device, Meta("model"), Meta("config"), seed);
+        try
+        {
+            model.Parameters.Materialize();
+            var values = new T[model.Parameters.Count];
+            foreach (var p in model.Parameters.Parameters)
+            {
+                var entry = file.Get(p.Name);
+                if (entry.Shape.Length != 2 || entry.Shape[0] != p.Rows || entry.Shape[1] != p.Cols)
+                    throw new IlgpuAeException($"{path}: tensor {p.Name} has shape [{string.Join(", ", entry.Shape)}], the model needs [{p.Rows}, {p.Cols}]");
+                ReadInto(entry, values.AsSpan((int)p.Offset, (int)p.Length), path);
+            }
+            var extra = file.Tensors.Select(t => t.Name).Except(model.Parameters.Parameters.Select(p => p.Name)).ToList();
+            if (extra.Count > 0) throw new IlgpuAeException($"{path} holds tensors the model does not have: {string.Join(", ", extra)}");
+            model.Parameters.Upload(values);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    static void ReadInto<T>(TensorEntry entry, Span<T> destination, string path) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (entry.DType)
+        {
+            case DType.F32:
+                var f = MemoryMarshal.Cast<byte, float>(entry.Data);
+                for (int i = 0; i < destination.Length; i++) destination[i] = T.CreateTruncating(f[i]);
+                break;
+            case DType.F64:
+                var d = MemoryMarshal.Cast<byte, double>(entry.Data);
+                for (int i = 0; i < destination.Length; i++) destination[i] = T.CreateTruncating(d[i]);
+                break;
+            default:
+                throw new IlgpuAeException($"{path}: tensor {entry.Name} has dtype {entry.DType}; parameters must be F32 or F64");
+        }
+        foreach (var v in destination)
+            if (!T.IsFinite(v)) throw new IlgpuAeException($"{path}: tensor {entry.Name} holds a NaN or infinite value");
+    }
+
+    static DType DTypeOf<T>() => typeof(T) == typeof(float) ? DType.F32 : DType.F64;
+}

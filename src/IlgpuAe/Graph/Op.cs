@@ -1,0 +1,70 @@
+using System.Numerics;
+using ILGPU;
+
+namespace IlgpuAe.Graph;
+
+/// <summary>
+/// One differentiable step of a graph: a forward launch sequence and a backward launch sequence
+/// that turns the gradient of <see cref="Output"/> into gradients of <see cref="Inputs"/>.
+/// An op knows its kernels; it does not know which model it belongs to.
+/// </summary>
+public abstract class Op<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    protected Op(string name, params Node<T>[] inputs)
+    {
+        Name = name;
+        Inputs = inputs;
+    }
+
+    public string Name { get; }
+    public IReadOnlyList<Node<T>> Inputs { get; }
+    public Node<T> Output { get; internal set; } = null!;
+
+    /// <summary>Computes <see cref="Output"/> from the inputs.</summary>
+    public abstract void Forward(Exec<T> x);
+
+    /// <summary>
+    /// Adds the gradient of the inputs that need one. For input i, write with
+    /// <c>x.Beta(this, i)</c>: 0 for the first contribution (overwrite, never read), 1 after.
+    /// </summary>
+    public abstract void Backward(Exec<T> x);
+
+    /// <summary>
+    /// The values the backward pass reads; they stay alive until it has run. Ops that need
+    /// less than all inputs and the output say so, which frees memory earlier.
+    /// </summary>
+    public virtual IEnumerable<Node<T>> SavedForBackward => Inputs.Append(Output);
+
+    /// <summary>Elements of private scratch the forward pass needs (for example reduction partials).</summary>
+    public virtual long ForwardScratch(Device device) => 0;
+
+    /// <summary>Elements of private scratch the backward pass needs (for example dy·f'(y) before a GEMM).</summary>
+    public virtual long BackwardScratch(Device device) => 0;
+}
+
+/// <summary>What an op sees while it runs: bound buffers, gradient bookkeeping, the device and the step.</summary>
+public abstract class Exec<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public abstract Device Device { get; }
+
+    /// <summary>The buffer holding a node's value.</summary>
+    public abstract ArrayView<T> Value(Node<T> node);
+
+    /// <summary>The buffer holding a node's gradient (only for nodes where <see cref="NeedsGrad"/>).</summary>
+    public abstract ArrayView<T> Grad(Node<T> node);
+
+    /// <summary>Whether backward must produce a gradient for this node.</summary>
+    public abstract bool NeedsGrad(Node<T> node);
+
+    /// <summary>0 if <paramref name="op"/> is the first to write input <paramref name="input"/>'s gradient, else 1.</summary>
+    public abstract T Beta(Op<T> op, int input);
+
+    /// <summary>The training step counter, for ops whose randomness must differ per step and repeat per seed.</summary>
+    public abstract ulong Step { get; }
+
+    /// <summary>The seed of the run, for counter-based random numbers.</summary>
+    public abstract ulong Seed { get; }
+
+    /// <summary>The op's private scratch for the pass now running, as long as it asked for.</summary>
+    public abstract ArrayView<T> Scratch(Op<T> op);
+}

@@ -1,0 +1,274 @@
+using System.Numerics;
+using ILGPU;
+using ILGPU.Runtime;
+using IlgpuAe.Kernels;
+
+namespace IlgpuAe.Graph;
+
+/// <summary>
+/// A graph compiled for one batch size: the forward schedule, the reverse-mode backward schedule,
+/// and every intermediate buffer placed in one arena by liveness. Running a step allocates nothing.
+/// </summary>
+public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    readonly GraphBuilder<T> _graph;
+    readonly Op<T>[] _forward;
+    readonly Op<T>[] _backward;
+    readonly HashSet<Node<T>> _needsGrad = [];
+    readonly Dictionary<(Op<T>, int), T> _beta = [];
+    readonly Dictionary<Node<T>, long> _valueAt = [];
+    readonly Dictionary<Node<T>, long> _gradAt = [];
+    readonly Dictionary<Op<T>, (long At, long Length)> _forwardScratch = [];
+    readonly Dictionary<Op<T>, (long At, long Length)> _backwardScratch = [];
+    readonly MemoryBuffer1D<T, Stride1D.Dense> _arena;
+    readonly MemoryBuffer1D<int, Stride1D.Dense> _termOffsets;
+    readonly MemoryBuffer1D<T, Stride1D.Dense> _termSums;
+    readonly (string Name, Node<T> Node, double Weight)[] _terms;
+    readonly Runner _runner;
+    T[] _staging = [];
+    bool _backwardPhase;
+
+    internal Plan(GraphBuilder<T> graph, bool training)
+    {
+        _graph = graph;
+        Training = training;
+        graph.Parameters.Materialize();
+        _terms = graph.Terms.ToArray();
+        if (training && _terms.Length == 0) throw new InvalidOperationException("a training plan needs at least one loss term");
+        _forward = graph.Ops.ToArray();
+        _backward = training ? PlanBackward() : [];
+        long total = PlaceBuffers();
+        _arena = Device.Accelerator.Allocate1D<T>(Math.Max(1, total));
+        _termOffsets = Device.Accelerator.Allocate1D(_terms.Select(t => (int)_valueAt[t.Node]).ToArray());
+        _termSums = Device.Accelerator.Allocate1D<T>(Math.Max(1, _terms.Length));
+        _termSums.MemSetToZero();
+        ArenaLength = total;
+        _runner = new Runner(this);
+    }
+
+    public Device Device => _graph.Device;
+    public int Batch => _graph.Batch;
+    public bool Training { get; }
+    public ParameterStore<T> Parameters => _graph.Parameters;
+
+    /// <summary>Elements in the arena holding every intermediate value and gradient.</summary>
+    public long ArenaLength { get; }
+
+    /// <summary>Kernel-launching ops in the forward and backward schedules.</summary>
+    public int ForwardOps => _forward.Length;
+    public int BackwardOps => _backward.Length;
+
+    public IReadOnlyList<string> TermNames => _terms.Select(t => t.Name).ToArray();
+
+    /// <summary>The weight of each term in the objective, in term order.</summary>
+    public IReadOnlyList<double> TermWeights => _terms.Select(t => t.Weight).ToArray();
+
+    /// <summary>Which nodes get a gradient: parameters and everything between them and a loss term.</summary>
+    Op<T>[] PlanBackward()
+    {
+        var requires = new HashSet<Node<T>>(_graph.Nodes.Where(n => n.Kind == NodeKind.Parameter));
+        foreach (var op in _forward)
+            if (op.Inputs.Any(requires.Contains)) requires.Add(op.Output);
+        var reaches = new HashSet<Node<T>>(_terms.Select(t => t.Node));
+        for (int i = _forward.Length - 1; i >= 0; i--)
+            if (reaches.Contains(_forward[i].Output))
+                foreach (var input in _forward[i].Inputs) reaches.Add(input);
+        foreach (var n in _graph.Nodes)
+            if (requires.Contains(n) && reaches.Contains(n)) _needsGrad.Add(n);
+
+        var backward = _forward.Where(op => _needsGrad.Contains(op.Output)).Reverse().ToArray();
+        var written = new HashSet<Node<T>>(_terms.Select(t => t.Node)); // seeded with the term weights
+        // Parameter gradients are overwritten by their first writer each step, like any other.
+        foreach (var op in backward)
+            for (int i = 0; i < op.Inputs.Count; i++)
+            {
+                var input = op.Inputs[i];
+                if (!_needsGrad.Contains(input)) continue;
+                _beta[(op, i)] = written.Add(input) ? T.Zero : T.One;
+            }
+        return backward;
+    }
+
+    long PlaceBuffers()
+    {
+        int f = _forward.Length;
+        int end = f + 1 + _backward.Length;
+        int seedStep = f;
+        var fwdStep = new Dictionary<Op<T>, int>();
+        for (int i = 0; i < f; i++) fwdStep[_forward[i]] = i;
+        var bwdStep = new Dictionary<Op<T>, int>();
+        for (int j = 0; j < _backward.Length; j++) bwdStep[_backward[j]] = f + 1 + j;
+
+        var requests = new List<Arena.Request>();
+        var owners = new List<Action<long>>();
+        void Want(long length, int first, int last, Action<long> bind)
+        {
+            requests.Add(new Arena.Request(length, first, last));
+            owners.Add(bind);
+        }
+
+        var kept = new HashSet<Node<T>>(_terms.Select(t => t.Node).Concat(_graph.Outputs.Values));
+        foreach (var node in _graph.Nodes)
+        {
+            if (node.Kind == NodeKind.Parameter) continue;
+            int first = node.Kind == NodeKind.Input ? 0 : fwdStep[node.Producer!];
+            int last = first;
+            if (node.Kind == NodeKind.Input || kept.Contains(node)) last = end;
+            foreach (var op in _forward)
+                if (op.Inputs.Contains(node)) last = Math.Max(last, fwdStep[op]);
+            foreach (var op in _backward)
+                if (op.SavedForBackward.Contains(node)) last = Math.Max(last, bwdStep[op]);
+            Want(node.Length, first, last, at => _valueAt[node] = at);
+
+            if (_needsGrad.Contains(node) && node.Kind == NodeKind.Value)
+            {
+                int gFirst = kept.Contains(node) && _terms.Any(t => t.Node == node) ? seedStep : int.MaxValue;
+                foreach (var op in _backward)
+                    if (op.Inputs.Contains(node)) gFirst = Math.Min(gFirst, bwdStep[op]);
+                int gLast = bwdStep[node.Producer!];
+                Want(node.Length, Math.Min(gFirst, gLast), gLast, at => _gradAt[node] = at);
+            }
+        }
+        foreach (var op in _forward)
+        {
+            long fs = op.ForwardScratch(Device);
+            if (fs > 0) Want(fs, fwdStep[op], fwdStep[op], at => _forwardScratch[op] = (at, fs));
+        }
+        foreach (var op in _backward)
+        {
+            long bs = op.BackwardScratch(Device);
+            if (bs > 0) Want(bs, bwdStep[op], bwdStep[op], at => _backwardScratch[op] = (at, bs));
+        }
+        var (offsets, total) = Arena.Place(requests);
+        for (int i = 0; i < offsets.Length; i++) owners[i](offsets[i]);
+        return total;
+    }
+
+    /// <summary>The input node of the given name.</summary>
+    public Node<T> Input(string name) =>
+        _graph.Nodes.FirstOrDefault(n => n.Kind == NodeKind.Input && n.Name == name)
+        ?? throw new KeyNotFoundException($"the graph has no input named '{name}'");
+
+    /// <summary>Copies one batch from the host into an input node.</summary>
+    public void SetInput(Node<T> input, ReadOnlySpan<T> data)
+    {
+        CheckInput(input, data.Length);
+        View(input).SubView(0, data.Length).CopyFromCPU(data.ToArray());
+    }
+
+    /// <summary>Copies float data (the datasets' element type) into an input node, converting if T is not float.</summary>
+    public void SetInput(Node<T> input, ReadOnlySpan<float> data)
+    {
+        CheckInput(input, data.Length);
+        if (_staging.Length != data.Length) _staging = new T[data.Length];
+        for (int i = 0; i < data.Length; i++) _staging[i] = T.CreateTruncating(data[i]);
+        View(input).SubView(0, data.Length).CopyFromCPU(_staging);
+    }
+
+    void CheckInput(Node<T> input, int length)
+    {
+        if (input.Kind != NodeKind.Input || !_valueAt.ContainsKey(input))
+            throw new ArgumentException($"{input} is not an input of this graph");
+        if (length != input.Length)
+            throw new ArgumentException($"input {input.Name} expects {input.Rows}x{input.Cols} = {input.Length} values, got {length}");
+    }
+
+    /// <summary>Runs every op's forward launches and adds the loss terms into the running sums.</summary>
+    public void Forward()
+    {
+        _backwardPhase = false;
+        foreach (var op in _forward) op.Forward(_runner);
+        if (_terms.Length > 0)
+        {
+            var k = Device.Load<Loop, ArrayView<T>, ArrayView<int>, ArrayView<T>>(MetricKernels.AccumulateScalars);
+            k(1, new Loop(1, _terms.Length), _arena.View, _termOffsets.View, _termSums.View);
+        }
+    }
+
+    /// <summary>Seeds d(objective)/d(term) = weight and runs the backward schedule into the gradient buffer.</summary>
+    public void Backward()
+    {
+        if (!Training) throw new InvalidOperationException("this plan was compiled without a backward pass");
+        _backwardPhase = true;
+        var fill = Device.Load<Loop, ArrayView<T>, T>(ElementwiseKernels.Fill);
+        foreach (var (_, node, weight) in _terms)
+            if (_needsGrad.Contains(node))
+                fill(1, new Loop(1, 1), _runner.Grad(node), T.CreateTruncating(weight));
+        foreach (var op in _backward) op.Backward(_runner);
+    }
+
+    /// <summary>Sums of every loss term over the forward passes since the last reset, in term order.</summary>
+    public double[] TermSums()
+    {
+        if (_terms.Length == 0) return [];
+        return _termSums.GetAsArray1D().Take(_terms.Length).Select(v => double.CreateTruncating(v)).ToArray();
+    }
+
+    public void ResetTermSums() => _termSums.MemSetToZero();
+
+    /// <summary>The value of one term from the last forward pass (synchronises; for tests and tools).</summary>
+    public double Term(string name)
+    {
+        var term = _terms.FirstOrDefault(t => t.Name == name);
+        if (term.Node is null) throw new KeyNotFoundException($"no loss term named '{name}'");
+        return double.CreateTruncating(View(term.Node).SubView(0, 1).GetAsArray1D()[0]);
+    }
+
+    /// <summary>The objective of the last forward pass: sum of weight·term.</summary>
+    public double Objective() => _terms.Sum(t => t.Weight * Term(t.Name));
+
+    /// <summary>Reads a named output (or any kept node) after the forward pass.</summary>
+    public T[] Read(string outputName)
+    {
+        if (!_graph.Outputs.TryGetValue(outputName, out var node))
+            throw new KeyNotFoundException($"no output named '{outputName}'");
+        return View(node).GetAsArray1D();
+    }
+
+    public Node<T> OutputNode(string name) => _graph.Outputs[name];
+
+    ArrayView<T> View(Node<T> node) => _runner.Value(node);
+
+    public void Dispose()
+    {
+        _arena.Dispose();
+        _termOffsets.Dispose();
+        _termSums.Dispose();
+    }
+
+    sealed class Runner(Plan<T> plan) : Exec<T>
+    {
+        public override Device Device => plan.Device;
+        public override ulong Step => plan.Step;
+        public override ulong Seed => plan.Seed;
+
+        public override ArrayView<T> Value(Node<T> node) => node.Kind == NodeKind.Parameter
+            ? plan.Parameters.ValueOf(node.Parameter!)
+            : plan._arena.View.SubView(plan._valueAt[node], node.Length);
+
+        public override ArrayView<T> Grad(Node<T> node)
+        {
+            if (!plan._needsGrad.Contains(node)) throw new InvalidOperationException($"{node} has no gradient in this plan");
+            return node.Kind == NodeKind.Parameter
+                ? plan.Parameters.GradOf(node.Parameter!)
+                : plan._arena.View.SubView(plan._gradAt[node], node.Length);
+        }
+
+        public override bool NeedsGrad(Node<T> node) => plan._needsGrad.Contains(node);
+
+        public override T Beta(Op<T> op, int input) => plan._beta[(op, input)];
+
+        public override ArrayView<T> Scratch(Op<T> op)
+        {
+            var table = plan._backwardPhase ? plan._backwardScratch : plan._forwardScratch;
+            if (!table.TryGetValue(op, out var s)) throw new InvalidOperationException($"op {op.Name} asked for scratch it did not declare");
+            return plan._arena.View.SubView(s.At, s.Length);
+        }
+    }
+
+    /// <summary>Step counter handed to random ops (the trainer advances it once per optimizer step).</summary>
+    public ulong Step { get; set; }
+
+    /// <summary>Seed handed to random ops.</summary>
+    public ulong Seed { get; set; }
+}

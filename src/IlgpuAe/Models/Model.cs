@@ -1,0 +1,82 @@
+using System.Numerics;
+using IlgpuAe.Graph;
+
+namespace IlgpuAe.Models;
+
+/// <summary>One batch on the host: images [Rows, Features] in [0, 1] and their labels.</summary>
+public sealed record Batch(float[] Images, byte[] Labels, int Rows);
+
+/// <summary>
+/// An autoencoder variant: declares its parameters through modules, builds its graph from graph
+/// ops and names its loss terms. It never launches a kernel; the plan does.
+/// </summary>
+public abstract class Model<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    readonly Dictionary<(int, bool), Plan<T>> _plans = [];
+
+    protected Model(Device device, ulong seed)
+    {
+        Device = device;
+        Seed = seed;
+        Parameters = new ParameterStore<T>(device, seed);
+    }
+
+    public Device Device { get; }
+    public ulong Seed { get; }
+    public ParameterStore<T> Parameters { get; }
+
+    /// <summary>The model's name on the command line and in checkpoints ("ae", "vae", ...).</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>Features of one input row.</summary>
+    public abstract int Features { get; }
+
+    /// <summary>The configuration as JSON, enough to rebuild the same model (checkpoint metadata).</summary>
+    public abstract string ConfigJson();
+
+    /// <summary>Declares inputs, ops, loss terms and outputs for one batch size.</summary>
+    protected abstract void Build(GraphBuilder<T> g);
+
+    /// <summary>Copies a host batch into the plan's inputs.</summary>
+    public virtual void Feed(Plan<T> plan, Batch batch)
+    {
+        if (batch.Images.Length != batch.Rows * Features)
+            throw new IlgpuAeException($"model {Kind} expects {Features} features per row, the batch has {batch.Images.Length / Math.Max(1, batch.Rows)}");
+        plan.SetInput(plan.Input("x"), batch.Images);
+    }
+
+    /// <summary>The compiled plan for this batch size, built on first use and kept.</summary>
+    public Plan<T> Plan(int batch, bool training)
+    {
+        if (!_plans.TryGetValue((batch, training), out var plan))
+        {
+            var g = new GraphBuilder<T>(Parameters, batch, training);
+            Build(g);
+            plan = g.Compile();
+            plan.Seed = Seed;
+            _plans[(batch, training)] = plan;
+        }
+        return plan;
+    }
+
+    /// <summary>Runs the evaluation graph on one batch and returns a named output (row-major, as float).</summary>
+    public float[] Infer(Batch batch, string output, ulong step = 0)
+    {
+        var plan = Plan(batch.Rows, training: false);
+        plan.Step = step;
+        Feed(plan, batch);
+        plan.Forward();
+        return plan.Read(output).Select(v => float.CreateTruncating(v)).ToArray();
+    }
+
+    /// <summary>The compiled plans, for tools that report launch counts and memory.</summary>
+    public IEnumerable<Plan<T>> Plans => _plans.Values;
+
+    public virtual void Dispose()
+    {
+        foreach (var plan in _plans.Values) plan.Dispose();
+        _plans.Clear();
+        Parameters.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

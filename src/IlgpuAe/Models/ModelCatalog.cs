@@ -1,0 +1,30 @@
+using System.Numerics;
+using System.Text.Json;
+
+namespace IlgpuAe.Models;
+
+/// <summary>Rebuilds a model from its kind and configuration JSON (what a checkpoint stores).</summary>
+public static class ModelCatalog
+{
+    public static IReadOnlyList<string> Kinds => ["ae"];
+
+    public static Model<T> Create<T>(Device device, string kind, string configJson, ulong seed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        try
+        {
+            return kind switch
+            {
+                "ae" => new Autoencoder<T>(device, Parse<AutoencoderOptions>(configJson), seed),
+                _ => throw new IlgpuAeException($"unknown model '{kind}': expected one of {string.Join(", ", Kinds)}"),
+            };
+        }
+        catch (JsonException e)
+        {
+            throw new IlgpuAeException($"the {kind} configuration is not valid JSON: {e.Message}");
+        }
+    }
+
+    static TOptions Parse<TOptions>(string json) =>
+        JsonSerializer.Deserialize<TOptions>(json, ModelJson.Options) ?? throw new IlgpuAeException("the model configuration is empty");
+}

@@ -1,0 +1,57 @@
+using System.Numerics;
+using ILGPU;
+using IlgpuAe.Graph;
+using IlgpuAe.Kernels;
+
+namespace IlgpuAe.Ops;
+
+/// <summary>y = f(x) elementwise; backward dx = dy ⊙ f'(y), from the output alone.</summary>
+public sealed class ActivationOp<T>(Node<T> input, Activation activation, T slope)
+    : KernelOp<T>(activation.ToString().ToLowerInvariant(), input)
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override IEnumerable<Node<T>> SavedForBackward => [Output];
+
+    public override void Forward(Exec<T> x) => LaunchForward(x.Device, activation, x.Value(Inputs[0]), x.Value(Output), slope);
+
+    public override void Backward(Exec<T> x)
+    {
+        if (x.NeedsGrad(Inputs[0]))
+            LaunchBackward(x.Device, activation, x.Value(Output), x.Grad(Output), x.Grad(Inputs[0]), slope, x.Beta(this, 0));
+    }
+
+    /// <summary>The one place that maps the activation enum to its kernel instantiation.</summary>
+    public static void LaunchForward(Device d, Activation f, ArrayView<T> input, ArrayView<T> output, T a)
+    {
+        var loop = d.LoopFor(input.Length);
+        Action<Index1D, Loop, ArrayView<T>, ArrayView<T>, T> k = f switch
+        {
+            Activation.Identity => d.Load<Loop, ArrayView<T>, ArrayView<T>, T>(ActivationKernels.Forward<T, IdentityAct<T>>),
+            Activation.Relu => d.Load<Loop, ArrayView<T>, ArrayView<T>, T>(ActivationKernels.Forward<T, ReluAct<T>>),
+            Activation.LeakyRelu => d.Load<Loop, ArrayView<T>, ArrayView<T>, T>(ActivationKernels.Forward<T, LeakyReluAct<T>>),
+            Activation.Sigmoid => d.Load<Loop, ArrayView<T>, ArrayView<T>, T>(ActivationKernels.Forward<T, SigmoidAct<T>>),
+            Activation.Tanh => d.Load<Loop, ArrayView<T>, ArrayView<T>, T>(ActivationKernels.Forward<T, TanhAct<T>>),
+            Activation.Softplus => d.Load<Loop, ArrayView<T>, ArrayView<T>, T>(ActivationKernels.Forward<T, SoftplusAct<T>>),
+            Activation.Elu => d.Load<Loop, ArrayView<T>, ArrayView<T>, T>(ActivationKernels.Forward<T, EluAct<T>>),
+            _ => throw new ArgumentOutOfRangeException(nameof(f)),
+        };
+        k(loop.Threads, loop, input, output, a);
+    }
+
+    public static void LaunchBackward(Device d, Activation f, ArrayView<T> y, ArrayView<T> dy, ArrayView<T> dx, T a, T beta)
+    {
+        var loop = d.LoopFor(y.Length);
+        Action<Index1D, Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T> k = f switch
+        {
+            Activation.Identity => d.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T>(ActivationKernels.Backward<T, IdentityAct<T>>),
+            Activation.Relu => d.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T>(ActivationKernels.Backward<T, ReluAct<T>>),
+            Activation.LeakyRelu => d.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T>(ActivationKernels.Backward<T, LeakyReluAct<T>>),
+            Activation.Sigmoid => d.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T>(ActivationKernels.Backward<T, SigmoidAct<T>>),
+            Activation.Tanh => d.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T>(ActivationKernels.Backward<T, TanhAct<T>>),
+            Activation.Softplus => d.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T>(ActivationKernels.Backward<T, SoftplusAct<T>>),
+            Activation.Elu => d.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T>(ActivationKernels.Backward<T, EluAct<T>>),
+            _ => throw new ArgumentOutOfRangeException(nameof(f)),
+        };
+        k(loop.Threads, loop, y, dy, dx, a, beta);
+    }
+}

@@ -1,0 +1,95 @@
+using System.Numerics;
+using ILGPU;
+using IlgpuAe.Graph;
+using IlgpuAe.Kernels;
+
+namespace IlgpuAe.Ops;
+
+/// <summary>y = a + b (same shapes); da = dy, db = dy.</summary>
+public sealed class AddOp<T> : KernelOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public AddOp(Node<T> a, Node<T> b) : base("add", a, b) => Shapes.Same(a, b, "add");
+
+    public override IEnumerable<Node<T>> SavedForBackward => [];
+
+    public override void Forward(Exec<T> x)
+    {
+        var loop = x.Device.LoopFor(Output.Length);
+        x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>>(ElementwiseKernels.Add)(
+            loop.Threads, loop, x.Value(Inputs[0]), x.Value(Inputs[1]), x.Value(Output));
+    }
+
+    public override void Backward(Exec<T> x)
+    {
+        for (int i = 0; i < 2; i++)
+            if (x.NeedsGrad(Inputs[i])) Axpby(x, x.Grad(Output), x.Grad(Inputs[i]), T.One, x.Beta(this, i));
+    }
+}
+
+/// <summary>y = a ⊙ b (same shapes); da = dy ⊙ b, db = dy ⊙ a.</summary>
+public sealed class MulOp<T> : KernelOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public MulOp(Node<T> a, Node<T> b) : base("mul", a, b) => Shapes.Same(a, b, "mul");
+
+    public override IEnumerable<Node<T>> SavedForBackward => Inputs;
+
+    public override long BackwardScratch(Device device) => Output.Length;
+
+    public override void Forward(Exec<T> x) => Mul(x, x.Value(Inputs[0]), x.Value(Inputs[1]), x.Value(Output));
+
+    public override void Backward(Exec<T> x)
+    {
+        for (int i = 0; i < 2; i++)
+        {
+            if (!x.NeedsGrad(Inputs[i])) continue;
+            // Written through scratch so that accumulation (beta = 1) and Mul(x, x) stay correct.
+            var product = x.Scratch(this);
+            Mul(x, x.Grad(Output), x.Value(Inputs[1 - i]), product);
+            Axpby(x, product, x.Grad(Inputs[i]), T.One, x.Beta(this, i));
+        }
+    }
+
+    static void Mul(Exec<T> x, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y)
+    {
+        var loop = x.Device.LoopFor(y.Length);
+        x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>>(ElementwiseKernels.Mul)(loop.Threads, loop, a, b, y);
+    }
+}
+
+/// <summary>y = s·x for a constant s; dx = s·dy.</summary>
+public sealed class ScaleOp<T>(Node<T> input, T scale) : KernelOp<T>("scale", input)
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override IEnumerable<Node<T>> SavedForBackward => [];
+
+    public override void Forward(Exec<T> x) => Axpby(x, x.Value(Inputs[0]), x.Value(Output), scale, T.Zero);
+
+    public override void Backward(Exec<T> x)
+    {
+        if (x.NeedsGrad(Inputs[0])) Axpby(x, x.Grad(Output), x.Grad(Inputs[0]), scale, x.Beta(this, 0));
+    }
+}
+
+/// <summary>s = scale·Σ x over every element, in a fixed order; dx = scale·ds.</summary>
+public sealed class SumOp<T>(Node<T> input, T scale) : KernelOp<T>("sum", input)
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override IEnumerable<Node<T>> SavedForBackward => [];
+
+    public override void Forward(Exec<T> x) => SumToScalar(x, x.Value(Inputs[0]), x.Value(Output), scale);
+
+    public override void Backward(Exec<T> x)
+    {
+        if (x.NeedsGrad(Inputs[0])) BroadcastScalar(x, x.Grad(Output), x.Grad(Inputs[0]), scale, x.Beta(this, 0));
+    }
+}
+
+/// <summary>Shape checks with messages that name the op and both shapes.</summary>
+static class Shapes
+{
+    public static void Same<T>(Node<T> a, Node<T> b, string op) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (a.Rows != b.Rows || a.Cols != b.Cols)
+            throw new ArgumentException($"{op} needs equal shapes, got {a} and {b}");
+    }
+}

@@ -1,0 +1,58 @@
+using System.Numerics;
+using ILGPU;
+using IlgpuAe.Compute;
+using IlgpuAe.Graph;
+using IlgpuAe.Kernels;
+
+namespace IlgpuAe.Ops;
+
+/// <summary>
+/// y = f(x·Wᵀ + b) with W stored [out, in], as one GEMM with a fused bias+activation epilogue.
+/// Backward: dz = dy ⊙ f'(y); dx = dz·W; dW = dzᵀ·x; db = Σ_rows dz.
+/// </summary>
+public sealed class LinearOp<T> : KernelOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    readonly Activation _activation;
+    readonly T _slope;
+
+    public LinearOp(Node<T> x, Node<T> weight, Node<T>? bias, Activation activation, T slope)
+        : base("linear", bias is null ? [x, weight] : [x, weight, bias])
+    {
+        if (weight.Cols != x.Cols)
+            throw new ArgumentException($"linear layer {weight.Name} expects {weight.Cols} input features, got {x}");
+        if (bias is not null && (bias.Rows != 1 || bias.Cols != weight.Rows))
+            throw new ArgumentException($"bias {bias} does not match the {weight.Rows} outputs of {weight.Name}");
+        _activation = activation;
+        _slope = slope;
+    }
+
+    Node<T> X => Inputs[0];
+    Node<T> W => Inputs[1];
+    Node<T>? B => Inputs.Count > 2 ? Inputs[2] : null;
+
+    public override IEnumerable<Node<T>> SavedForBackward => [X, W, Output];
+
+    public override long BackwardScratch(Device device) => _activation == Activation.Identity ? 0 : Output.Length;
+
+    public override void Forward(Exec<T> x) =>
+        Gemm.Run(x.Device, false, true, X.Rows, W.Rows, W.Cols, T.One, x.Value(X), x.Value(W), T.Zero, x.Value(Output),
+            B is null ? default : x.Value(B), _activation, _slope);
+
+    public override void Backward(Exec<T> x)
+    {
+        int rows = X.Rows, outs = W.Rows, ins = W.Cols;
+        ArrayView<T> dz = x.Grad(Output);
+        if (_activation != Activation.Identity)
+        {
+            var scratch = x.Scratch(this);
+            ActivationOp<T>.LaunchBackward(x.Device, _activation, x.Value(Output), dz, scratch, _slope, T.Zero);
+            dz = scratch;
+        }
+        if (x.NeedsGrad(X))
+            Gemm.Run(x.Device, false, false, rows, ins, outs, T.One, dz, x.Value(W), x.Beta(this, 0), x.Grad(X));
+        if (x.NeedsGrad(W))
+            Gemm.Run(x.Device, true, false, outs, ins, rows, T.One, dz, x.Value(X), x.Beta(this, 1), x.Grad(W));
+        if (B is not null && x.NeedsGrad(B))
+            ColumnSums(x, dz, x.Grad(B), rows, T.One, x.Beta(this, 2));
+    }
+}

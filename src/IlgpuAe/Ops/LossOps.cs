@@ -1,0 +1,64 @@
+using System.Numerics;
+using ILGPU;
+using IlgpuAe.Graph;
+using IlgpuAe.Kernels;
+
+namespace IlgpuAe.Ops;
+
+/// <summary>Per-element reconstruction losses the engine knows.</summary>
+public enum Reconstruction
+{
+    /// <summary>Bernoulli likelihood: binary cross-entropy on logits, targets in [0, 1].</summary>
+    Bce,
+    /// <summary>Sum of squared errors (a Gaussian likelihood with fixed variance, up to constants).</summary>
+    Mse,
+}
+
+/// <summary>
+/// loss = (1/rows)·Σ_rows Σ_cols ℓ(pred, target): summed over features, averaged over the batch,
+/// so a term reads "per image". The target gets no gradient.
+/// Backward recomputes ℓ' from pred and target rather than storing it: one pass either way.
+/// </summary>
+public sealed class RowLossOp<T> : KernelOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    readonly Reconstruction _kind;
+
+    public RowLossOp(Node<T> pred, Node<T> target, Reconstruction kind) : base(kind.ToString().ToLowerInvariant(), pred, target)
+    {
+        Shapes.Same(pred, target, Name);
+        _kind = kind;
+    }
+
+    Node<T> Pred => Inputs[0];
+    Node<T> Target => Inputs[1];
+
+    public override IEnumerable<Node<T>> SavedForBackward => Inputs;
+
+    public override long ForwardScratch(Device device) => Pred.Rows;
+
+    public override void Forward(Exec<T> x)
+    {
+        var rowLoss = x.Scratch(this);
+        var loop = x.Device.LoopFor(Pred.Rows);
+        var k = _kind switch
+        {
+            Reconstruction.Bce => x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int>(LossKernels.BceWithLogitsForward),
+            _ => x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int>(LossKernels.MseForward),
+        };
+        k(loop.Threads, loop, x.Value(Pred), x.Value(Target), rowLoss, Pred.Cols);
+        SumToScalar(x, rowLoss, x.Value(Output), T.One / T.CreateTruncating(Pred.Rows));
+    }
+
+    public override void Backward(Exec<T> x)
+    {
+        if (!x.NeedsGrad(Pred)) return;
+        var loop = x.Device.LoopFor(Pred.Length);
+        var k = _kind switch
+        {
+            Reconstruction.Bce => x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T>(LossKernels.BceWithLogitsBackward),
+            _ => x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T>(LossKernels.MseBackward),
+        };
+        k(loop.Threads, loop, x.Value(Pred), x.Value(Target), x.Grad(Output), x.Grad(Pred),
+            T.One / T.CreateTruncating(Pred.Rows), x.Beta(this, 0));
+    }
+}

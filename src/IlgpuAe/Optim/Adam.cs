@@ -1,0 +1,53 @@
+using System.Numerics;
+using ILGPU;
+using ILGPU.Runtime;
+using IlgpuAe.Kernels;
+
+namespace IlgpuAe.Optim;
+
+/// <summary>
+/// Adam (Kingma and Ba): m = β1·m + (1-β1)·g, v = β2·v + (1-β2)·g², p -= lr·m̂/(√v̂ + ε).
+/// With <c>decoupled</c> it is AdamW: weight decay shrinks p directly instead of joining g.
+/// </summary>
+public class Adam(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0, bool decoupled = false)
+    : Optimizer(lr, weightDecay)
+{
+    MemoryBuffer? _m, _v;
+
+    public double Beta1 { get; } = beta1;
+    public double Beta2 { get; } = beta2;
+    public double Epsilon { get; } = eps;
+    public bool Decoupled { get; } = decoupled;
+    public override string Name => Decoupled ? "adamw" : "adam";
+
+    public override void Step<T>(ParameterStore<T> p)
+    {
+        var m = StateBuffer(ref _m, p);
+        var v = StateBuffer(ref _v, p);
+        Steps++;
+        var loop = p.Device.LoopFor(p.Count);
+        p.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T, T, T, T, T, T, int>(OptimizerKernels.Adam)(
+            loop.Threads, loop, p.Values, p.Grads, m.View, v.View,
+            T.CreateTruncating(LearningRate), T.CreateTruncating(Beta1), T.CreateTruncating(Beta2), T.CreateTruncating(Epsilon),
+            T.CreateTruncating(WeightDecay),
+            T.CreateTruncating(1 - Math.Pow(Beta1, Steps)), T.CreateTruncating(1 - Math.Pow(Beta2, Steps)),
+            Decoupled ? 1 : 0);
+    }
+
+    public override IReadOnlyDictionary<string, double[]> State() => new Dictionary<string, double[]>
+    {
+        ["m"] = ToHost(_m),
+        ["v"] = ToHost(_v),
+    };
+
+    public override void Dispose()
+    {
+        _m?.Dispose();
+        _v?.Dispose();
+        _m = _v = null;
+    }
+}
+
+/// <summary>AdamW: Adam with decoupled weight decay (Loshchilov and Hutter).</summary>
+public sealed class AdamW(double lr = 1e-3, double weightDecay = 1e-2, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+    : Adam(lr, beta1, beta2, eps, weightDecay, decoupled: true);

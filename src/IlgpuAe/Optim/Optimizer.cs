@@ -1,0 +1,55 @@
+using System.Numerics;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace IlgpuAe.Optim;
+
+/// <summary>
+/// Updates the flat parameter buffer from the flat gradient buffer in one launch per step.
+/// State (momenta) lives in flat buffers of the same layout, allocated on the first step.
+/// </summary>
+public abstract class Optimizer : IDisposable
+{
+    protected Optimizer(double lr, double weightDecay)
+    {
+        if (!(lr > 0) || !double.IsFinite(lr)) throw new IlgpuAeException($"learning rate must be a positive number, got {lr}");
+        if (!(weightDecay >= 0) || !double.IsFinite(weightDecay)) throw new IlgpuAeException($"weight decay must be zero or positive, got {weightDecay}");
+        LearningRate = lr;
+        WeightDecay = weightDecay;
+    }
+
+    public double LearningRate { get; set; }
+    public double WeightDecay { get; }
+
+    /// <summary>Steps taken so far (Adam's bias correction counts them).</summary>
+    public long Steps { get; protected set; }
+
+    /// <summary>A short name for logs and checkpoints.</summary>
+    public abstract string Name { get; }
+
+    public abstract void Step<T>(ParameterStore<T> parameters) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>The optimizer state as named host arrays, for checkpoints.</summary>
+    public abstract IReadOnlyDictionary<string, double[]> State();
+
+    public abstract void Dispose();
+
+    /// <summary>Allocates (or checks) a state buffer of the parameter layout; zero at start.</summary>
+    protected static MemoryBuffer1D<T, Stride1D.Dense> StateBuffer<T>(ref MemoryBuffer? slot, ParameterStore<T> p)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (slot is MemoryBuffer1D<T, Stride1D.Dense> existing && existing.Length == p.Count) return existing;
+        if (slot is not null) throw new InvalidOperationException("an optimizer instance serves one parameter store");
+        var buffer = p.Device.Accelerator.Allocate1D<T>(p.Count);
+        buffer.MemSetToZero();
+        slot = buffer;
+        return buffer;
+    }
+
+    protected static double[] ToHost(MemoryBuffer? buffer) => buffer switch
+    {
+        MemoryBuffer1D<float, Stride1D.Dense> f => f.GetAsArray1D().Select(v => (double)v).ToArray(),
+        MemoryBuffer1D<double, Stride1D.Dense> d => d.GetAsArray1D(),
+        _ => [],
+    };
+}

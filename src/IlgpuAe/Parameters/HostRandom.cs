@@ -1,0 +1,24 @@
+namespace IlgpuAe;
+
+/// <summary>
+/// Counter-based random numbers for host-side work (initialisation, data order): a value is a
+/// pure function of (seed, stream, index), so nothing depends on call order or thread count.
+/// SplitMix64's finaliser is enough here; device-side randomness uses Philox in the kernels.
+/// </summary>
+public static class HostRandom
+{
+    public static ulong Mix(ulong z)
+    {
+        z += 0x9E3779B97F4A7C15UL;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    public static ulong Bits(ulong seed, ulong stream, ulong index) =>
+        Mix(Mix(Mix(seed) ^ stream) ^ index);
+
+    /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
+    public static double Uniform(ulong seed, ulong stream, ulong index) =>
+        (Bits(seed, stream, index) >> 11) * (1.0 / (1UL << 53));
+}

@@ -1,0 +1,109 @@
+using System.Numerics;
+using ILGPU;
+using ILGPU.Runtime;
+using IlgpuAe.Kernels;
+
+namespace IlgpuAe;
+
+/// <summary>
+/// Every parameter of a model in one flat device buffer, gradients in a second of the same
+/// layout: one optimizer launch per step and one blob to checkpoint. Modules declare their
+/// parameters first; <see cref="Materialize"/> then allocates and initialises them once.
+/// </summary>
+public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    readonly List<Parameter<T>> _parameters = [];
+    readonly HashSet<string> _names = [];
+    MemoryBuffer1D<T, Stride1D.Dense>? _values;
+    MemoryBuffer1D<T, Stride1D.Dense>? _grads;
+
+    public ParameterStore(Device device, ulong seed)
+    {
+        Device = device;
+        Seed = seed;
+    }
+
+    public Device Device { get; }
+    public ulong Seed { get; }
+    public IReadOnlyList<Parameter<T>> Parameters => _parameters;
+    public long Count { get; private set; }
+    public bool IsMaterialized => _values is not null;
+
+    /// <summary>Declares a parameter; its initial values are drawn when the store is materialized.</summary>
+    public Parameter<T> Add(string name, int rows, int cols, Init init, int fanIn = 0, int fanOut = 0)
+    {
+        if (IsMaterialized) throw new InvalidOperationException($"parameter '{name}' declared after the store was materialized");
+        if (!_names.Add(name)) throw new ArgumentException($"parameter '{name}' is declared twice");
+        if (rows <= 0 || cols <= 0) throw new ArgumentException($"parameter '{name}' has an empty shape [{rows}x{cols}]");
+        var p = new Parameter<T>(name, rows, cols, Count, init, fanIn, fanOut);
+        _parameters.Add(p);
+        Count += p.Length;
+        return p;
+    }
+
+    public Parameter<T> this[string name] =>
+        _parameters.FirstOrDefault(p => p.Name == name) ?? throw new KeyNotFoundException($"no parameter named '{name}'");
+
+    /// <summary>Allocates the flat buffers and draws every parameter from its seeded initialiser.</summary>
+    public void Materialize()
+    {
+        if (IsMaterialized) return;
+        if (Count == 0) throw new InvalidOperationException("a model without parameters cannot be trained");
+        _values = Device.Accelerator.Allocate1D<T>(Count);
+        _grads = Device.Accelerator.Allocate1D<T>(Count);
+        _grads.MemSetToZero();
+        Upload(InitialValues());
+    }
+
+    /// <summary>
+    /// The initial values on the host, from Philox counters (seed, parameter index, element):
+    /// the same seed gives the same model on every backend and whatever the declaration sizes before it.
+    /// </summary>
+    public T[] InitialValues()
+    {
+        var host = new T[Count];
+        for (int pi = 0; pi < _parameters.Count; pi++)
+        {
+            var p = _parameters[pi];
+            double scale = p.Init switch
+            {
+                Init.Zeros => 0,
+                Init.Xavier => Math.Sqrt(6.0 / Math.Max(1, p.FanIn + p.FanOut)),
+                Init.He => Math.Sqrt(6.0 / Math.Max(1, p.FanIn)),
+                _ => 0,
+            };
+            for (long i = 0; i < p.Length; i++)
+            {
+                double u = HostRandom.Uniform(Seed, (ulong)pi + 1, (ulong)i);
+                host[p.Offset + i] = T.CreateTruncating((2 * u - 1) * scale);
+            }
+        }
+        return host;
+    }
+
+    public ArrayView<T> Values => (_values ?? throw NotMaterialized()).View;
+    public ArrayView<T> Grads => (_grads ?? throw NotMaterialized()).View;
+
+    public ArrayView<T> ValueOf(Parameter<T> p) => Values.SubView(p.Offset, p.Length);
+    public ArrayView<T> GradOf(Parameter<T> p) => Grads.SubView(p.Offset, p.Length);
+
+    public T[] Download() => (_values ?? throw NotMaterialized()).GetAsArray1D();
+    public T[] DownloadGrads() => (_grads ?? throw NotMaterialized()).GetAsArray1D();
+
+    public void Upload(ReadOnlySpan<T> values)
+    {
+        if (values.Length != Count)
+            throw new ArgumentException($"expected {Count} parameter values, got {values.Length}");
+        (_values ?? throw NotMaterialized()).View.CopyFromCPU(values.ToArray());
+    }
+
+    static InvalidOperationException NotMaterialized() => new("the parameter store is not materialized yet");
+
+    public void Dispose()
+    {
+        _values?.Dispose();
+        _grads?.Dispose();
+        _values = null;
+        _grads = null;
+    }
+}
