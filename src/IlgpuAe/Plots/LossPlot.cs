@@ -33,7 +33,9 @@ public static class LossPlot
         plot.Title(title);
         plot.XLabel("epoch");
         plot.YLabel(yLabel);
-        plot.ShowLegend();
+        // Epochs are whole numbers; and losses fall, so the upper right is the corner least likely to hide a line.
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
 
         byte[] png;
         try
