@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace IlgpuAe.Checkpoints;
 
@@ -99,7 +100,20 @@ public static class SafeTensors
         var header = new byte[headerLength];
         file.ReadExactly(header);
         long bufferLength = fileLength - 8 - (long)headerLength;
-        var (metadata, layout) = ParseHeader(path, header, bufferLength);
+        // JsonDocument accepts ill-formed UTF-8 inside strings and only fails when a string is read, so check first.
+        if (!Utf8.IsValid(header))
+            throw Bad(path, "has a header that is not valid UTF-8");
+        List<(string Name, DType DType, long[] Shape, long Begin, long End)> layout;
+        Dictionary<string, string> metadata;
+        try
+        {
+            (metadata, layout) = ParseHeader(path, header, bufferLength);
+        }
+        catch (InvalidOperationException e)
+        {
+            // Escaped lone surrogates ("\ud800") pass the parser but cannot become .NET strings.
+            throw new IlgpuAeException($"checkpoint '{path}' has a header with an invalid string ({e.Message.TrimEnd('.')}).", e);
+        }
 
         var tensors = new List<TensorEntry>(layout.Count);
         foreach (var (name, dtype, shape, begin, end) in layout)

@@ -77,6 +77,19 @@ public sealed class FashionMnistTests
     }
 
     [Fact]
+    public void Loading_without_a_directory_uses_the_system_copy_when_complete_and_the_embedded_set_otherwise()
+    {
+        var split = FashionMnist.Load();
+        bool system = new[] { "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" }
+            .All(f => File.Exists(Path.Combine(FashionMnist.SystemDirectory, f)) || File.Exists(Path.Combine(FashionMnist.SystemDirectory, f + ".gz")));
+        if (system)
+            Assert.Equal((FashionMnist.SystemDirectory, 60000, 10000), (split.Source, split.Train.Count, split.Test.Count));
+        else
+            Assert.Equal((8000, 2000), (split.Train.Count, split.Test.Count));
+        Assert.Equal(784, split.Train.Features);
+    }
+
+    [Fact]
     public void Loading_a_directory_that_does_not_exist_says_so()
     {
         var e = Assert.Throws<IlgpuAeException>(() => FashionMnist.Load("/nonexistent/fashion"));

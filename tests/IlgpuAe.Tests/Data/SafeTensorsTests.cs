@@ -118,6 +118,7 @@ public sealed class SafeTensorsTests : IDisposable
         { """{"a":{"dtype":"U8","shape":[-1],"data_offsets":[0,4]}}""", 4, null, "non-negative" },
         { """{"a":{"dtype":"F64","shape":[4611686018427387904,4],"data_offsets":[0,8]}}""", 8, null, "impossibly large" },
         { """[1,2,3]""", 0, null, "not a JSON object" },
+        { "{\"\\ud800\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1, null, "invalid string" },
     };
 
     [Theory]
@@ -128,6 +129,17 @@ public sealed class SafeTensorsTests : IDisposable
         var e = Assert.Throws<IlgpuAeException>(() => SafeTensors.Read(path));
         Assert.Contains(path, e.Message);
         Assert.Contains(problem, e.Message);
+    }
+
+    [Fact]
+    public void A_header_with_ill_formed_utf8_is_reported_as_such()
+    {
+        var path = Forge("{\"__metadata__\":{\"k\":\"#\"}}", 0);
+        var bytes = File.ReadAllBytes(path);
+        bytes[Array.IndexOf(bytes, (byte)'#')] = 0xDF; // a UTF-8 lead byte with no continuation
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<IlgpuAeException>(() => SafeTensors.Read(path));
+        Assert.Contains("not valid UTF-8", e.Message);
     }
 
     [Fact]
