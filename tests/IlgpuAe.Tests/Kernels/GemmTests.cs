@@ -228,6 +228,8 @@ public class GemmTests
                 var closed = act.MakeGenericType(t);
                 yield return (typeof(GemmKernels).GetMethod(nameof(GemmKernels.Cpu))!.MakeGenericMethod(t, closed), false);
                 yield return (typeof(GemmKernels).GetMethod(nameof(GemmKernels.Gpu))!.MakeGenericMethod(t, closed), true);
+                if (t == typeof(float))
+                    yield return (typeof(GemmKernels).GetMethod(nameof(GemmKernels.CpuSimd))!.MakeGenericMethod(closed), false);
             }
     }
 
@@ -236,6 +238,8 @@ public class GemmTests
     {
         // EnableAlgorithms as Device does: it supplies T.Exp and friends to the GPU backends.
         using var ctx = Context.Create(b => b.CPU().EnableAlgorithms().Math(MathMode.Default).Optimize(OptimizationLevel.O1));
+        // The SIMD CPU body's core is an intrinsic: the GPU backends compile its scalar stand-in.
+        GemmKernels.RegisterIntrinsics(ctx);
         using var ptx = new PTXBackend(ctx, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90,
             CudaInstructionSet.ISA_80, null);
         using var cl = new CLBackend(ctx, new CLCapabilityContext(true, true, true, true, true), CLDeviceVendor.Nvidia,
