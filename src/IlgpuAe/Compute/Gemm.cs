@@ -1,0 +1,115 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using ILGPU;
+using ILGPU.Runtime;
+using IlgpuAe.Kernels;
+
+namespace IlgpuAe.Compute;
+
+/// <summary>Which GEMM kernel body runs: the coarse CPU one or the shared-memory tiled GPU one.</summary>
+public enum GemmBody { Cpu, Gpu }
+
+/// <summary>Launches the GEMM kernels: argument checks, body choice, activation dispatch.</summary>
+public static class Gemm
+{
+    /// <summary>C = act(alpha·op(A)·op(B) + beta·C + bias); row-major contiguous; lengths checked (ArgumentException naming the mismatch).</summary>
+    public static void Run<T>(Device device, bool transA, bool transB, int m, int n, int k,
+        T alpha, ArrayView<T> a, ArrayView<T> b, T beta, ArrayView<T> c,
+        ArrayView<T> bias = default, Activation activation = Activation.Identity, T activationParam = default)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Run(device, BodyFor(device), transA, transB, m, n, k, alpha, a, b, beta, c, bias, activation, activationParam);
+
+    /// <summary>The body that suits the device: coarse and barrier-free on the CPU accelerator, tiled elsewhere.</summary>
+    public static GemmBody BodyFor(Device device) => device.IsCpu ? GemmBody.Cpu : GemmBody.Gpu;
+
+    /// <summary>As <see cref="Run{T}(Device, bool, bool, int, int, int, T, ArrayView{T}, ArrayView{T}, T, ArrayView{T}, ArrayView{T}, Activation, T)"/>, with the body named (tests run the GPU body on the CPU accelerator).</summary>
+    public static void Run<T>(Device device, GemmBody body, bool transA, bool transB, int m, int n, int k,
+        T alpha, ArrayView<T> a, ArrayView<T> b, T beta, ArrayView<T> c,
+        ArrayView<T> bias = default, Activation activation = Activation.Identity, T activationParam = default)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        Check(transA, transB, m, n, k, a.Length, b.Length, c.Length, bias.Length);
+        if (m == 0 || n == 0) return;
+        var s = new GemmShape<T>(transA, transB, m, n, k, alpha, beta, activationParam);
+        if (body == GemmBody.Cpu && typeof(T) == typeof(float))
+        {
+            // The float CPU body has a .NET SIMD core (GemmKernels.SimdRows): ~10x the scalar body.
+            RunSimd(device, Unsafe.As<GemmShape<T>, GemmShape<float>>(ref s), a.Cast<float>(), b.Cast<float>(),
+                c.Cast<float>(), bias.Length == 0 ? default : bias.Cast<float>(), activation);
+            return;
+        }
+        switch (activation)
+        {
+            case Activation.Identity: Launch<T, IdentityAct<T>>(device, body, s, a, b, c, bias); break;
+            case Activation.Relu: Launch<T, ReluAct<T>>(device, body, s, a, b, c, bias); break;
+            case Activation.LeakyRelu: Launch<T, LeakyReluAct<T>>(device, body, s, a, b, c, bias); break;
+            case Activation.Sigmoid: Launch<T, SigmoidAct<T>>(device, body, s, a, b, c, bias); break;
+            case Activation.Tanh: Launch<T, TanhAct<T>>(device, body, s, a, b, c, bias); break;
+            case Activation.Softplus: Launch<T, SoftplusAct<T>>(device, body, s, a, b, c, bias); break;
+            case Activation.Elu: Launch<T, EluAct<T>>(device, body, s, a, b, c, bias); break;
+            default: throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation");
+        }
+    }
+
+    /// <summary>Throws an ArgumentException naming the first length that does not match the shape.</summary>
+    public static void Check(bool transA, bool transB, int m, int n, int k, long aLength, long bLength, long cLength, long biasLength)
+    {
+        if (m < 0 || n < 0 || k < 0)
+            throw new ArgumentException($"GEMM sizes must not be negative: m={m}, n={n}, k={k}");
+        string aShape = transA ? $"[k={k}, m={m}] (transposed)" : $"[m={m}, k={k}]";
+        string bShape = transB ? $"[n={n}, k={k}] (transposed)" : $"[k={k}, n={n}]";
+        if (aLength != (long)m * k)
+            throw new ArgumentException($"GEMM operand A has {aLength} elements, expected {(long)m * k} for {aShape}", "a");
+        if (bLength != (long)k * n)
+            throw new ArgumentException($"GEMM operand B has {bLength} elements, expected {(long)k * n} for {bShape}", "b");
+        if (cLength != (long)m * n)
+            throw new ArgumentException($"GEMM output C has {cLength} elements, expected {(long)m * n} for [m={m}, n={n}]", "c");
+        if (biasLength != 0 && biasLength != n)
+            throw new ArgumentException($"GEMM bias has {biasLength} elements, expected n={n} (or 0 for none)", "bias");
+    }
+
+    static void RunSimd(Device device, GemmShape<float> s, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        ArrayView<float> bias, Activation activation)
+    {
+        switch (activation)
+        {
+            case Activation.Identity: LaunchSimd<IdentityAct<float>>(device, s, a, b, c, bias); break;
+            case Activation.Relu: LaunchSimd<ReluAct<float>>(device, s, a, b, c, bias); break;
+            case Activation.LeakyRelu: LaunchSimd<LeakyReluAct<float>>(device, s, a, b, c, bias); break;
+            case Activation.Sigmoid: LaunchSimd<SigmoidAct<float>>(device, s, a, b, c, bias); break;
+            case Activation.Tanh: LaunchSimd<TanhAct<float>>(device, s, a, b, c, bias); break;
+            case Activation.Softplus: LaunchSimd<SoftplusAct<float>>(device, s, a, b, c, bias); break;
+            case Activation.Elu: LaunchSimd<EluAct<float>>(device, s, a, b, c, bias); break;
+            default: throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation");
+        }
+    }
+
+    static void LaunchSimd<TAct>(Device device, GemmShape<float> s,
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias)
+        where TAct : struct, IActivation<float>
+    {
+        var loop = Loop.Chunked((s.M + 3) / 4, device.Workers);
+        int epilogue = bias.Length > 0 || typeof(TAct) != typeof(IdentityAct<float>) ? 1 : 0;
+        device.Load<Loop, GemmShape<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(
+            GemmKernels.CpuSimd<TAct>)(loop.Threads, loop, s, a, b, c, bias, epilogue);
+    }
+
+    static void Launch<T, TAct>(Device device, GemmBody body, GemmShape<T> s,
+        ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, ArrayView<T> bias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation<T>
+    {
+        if (body == GemmBody.Gpu)
+        {
+            var grid = new Index2D((s.N + GemmKernels.GpuTile - 1) / GemmKernels.GpuTile,
+                (s.M + GemmKernels.GpuTile - 1) / GemmKernels.GpuTile);
+            device.LoadGrouped<GemmShape<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>>(GemmKernels.Gpu<T, TAct>)(
+                new KernelConfig(grid, new Index2D(GemmKernels.GpuThreads, 1)), s, a, b, c, bias);
+            return;
+        }
+        var loop = Loop.Chunked((s.M + 3) / 4, device.Workers);
+        device.Load<Loop, GemmShape<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>>(GemmKernels.Cpu<T, TAct>)(
+            loop.Threads, loop, s, a, b, c, bias);
+    }
+}
