@@ -10,4 +10,14 @@ public static class Num<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public static T Two => T.One + T.One;
     public static T Half => T.One / (T.One + T.One);
+
+    /// <summary>
+    /// Neither NaN nor ±∞. Written as a comparison because NaN compares false with anything:
+    /// it needs no bit tricks (T.IsFinite reads the bits through BitConverter) and no x − x,
+    /// which an optimizer could fold to zero.
+    /// </summary>
+    public static bool IsFinite(T x) => T.Abs(x) < T.PositiveInfinity;
+
+    /// <summary>log(2π), the constant of every Gaussian log-density.</summary>
+    public static T Log2Pi => T.Log(Two * T.Pi);
 }
