@@ -9,7 +9,7 @@ namespace IlgpuAe.Cli.Commands;
 public static class EvalCommand
 {
     public const string Help = """
-        usage: ilgpu-ae eval --model-file FILE [--data DIR] [--batch B] [--backend auto|cuda|opencl|cpu] [--json]
+        usage: ilgpu-ae eval --model-file FILE [--data DIR] [--batch B (default: the training batch)] [--backend auto|cuda|opencl|cpu] [--json]
 
         Reloads a checkpoint written by `ilgpu-ae train` and reports the loss per image on the
         test set, with every named loss term. --json prints one JSON object with test_loss and terms.
@@ -20,11 +20,13 @@ public static class EvalCommand
         var args = Args.Parse("eval", argv, ["model-file", "data", "batch", "backend"], ["json"]);
         string file = args.String("model-file") ?? throw new UsageException("eval: --model-file is required");
         if (!File.Exists(file)) throw new IlgpuAeException($"checkpoint {file} does not exist");
-        int batch = args.Int("batch", 128, 1, 1 << 20);
         var backend = BackendNames.Parse(args.String("backend", "auto"));
         var data = FashionMnist.Load(args.String("data"));
         using var device = Device.Open(backend);
-        using var model = ModelFile.Load<float>(device, file);
+        using var model = ModelFile.Load<float>(device, file, out var metadata);
+        // The training batch size by default: the same batching gives the same float sums, so the same loss.
+        int trained = metadata.TryGetValue("batch", out var b) && int.TryParse(b, out int parsed) && parsed > 0 ? parsed : 128;
+        int batch = args.Int("batch", trained, 1, 1 << 20);
         var eval = Trainer<float>.Evaluate(model, data.Test, batch);
         if (args.Has("json"))
         {

@@ -92,6 +92,8 @@ public static class TrainCommand
         {
             ["image_width"] = data.Test.Width.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["image_height"] = data.Test.Height.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["batch"] = batch.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["epochs"] = (trainer.Steps == 0 ? 0 : reports.Count).ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         Pictures.Reconstructions(model, data.Test, Path.Combine(outDir, "reconstructions.png"));
         if (reports.Count > 0)

@@ -35,9 +35,15 @@ public static class ModelFile
     }
 
     /// <summary>Reads a checkpoint's model and parameters; any mismatch is named in the error.</summary>
-    public static Model<T> Load<T>(Device device, string path) where T : unmanaged, IFloatingPointIeee754<T>
+    public static Model<T> Load<T>(Device device, string path) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Load<T>(device, path, out _);
+
+    /// <summary>As <see cref="Load{T}(Device, string)"/>, also returning the header metadata (batch size, image shape).</summary>
+    public static Model<T> Load<T>(Device device, string path, out IReadOnlyDictionary<string, string> metadata)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var file = SafeTensors.Read(path);
+        metadata = file.Metadata;
         string Meta(string key) => file.Metadata.TryGetValue(key, out var v)
             ? v : throw new IlgpuAeException($"{path} is not an IlgpuAe model: its metadata has no '{key}'");
         if (Meta("format") != Format) throw new IlgpuAeException($"{path} has format '{Meta("format")}', expected {Format}");

@@ -8,16 +8,19 @@ namespace IlgpuAe.Graph;
 public sealed partial class GraphBuilder<T>
 {
     /// <summary>f(x·Wᵀ + b) in one fused GEMM; W is [out, in], b is [1, out] or absent.</summary>
-    public Node<T> Linear(Node<T> x, Parameter<T> weight, Parameter<T>? bias, Activation activation = Activation.Identity, double slope = 0.01) =>
-        Add(new LinearOp<T>(x, Param(weight), bias is null ? null : Param(bias), activation, T.CreateTruncating(slope)), x.Rows, weight.Rows);
+    public Node<T> Linear(Node<T> x, Parameter<T> weight, Parameter<T>? bias, Activation activation = Activation.Identity, double? slope = null) =>
+        Add(new LinearOp<T>(x, Param(weight), bias is null ? null : Param(bias), activation, T.CreateTruncating(slope ?? DefaultSlope(activation))), x.Rows, weight.Rows);
+
+    /// <summary>LeakyReLU's negative slope 0.01 and ELU's scale 1 unless the caller says otherwise.</summary>
+    public static double DefaultSlope(Activation activation) => activation == Activation.Elu ? 1.0 : 0.01;
 
     /// <summary>op(a)·op(b).</summary>
     public Node<T> MatMul(Node<T> a, Node<T> b, bool transA = false, bool transB = false) =>
         Add(new MatMulOp<T>(a, b, transA, transB), MatMulOp<T>.OutRows(a, transA), MatMulOp<T>.OutCols(b, transB));
 
     /// <summary>f(x) elementwise; <paramref name="slope"/> is LeakyReLU's slope or ELU's scale.</summary>
-    public Node<T> Apply(Node<T> x, Activation activation, double slope = 0.01) =>
-        Add(new ActivationOp<T>(x, activation, T.CreateTruncating(slope)), x.Rows, x.Cols);
+    public Node<T> Apply(Node<T> x, Activation activation, double? slope = null) =>
+        Add(new ActivationOp<T>(x, activation, T.CreateTruncating(slope ?? DefaultSlope(activation))), x.Rows, x.Cols);
 
     public Node<T> Add(Node<T> a, Node<T> b) => Add(new AddOp<T>(a, b), a.Rows, a.Cols);
 

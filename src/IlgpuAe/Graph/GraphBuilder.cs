@@ -5,7 +5,7 @@ namespace IlgpuAe.Graph;
 /// <summary>
 /// Records a static graph for one batch size: inputs, parameters, ops and named loss terms.
 /// Ops are appended in execution order, so the op list is already a valid forward schedule.
-/// The op vocabulary lives in GraphBuilder.*.cs; a custom op is an <see cref="Op{T}"/> passed to <see cref="Add"/>.
+/// The op vocabulary lives in GraphBuilder.*.cs; a custom op is an <see cref="Op{T}"/> passed to <see cref="Add(Op{T}, int, int)"/>.
 /// </summary>
 public sealed partial class GraphBuilder<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

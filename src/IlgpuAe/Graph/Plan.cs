@@ -211,7 +211,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     {
         var term = _terms.FirstOrDefault(t => t.Name == name);
         if (term.Node is null) throw new KeyNotFoundException($"no loss term named '{name}'");
-        return double.CreateTruncating(View(term.Node).SubView(0, 1).GetAsArray1D()[0]);
+        return double.CreateTruncating(Download(View(term.Node).SubView(0, 1))[0]);
     }
 
     /// <summary>The objective of the last forward pass: sum of weight·term.</summary>
@@ -222,12 +222,19 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     {
         if (!_graph.Outputs.TryGetValue(outputName, out var node))
             throw new KeyNotFoundException($"no output named '{outputName}'");
-        return View(node).GetAsArray1D();
+        return Download(View(node));
     }
 
     public Node<T> OutputNode(string name) => _graph.Outputs[name];
 
     ArrayView<T> View(Node<T> node) => _runner.Value(node);
+
+    static T[] Download(ArrayView<T> view)
+    {
+        var host = new T[view.Length];
+        view.CopyToCPU(host);
+        return host;
+    }
 
     public void Dispose()
     {

@@ -10,7 +10,7 @@ namespace IlgpuAe.Modules;
 /// </summary>
 public sealed class Linear<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public Linear(ParameterStore<T> store, string name, int inputs, int outputs, Activation activation = Activation.Identity, double slope = 0.01)
+    public Linear(ParameterStore<T> store, string name, int inputs, int outputs, Activation activation = Activation.Identity, double? slope = null)
     {
         if (inputs <= 0 || outputs <= 0) throw new IlgpuAeException($"layer {name} needs positive sizes, got {inputs} -> {outputs}");
         Inputs = inputs;
@@ -25,7 +25,7 @@ public sealed class Linear<T> where T : unmanaged, IFloatingPointIeee754<T>
     public int Inputs { get; }
     public int Outputs { get; }
     public Activation Activation { get; }
-    public double Slope { get; }
+    public double? Slope { get; }
     public Parameter<T> Weight { get; }
     public Parameter<T> Bias { get; }
 

@@ -7,7 +7,7 @@ namespace IlgpuAe.Modules;
 /// <summary>A chain of Linear layers: sizes[0] -> ... -> sizes[^1], hidden activation between, output activation last.</summary>
 public sealed class Mlp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public Mlp(ParameterStore<T> store, string name, IReadOnlyList<int> sizes, Activation hidden, Activation output = Activation.Identity, double slope = 0.01)
+    public Mlp(ParameterStore<T> store, string name, IReadOnlyList<int> sizes, Activation hidden, Activation output = Activation.Identity, double? slope = null)
     {
         if (sizes.Count < 2) throw new IlgpuAeException($"{name} needs at least an input and an output size");
         Layers = Enumerable.Range(0, sizes.Count - 1)

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using IlgpuAe.Cli;
+using Xunit;
+
+namespace IlgpuAe.Tests.Cli;
+
+/// <summary>The command line as a user meets it: exit codes, one-line errors, the files a run leaves.</summary>
+public class CliTests
+{
+    static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = App.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    static void OneClearError((int Code, string Out, string Err) r, int code, string mentions)
+    {
+        Assert.Equal(code, r.Code);
+        var lines = r.Err.Trim().Split('\n');
+        Assert.Single(lines);
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.Contains(mentions, lines[0]);
+        Assert.DoesNotContain("   at ", r.Err);
+    }
+
+    [Fact]
+    public void Unknown_option_is_named_with_the_known_ones() =>
+        OneClearError(Run("train", "--epocs", "3"), 2, "unknown option --epocs");
+
+    [Fact]
+    public void Unknown_backend_is_named_with_the_choices() =>
+        OneClearError(Run("train", "--backend", "tpu"), 1, "unknown backend 'tpu'");
+
+    [Fact]
+    public void Unknown_command_is_refused() => OneClearError(Run("fly"), 2, "unknown command 'fly'");
+
+    [Fact]
+    public void Bad_number_names_the_option() => OneClearError(Run("train", "--lr", "fast"), 2, "--lr must be a finite number");
+
+    [Fact]
+    public void Negative_epochs_are_refused() => OneClearError(Run("train", "--epochs", "-1"), 2, "--epochs must be between 0");
+
+    [Fact]
+    public void A_missing_data_directory_is_named() =>
+        OneClearError(Run("train", "--data", "/nonexistent/fashion", "--quiet"), 1, "/nonexistent/fashion");
+
+    [Fact]
+    public void Cuda_without_a_gpu_says_so_plainly()
+    {
+        var r = Run("train", "--backend", "cuda", "--epochs", "0", "--quiet", "--out", TempDir());
+        if (r.Code == 0) return; // a machine with a GPU: nothing to refuse
+        OneClearError(r, 1, "backend cuda is not usable");
+    }
+
+    [Fact]
+    public void Eval_of_a_missing_checkpoint_is_one_clear_error() =>
+        OneClearError(Run("eval", "--model-file", "/nonexistent/model.safetensors"), 1, "does not exist");
+
+    [Fact]
+    public void Devices_lists_the_cpu_accelerator_as_selected_when_nothing_else_is_usable()
+    {
+        var r = Run("devices", "--backend", "cpu");
+        Assert.Equal(0, r.Code);
+        Assert.Contains("usable, selected", r.Out);
+        Assert.Contains("cpu", r.Out);
+    }
+
+    [Fact]
+    public void Train_writes_metrics_checkpoint_and_pictures_and_eval_reports_the_same_test_loss()
+    {
+        string dir = TempDir();
+        try
+        {
+            var r = Run("train", "--model", "ae", "--epochs", "2", "--batch", "64", "--limit", "1024", "--hidden", "64",
+                "--code", "8", "--backend", "cpu", "--quiet", "--out", dir);
+            Assert.True(r.Code == 0, r.Err);
+            var lines = File.ReadAllLines(Path.Combine(dir, "metrics.jsonl"));
+            Assert.Equal(2, lines.Length);
+            var last = JsonDocument.Parse(lines[^1]).RootElement;
+            foreach (var key in new[] { "epoch", "train_loss", "test_loss", "terms", "seconds", "samples_per_second" })
+                Assert.True(last.TryGetProperty(key, out _), $"metrics line lacks {key}");
+            Assert.True(last.GetProperty("terms").TryGetProperty("reconstruction", out _));
+            foreach (var file in new[] { "model.safetensors", "reconstructions.png", "loss.png" })
+                Assert.True(File.Exists(Path.Combine(dir, file)), $"{file} missing");
+
+            var e = Run("eval", "--model-file", Path.Combine(dir, "model.safetensors"), "--backend", "cpu", "--json");
+            Assert.True(e.Code == 0, e.Err);
+            var eval = JsonDocument.Parse(e.Out).RootElement;
+            Assert.Equal(last.GetProperty("test_loss").GetDouble(), eval.GetProperty("test_loss").GetDouble(), 9);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    static string TempDir() => Path.Combine(Path.GetTempPath(), $"ilgpu-ae-cli-{Guid.NewGuid():N}");
+}
