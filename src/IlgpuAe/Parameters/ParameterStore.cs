@@ -81,23 +81,25 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
         return host;
     }
 
-    public ArrayView<T> Values => (_values ?? throw NotMaterialized()).View;
-    public ArrayView<T> Grads => (_grads ?? throw NotMaterialized()).View;
+    // The first read materializes: declaring is over once anyone looks at the values.
+    MemoryBuffer1D<T, Stride1D.Dense> ValueBuffer { get { Materialize(); return _values!; } }
+    MemoryBuffer1D<T, Stride1D.Dense> GradBuffer { get { Materialize(); return _grads!; } }
+
+    public ArrayView<T> Values => ValueBuffer.View;
+    public ArrayView<T> Grads => GradBuffer.View;
 
     public ArrayView<T> ValueOf(Parameter<T> p) => Values.SubView(p.Offset, p.Length);
     public ArrayView<T> GradOf(Parameter<T> p) => Grads.SubView(p.Offset, p.Length);
 
-    public T[] Download() => (_values ?? throw NotMaterialized()).GetAsArray1D();
-    public T[] DownloadGrads() => (_grads ?? throw NotMaterialized()).GetAsArray1D();
+    public T[] Download() => ValueBuffer.GetAsArray1D();
+    public T[] DownloadGrads() => GradBuffer.GetAsArray1D();
 
     public void Upload(ReadOnlySpan<T> values)
     {
         if (values.Length != Count)
             throw new ArgumentException($"expected {Count} parameter values, got {values.Length}");
-        (_values ?? throw NotMaterialized()).View.CopyFromCPU(values.ToArray());
+        ValueBuffer.View.CopyFromCPU(values.ToArray());
     }
-
-    static InvalidOperationException NotMaterialized() => new("the parameter store is not materialized yet");
 
     public void Dispose()
     {

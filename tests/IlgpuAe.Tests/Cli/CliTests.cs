@@ -96,5 +96,63 @@ public class CliTests
         }
     }
 
+    [Fact]
+    public void A_truncated_idx_file_in_the_data_directory_is_one_clear_error()
+    {
+        string dir = TempDir();
+        Directory.CreateDirectory(dir);
+        try
+        {
+            foreach (var name in new[] { "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte" })
+            {
+                bool images = name.Contains("images");
+                var header = images ? new byte[] { 0, 0, 8, 3, 0, 0, 0, 10, 0, 0, 0, 28, 0, 0, 0, 28 } : new byte[] { 0, 0, 8, 1, 0, 0, 0, 10 };
+                var body = new byte[images ? 10 * 784 : 10];
+                // The training images stop half-way: the header promises more than the file holds.
+                File.WriteAllBytes(Path.Combine(dir, name), [.. header, .. body.AsSpan(0, name == "train-images-idx3-ubyte" ? body.Length / 2 : body.Length)]);
+            }
+            OneClearError(Run("train", "--data", dir, "--quiet", "--out", Path.Combine(dir, "out")), 1, "train-images-idx3-ubyte");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void A_checkpoint_whose_input_size_differs_from_the_data_is_named()
+    {
+        string dir = TempDir();
+        Directory.CreateDirectory(dir);
+        try
+        {
+            using (var device = Device.Open(Backend.Cpu))
+            using (var model = new IlgpuAe.Models.Autoencoder<float>(device, new IlgpuAe.Models.AutoencoderOptions { Features = 100, Hidden = [8], Code = 2 }))
+                IlgpuAe.Checkpoints.ModelFile.Save(model, Path.Combine(dir, "m.safetensors"));
+            OneClearError(Run("eval", "--model-file", Path.Combine(dir, "m.safetensors"), "--backend", "cpu"), 1, "the model expects 100");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void A_damaged_checkpoint_is_one_clear_error()
+    {
+        string dir = TempDir();
+        Directory.CreateDirectory(dir);
+        try
+        {
+            string path = Path.Combine(dir, "m.safetensors");
+            File.WriteAllBytes(path, [255, 255, 255, 255, 0, 0, 0, 0, 1, 2, 3]);
+            OneClearError(Run("eval", "--model-file", path, "--backend", "cpu"), 1, path);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     static string TempDir() => Path.Combine(Path.GetTempPath(), $"ilgpu-ae-cli-{Guid.NewGuid():N}");
 }
