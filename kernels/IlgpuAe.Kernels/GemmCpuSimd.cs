@@ -43,7 +43,7 @@ public static partial class GemmKernels
     /// <summary>
     /// C[i,j] = alpha·Σ_p op(A)[i,p]·op(B)[p,j] + beta·C[i,j] for rows r0 ≤ i &lt; r1 (C not read when
     /// beta == 0). ILGPU treats this method as an intrinsic: the CPU accelerator runs this .NET body
-    /// (packed panels and a 6x16 Vector256 FMA micro-kernel, the code ILGPU's IR cannot express);
+    /// (packed panels and a 6x32 Vector512 FMA micro-kernel, 2x 6x16 Vector256 without AVX-512; the code ILGPU's IR cannot express);
     /// PTX and OpenCL are redirected to <see cref="ScalarRows"/> by <see cref="RegisterIntrinsics"/>.
     /// </summary>
     [IntrinsicImplementation]
@@ -83,7 +83,7 @@ public static partial class GemmKernels
 /// <summary>The ordinary .NET SIMD GEMM core behind <see cref="GemmKernels.SimdRows"/>; never seen by ILGPU's compiler.</summary>
 static unsafe class GemmSimd
 {
-    const int MR = 6, NR = 16;
+    const int MR = 6, NR = 32;
 
     // Packed panels, per worker thread: reused across launches so that a launch allocates nothing.
     [ThreadStatic] static float[]? _packedB;
@@ -110,7 +110,7 @@ static unsafe class GemmSimd
         fixed (float* bp = _packedB)
         fixed (float* ap = _packedA)
         {
-            // op(B) as panels [panel][p][16], zero-padded past n, so the micro-kernel never branches.
+            // op(B) as panels [panel][p][32], zero-padded past n, so the micro-kernel never branches.
             for (int q = 0; q < panels; q++)
             {
                 float* dst = bp + (long)q * k * NR;
@@ -130,7 +130,9 @@ static unsafe class GemmSimd
                 for (int q = 0; q < panels; q++)
                 {
                     int j0 = q * NR, w = Math.Min(NR, n - j0);
-                    Micro(ap, bp + (long)q * k * NR, k, tile);
+                    float* panel = bp + (long)q * k * NR;
+                    if (Vector512.IsHardwareAccelerated) Micro512(ap, panel, k, tile);
+                    else { Micro256(ap, panel, k, tile); Micro256(ap, panel + 16, k, tile + 16); }
                     for (int ii = 0; ii < h; ii++)
                     {
                         float* crow = pc + (long)(i0 + ii) * n + j0;
@@ -143,9 +145,34 @@ static unsafe class GemmSimd
         }
     }
 
-    /// <summary>tile[6,16] = Σ_p ap[p,0..5] ⊗ bp[p,0..15]: 12 accumulators, 2 loads + 6 broadcasts per 12 FMAs.</summary>
+    /// <summary>tile[6,32] = Σ_p ap[p,0..5] ⊗ bp[p,0..31] with AVX-512: 12 accumulators, 2 loads + 6 broadcasts per 12 FMAs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    static void Micro(float* ap, float* bp, int k, float* tile)
+    static void Micro512(float* ap, float* bp, int k, float* tile)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < k; p++, ap += MR, bp += NR)
+        {
+            var b0 = Vector512.Load(bp);
+            var b1 = Vector512.Load(bp + 16);
+            var x = Vector512.Create(ap[0]); c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(ap[1]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(ap[2]); c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(ap[3]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(ap[4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(ap[5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+        }
+        c00.Store(tile); c01.Store(tile + 16); c10.Store(tile + 32); c11.Store(tile + 48);
+        c20.Store(tile + 64); c21.Store(tile + 80); c30.Store(tile + 96); c31.Store(tile + 112);
+        c40.Store(tile + 128); c41.Store(tile + 144); c50.Store(tile + 160); c51.Store(tile + 176);
+    }
+
+    /// <summary>
+    /// Without AVX-512: tile[6, 16 of 32] = Σ_p ap[p,0..5] ⊗ bp[p,0..15] (rows of both bp and tile are 32
+    /// wide; the caller runs it on each half), 12 ymm accumulators.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    static void Micro256(float* ap, float* bp, int k, float* tile)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -160,8 +187,8 @@ static unsafe class GemmSimd
             x = Vector256.Create(ap[4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
             x = Vector256.Create(ap[5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
         }
-        c00.Store(tile); c01.Store(tile + 8); c10.Store(tile + 16); c11.Store(tile + 24);
-        c20.Store(tile + 32); c21.Store(tile + 40); c30.Store(tile + 48); c31.Store(tile + 56);
-        c40.Store(tile + 64); c41.Store(tile + 72); c50.Store(tile + 80); c51.Store(tile + 88);
+        c00.Store(tile); c01.Store(tile + 8); c10.Store(tile + NR); c11.Store(tile + NR + 8);
+        c20.Store(tile + 2 * NR); c21.Store(tile + 2 * NR + 8); c30.Store(tile + 3 * NR); c31.Store(tile + 3 * NR + 8);
+        c40.Store(tile + 4 * NR); c41.Store(tile + 4 * NR + 8); c50.Store(tile + 5 * NR); c51.Store(tile + 5 * NR + 8);
     }
 }
