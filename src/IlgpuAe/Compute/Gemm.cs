@@ -89,10 +89,17 @@ public static class Gemm
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias)
         where TAct : struct, IActivation<float>
     {
-        var loop = Loop.Chunked((s.M + 3) / 4, device.Workers);
+        int workers = device.Workers;
+        int rowUnits = (s.M + GemmKernels.SimdRowUnit - 1) / GemmKernels.SimdRowUnit;
+        int panels = (s.N + GemmKernels.SimdPanel - 1) / GemmKernels.SimdPanel;
+        // Row bands make each thread pack all of op(B) plus its rows of op(A): k·(n + m/W) floats; column
+        // groups all of op(A) plus its columns of op(B): k·(m + n/W). The second is less when m < n
+        // (a training batch of 128 against 400 outputs); it needs a few panels per thread to balance.
+        int colGroups = s.M < s.N && panels >= 2 * workers ? workers : 1;
+        var loop = Loop.Chunked((long)rowUnits * colGroups, workers);
         int epilogue = bias.Length > 0 || typeof(TAct) != typeof(IdentityAct<float>) ? 1 : 0;
-        device.Load<Loop, GemmShape<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(
-            GemmKernels.CpuSimd<TAct>)(loop.Threads, loop, s, a, b, c, bias, epilogue);
+        device.Load<Loop, GemmShape<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(
+            GemmKernels.CpuSimd<TAct>)(loop.Threads, loop, s, a, b, c, bias, epilogue, colGroups);
     }
 
     static void Launch<T, TAct>(Device device, GemmBody body, GemmShape<T> s,
