@@ -32,9 +32,10 @@ public static class Gemm
         Check(transA, transB, m, n, k, a.Length, b.Length, c.Length, bias.Length);
         if (m == 0 || n == 0) return;
         var s = new GemmShape<T>(transA, transB, m, n, k, alpha, beta, activationParam);
-        if (body == GemmBody.Cpu && typeof(T) == typeof(float))
+        if (body == GemmBody.Cpu && typeof(T) == typeof(float) && device.IsCpu)
         {
-            // The float CPU body has a .NET SIMD core (GemmKernels.SimdRows): ~10x the scalar body.
+            // On the CPU accelerator the float CPU body has a .NET SIMD core (GemmKernels.SimdBlock), several
+            // times the scalar body. Elsewhere that core would need GemmKernels.RegisterIntrinsics first.
             RunSimd(device, Unsafe.As<GemmShape<T>, GemmShape<float>>(ref s), a.Cast<float>(), b.Cast<float>(),
                 c.Cast<float>(), bias.Length == 0 ? default : bias.Cast<float>(), activation);
             return;
@@ -53,7 +54,7 @@ public static class Gemm
     }
 
     /// <summary>Throws an ArgumentException naming the first length that does not match the shape.</summary>
-    public static void Check(bool transA, bool transB, int m, int n, int k, long aLength, long bLength, long cLength, long biasLength)
+    static void Check(bool transA, bool transB, int m, int n, int k, long aLength, long bLength, long cLength, long biasLength)
     {
         if (m < 0 || n < 0 || k < 0)
             throw new ArgumentException($"GEMM sizes must not be negative: m={m}, n={n}, k={k}");
@@ -89,10 +90,17 @@ public static class Gemm
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias)
         where TAct : struct, IActivation<float>
     {
-        var loop = Loop.Chunked((s.M + 3) / 4, device.Workers);
+        int workers = device.Workers;
+        int rowUnits = (s.M + GemmKernels.SimdRowUnit - 1) / GemmKernels.SimdRowUnit;
+        int panels = (s.N + GemmKernels.SimdPanel - 1) / GemmKernels.SimdPanel;
+        // Row bands make each thread pack all of op(B) plus its rows of op(A): k·(n + m/W) floats; column
+        // groups all of op(A) plus its columns of op(B): k·(m + n/W). The second is less when m < n
+        // (a training batch of 128 against 400 outputs); it needs a few panels per thread to balance.
+        int colGroups = s.M < s.N && panels >= 2 * workers ? workers : 1;
+        var loop = Loop.Chunked((long)rowUnits * colGroups, workers);
         int epilogue = bias.Length > 0 || typeof(TAct) != typeof(IdentityAct<float>) ? 1 : 0;
-        device.Load<Loop, GemmShape<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(
-            GemmKernels.CpuSimd<TAct>)(loop.Threads, loop, s, a, b, c, bias, epilogue);
+        device.Load<Loop, GemmShape<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(
+            GemmKernels.CpuSimd<TAct>)(loop.Threads, loop, s, a, b, c, bias, epilogue, colGroups);
     }
 
     static void Launch<T, TAct>(Device device, GemmBody body, GemmShape<T> s,
