@@ -5,68 +5,7 @@ using static IlgpuAe.Tests.Kernels.KernelHarness;
 
 namespace IlgpuAe.Tests.Kernels;
 
-/// <summary>
-/// One loss as the tests see it: the differentiable inputs (logits; prediction; mean and logσ²),
-/// a forward that returns per-row losses and a backward that returns one gradient per input,
-/// both run by the kernels in T, and the double reference of both.
-/// </summary>
-sealed record LossCase(
-    string Name,
-    Func<Random, int, double[][]> Inputs,
-    Func<Random, int, double[]> Target,
-    Func<Type, double[][], double[], int, int, int, double[]> Forward,
-    Func<Type, double[][], double[], double, double, double, double[][], int, double[][]> Backward,
-    Func<double[][], double[], int, int, double[]> ReferenceForward,
-    Func<double[][], double[], double, double[][]> ReferenceBackward)
-{
-    public override string ToString() => Name;
-
-    /// <summary>The fixed logσ² of the fixed-sigma Gaussian cases.</summary>
-    public const double FixedLogVar = 0.3;
-
-    static double[] Uniform(Random rng, int n, double lo, double hi) =>
-        Enumerable.Range(0, n).Select(_ => lo + (hi - lo) * rng.NextDouble()).ToArray();
-
-    public static readonly LossCase[] All =
-    [
-        new("BceWithLogits",
-            (rng, n) => [Uniform(rng, n, -4, 4)], (rng, n) => Uniform(rng, n, 0, 1),
-            (t, i, x, rows, cols, shape) => Run(t, nameof(LossRunner<float>.BceForward), i, x, rows, cols, shape),
-            (t, i, x, g, s, b, init, shape) => RunBack(t, nameof(LossRunner<float>.BceBackward), i, x, g, s, b, init, shape),
-            (i, x, rows, cols) => LossReference.BceWithLogits(i[0], x, rows, cols),
-            (i, x, g) => [LossReference.BceWithLogitsGrad(i[0], x, g)]),
-        new("Mse",
-            (rng, n) => [Uniform(rng, n, -1, 1)], (rng, n) => Uniform(rng, n, -1, 1),
-            (t, i, x, rows, cols, shape) => Run(t, nameof(LossRunner<float>.MseForward), i, x, rows, cols, shape),
-            (t, i, x, g, s, b, init, shape) => RunBack(t, nameof(LossRunner<float>.MseBackward), i, x, g, s, b, init, shape),
-            (i, x, rows, cols) => LossReference.Mse(i[0], x, rows, cols),
-            (i, x, g) => [LossReference.MseGrad(i[0], x, g)]),
-        new("GaussianNll",
-            (rng, n) => [Uniform(rng, n, -1, 1), Uniform(rng, n, -1, 1)], (rng, n) => Uniform(rng, n, -1, 1),
-            (t, i, x, rows, cols, shape) => Run(t, nameof(LossRunner<float>.GaussianForward), i, x, rows, cols, shape),
-            (t, i, x, g, s, b, init, shape) => RunBack(t, nameof(LossRunner<float>.GaussianBackward), i, x, g, s, b, init, shape),
-            (i, x, rows, cols) => LossReference.GaussianNll(i[0], i[1], x, rows, cols),
-            (i, x, g) => { var (dm, dl) = LossReference.GaussianNllGrad(i[0], i[1], x, g); return [dm, dl]; }),
-        new("GaussianNllFixed",
-            (rng, n) => [Uniform(rng, n, -1, 1)], (rng, n) => Uniform(rng, n, -1, 1),
-            (t, i, x, rows, cols, shape) => Run(t, nameof(LossRunner<float>.FixedForward), i, x, rows, cols, shape),
-            (t, i, x, g, s, b, init, shape) => RunBack(t, nameof(LossRunner<float>.FixedBackward), i, x, g, s, b, init, shape),
-            (i, x, rows, cols) => LossReference.GaussianNll(i[0], Fixed(i[0]), x, rows, cols),
-            (i, x, g) => [LossReference.GaussianNllGrad(i[0], Fixed(i[0]), x, g).dMean]),
-    ];
-
-    static double[] Fixed(double[] like) => Enumerable.Repeat(FixedLogVar, like.Length).ToArray();
-
-    // Dispatch to LossRunner<float> or LossRunner<double> by name: the cases stay data, the runner stays generic.
-    static double[] Run(Type t, string method, double[][] inputs, double[] target, int rows, int cols, int shape) =>
-        (double[])typeof(LossRunner<>).MakeGenericType(t).GetMethod(method)!.Invoke(null, [inputs, target, rows, cols, shape])!;
-
-    static double[][] RunBack(Type t, string method, double[][] inputs, double[] target, double g, double scale, double beta,
-        double[][] initial, int shape) =>
-        (double[][])typeof(LossRunner<>).MakeGenericType(t).GetMethod(method)!.Invoke(null, [inputs, target, g, scale, beta, initial, shape])!;
-}
-
-/// <summary>Uploads, launches with the given launch shape (see KernelHarness.Shape), downloads. Outputs start as NaN unless beta ≠ 0.</summary>
+/// <summary>Runs the loss kernels for <see cref="ObjectiveCase"/>: uploads, launches with the given launch shape (see KernelHarness.Shape), downloads. Outputs start as NaN unless beta ≠ 0.</summary>
 static class LossRunner<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     static T C(double v) => T.CreateTruncating(v);
@@ -148,7 +87,7 @@ static class LossRunner<T> where T : unmanaged, IFloatingPointIeee754<T>
         using var loss = Poisoned<T>(rows);
         var loop = Shape(shape, rows);
         Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T>(LossKernels.GaussianNllFixedForward)(
-            loop.Threads, loop, mu.View, tx.View, loss.View, cols, C(LossCase.FixedLogVar));
+            loop.Threads, loop, mu.View, tx.View, loss.View, cols, C(ObjectiveCase.FixedLogVar));
         return Download(loss);
     }
 
@@ -160,7 +99,7 @@ static class LossRunner<T> where T : unmanaged, IFloatingPointIeee754<T>
         using var dmu = beta == 0 ? Poisoned<T>(x.Length) : Upload<T>(initial[0]);
         var loop = Shape(shape, x.Length);
         Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T, T>(LossKernels.GaussianNllFixedBackward)(
-            loop.Threads, loop, mu.View, tx.View, gradOut.View, dmu.View, C(LossCase.FixedLogVar), C(scale), C(beta));
+            loop.Threads, loop, mu.View, tx.View, gradOut.View, dmu.View, C(ObjectiveCase.FixedLogVar), C(scale), C(beta));
         return [Download(dmu)];
     }
 }
