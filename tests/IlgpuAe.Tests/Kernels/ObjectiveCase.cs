@@ -138,7 +138,17 @@ sealed record ObjectiveCase(
             (i, x, rows, cols) => PenaltyReference.Contractive(i[0], i[1], rows, cols),
             (i, x, rows, cols, g) => { var (dh, dw) = PenaltyReference.ContractiveGrad(i[0], i[1], rows, cols, g); return [dh, dw]; })
         { Output = (rows, cols, inputs, k, i) => k == 0 ? i / cols : -1, GradientSumsRows = true },
+        new("GmmNegLogDensity",
+            (rng, r, c) => [U(rng, r * c, -2, 2), U(rng, Components * c, -1.5, 1.5), U(rng, Components * c, -1, 1), U(rng, Components, -1, 1)], NoTarget,
+            (t, i, x, rows, cols, s) => Pick(t, () => ObjectiveRunner<float>.Gmm(i, rows, cols, s).negLogP, () => ObjectiveRunner<double>.Gmm(i, rows, cols, s).negLogP),
+            (t, i, x, rows, cols, g, sc, b, init, s) => Pick(t, () => ObjectiveRunner<float>.GmmBack(i, rows, cols, g, sc, b, init, s), () => ObjectiveRunner<double>.GmmBack(i, rows, cols, g, sc, b, init, s)),
+            (i, x, rows, cols) => MixtureReference.NegLogDensity(i[0], i[1], i[2], i[3], cols),
+            (i, x, rows, cols, g) => MixtureReference.NegLogDensityGrad(i[0], i[1], i[2], i[3], cols, g))
+        { Output = (rows, cols, inputs, k, i) => k == 0 ? i / cols : -1, GradientSumsRows = true, MaxCols = 16 },
     ];
+
+    /// <summary>Mixture components of the GMM-prior case.</summary>
+    public const int Components = 3;
 
     static double[] Fixed(double[] like) => Enumerable.Repeat(FixedLogVar, like.Length).ToArray();
 

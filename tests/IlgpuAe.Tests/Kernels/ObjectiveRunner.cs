@@ -216,4 +216,45 @@ static class ObjectiveRunner<T> where T : unmanaged, IFloatingPointIeee754<T>
             units.Threads, units, h.View, gradOut.View, dw.View, rows, C(scale), C(beta));
         return [Download(dh), Download(dw)];
     }
+
+    public static (double[] negLogP, MemoryBuffer1D<T, Stride1D.Dense> resp) Gmm(double[][] i, int rows, int cols, int shape, bool keep = false)
+    {
+        using var z = Upload<T>(i[0]);
+        using var m = Upload<T>(i[1]);
+        using var lv = Upload<T>(i[2]);
+        using var w = Upload<T>(i[3]);
+        using var negLogP = Poisoned<T>(rows);
+        var resp = Poisoned<T>(rows * i[3].Length);
+        var loop = Shape(shape, rows);
+        Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int>(MixtureKernels.GmmNegLogDensityForward)(
+            loop.Threads, loop, z.View, m.View, lv.View, w.View, negLogP.View, resp.View, cols);
+        var result = Download(negLogP);
+        if (!keep) resp.Dispose();
+        return (result, resp);
+    }
+
+    public static double[][] GmmBack(double[][] i, int rows, int cols, double g, double scale, double beta, double[][] initial, int shape)
+    {
+        var (_, resp) = Gmm(i, rows, cols, shape, keep: true);
+        using var gamma = resp;
+        using var z = Upload<T>(i[0]);
+        using var m = Upload<T>(i[1]);
+        using var lv = Upload<T>(i[2]);
+        using var w = Upload<T>(i[3]);
+        using var gradOut = Upload<T>([g]);
+        using var dz = Out(i[0].Length, beta, initial, 0);
+        using var dm = Out(i[1].Length, beta, initial, 1);
+        using var dl = Out(i[2].Length, beta, initial, 2);
+        using var dw = Out(i[3].Length, beta, initial, 3);
+        var rowLoop = Shape(shape, rows);
+        var paramLoop = Shape(shape, i[1].Length);
+        var componentLoop = Shape(shape, i[3].Length);
+        Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T, T>(MixtureKernels.GmmNegLogDensityBackwardZ)(
+            rowLoop.Threads, rowLoop, z.View, m.View, lv.View, gamma.View, gradOut.View, dz.View, cols, C(scale), C(beta));
+        Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T, T>(MixtureKernels.GmmNegLogDensityBackwardParams)(
+            paramLoop.Threads, paramLoop, z.View, m.View, lv.View, gamma.View, gradOut.View, dm.View, dl.View, cols, C(scale), C(beta));
+        Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T, T>(MixtureKernels.GmmNegLogDensityBackwardLogits)(
+            componentLoop.Threads, componentLoop, w.View, gamma.View, gradOut.View, dw.View, rows, C(scale), C(beta));
+        return [Download(dz), Download(dm), Download(dl), Download(dw)];
+    }
 }
