@@ -62,6 +62,15 @@ public static class Philox
             u = (((w >> (64 - j)) & 1) != 0 ? u + T.One : u) * half;
         return u;
     }
+
+    /// <summary>√(−2 ln u1)·cos(2π u2), u1 = U(words 0, 2), u2 = U(words 1, 3): one N(0,1) sample per counter.</summary>
+    public static T Gaussian<T>(ulong seed, ulong stream, ulong index) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var r = Generate(seed, stream, index);
+        T u1 = Unit<T>(r.X0, r.X2);
+        T u2 = Unit<T>(r.X1, r.X3);
+        return T.Sqrt(-Num<T>.Two * T.Log(u1)) * T.Cos(Num<T>.Two * T.Pi * u2);
+    }
 }
 
 /// <summary>Random fills: element i depends on (seed, stream, i) only, never on the launch shape.</summary>
@@ -88,18 +97,10 @@ public static class RandomKernels
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = (int)y.Length;
-        T minusTwo = -Num<T>.Two;
-        T twoPi = Num<T>.Two * T.Pi;
         for (int b = loop.First(t); b < n; b += loop.Step)
         {
             int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
-            {
-                var r = Philox.Generate(seed, stream, (ulong)i);
-                T u1 = Philox.Unit<T>(r.X0, r.X2);
-                T u2 = Philox.Unit<T>(r.X1, r.X3);
-                y[i] = mean + std * T.Sqrt(minusTwo * T.Log(u1)) * T.Cos(twoPi * u2);
-            }
+            for (int i = b; i < e; i++) y[i] = mean + std * Philox.Gaussian<T>(seed, stream, (ulong)i);
         }
     }
 }

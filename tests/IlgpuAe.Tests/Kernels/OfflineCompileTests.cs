@@ -33,7 +33,9 @@ public sealed class OfflineCompileTests
     [MemberData(nameof(Kernels))]
     public void Kernel_compiles_for_PTX_and_OpenCL(string kernel)
     {
-        var method = Instantiations()[kernel];
+        var method = Instantiations()[kernel]
+            ?? throw new NotSupportedException(
+                $"{kernel}: the offline compile test does not know how to instantiate its type parameters; teach Instantiate");
         var entry = method.GetCustomAttribute<GroupedKernelAttribute>() is null
             ? EntryPointDescription.FromImplicitlyGroupedKernel(method)
             : EntryPointDescription.FromExplicitlyGroupedKernel(method);
@@ -71,19 +73,21 @@ public sealed class OfflineCompileTests
         return new Compilers(ctx, ptx, cl);
     });
 
-    static Dictionary<string, MethodInfo> Instantiations()
+    static Dictionary<string, MethodInfo?> Instantiations()
     {
         var assembly = typeof(Loop).Assembly;
         var activations = assembly.GetTypes()
             .Where(t => t.IsValueType && t.IsGenericTypeDefinition &&
                         t.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IActivation<>)))
             .ToList();
-        var result = new Dictionary<string, MethodInfo>();
+        var result = new Dictionary<string, MethodInfo?>();
         foreach (var type in assembly.GetExportedTypes())
         foreach (var method in type.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly))
         {
             if (!IsKernel(method)) continue;
-            foreach (var m in Instantiate(method, activations))
+            var instances = Instantiate(method, activations).ToList();
+            if (instances.Count == 0) result[$"{type.Name}.{method.Name}<?>"] = null; // fails by name, not the whole theory
+            foreach (var m in instances)
                 result[$"{type.Name}.{m.Name}{TypeArgs(m)}"] = m;
         }
         return result;
@@ -114,8 +118,7 @@ public sealed class OfflineCompileTests
                 foreach (var act in activations)
                     yield return m.MakeGenericMethod(element, act.MakeGenericType(element));
             else
-                throw new NotSupportedException(
-                    $"{m.DeclaringType!.Name}.{m.Name}: the offline compile test does not know how to instantiate its type parameters");
+                yield break;
         }
     }
 

@@ -1,0 +1,249 @@
+using System.Numerics;
+using ILGPU;
+
+namespace IlgpuAe.Kernels;
+
+/// <summary>
+/// Regularisers on a hidden code h [rows = batch, cols = units]. Their weight λ is the graph's
+/// loss weight: it arrives through g = gradOut[0] like any upstream gradient, so the kernels carry
+/// no λ. Same conventions as <see cref="LossKernels"/> (scale, beta; beta = 0 never reads).
+/// </summary>
+public static class PenaltyKernels
+{
+    /// <summary>ℓ_r = Σ_c |h[r,c]|  (L1 sparsity: the negative log of a Laplace prior, up to constants)</summary>
+    public static void L1Forward<T>(Index1D t, Loop loop, ArrayView<T> h, ArrayView<T> rowPenalty, int cols)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rows = (int)rowPenalty.Length;
+        for (int b = loop.First(t); b < rows; b += loop.Step)
+        {
+            int e = Math.Min(b + loop.Span, rows);
+            for (int r = b; r < e; r++)
+            {
+                T acc = T.Zero;
+                long o = (long)r * cols;
+                for (int c = 0; c < cols; c++) acc += T.Abs(h[o + c]);
+                rowPenalty[r] = acc;
+            }
+        }
+    }
+
+    /// <summary>dh = beta·dh + g·scale·sign(h)  (sign(0) = 0, the subgradient that keeps zeros at zero)</summary>
+    public static void L1Backward<T>(Index1D t, Loop loop, ArrayView<T> h, ArrayView<T> gradOut, ArrayView<T> dH, T scale, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = (int)h.Length;
+        T gs = gradOut[0] * scale;
+        for (int b = loop.First(t); b < n; b += loop.Step)
+        {
+            int e = Math.Min(b + loop.Span, n);
+            for (int i = b; i < e; i++)
+            {
+                T v = h[i];
+                T d = v > T.Zero ? gs : v < T.Zero ? -gs : T.Zero;
+                dH[i] = beta == T.Zero ? d : beta * dH[i] + d;
+            }
+        }
+    }
+
+    /// <summary>kl[c] = ρ log(ρ/ρ̂_c) + (1−ρ) log((1−ρ)/(1−ρ̂_c)),  ρ̂_c = mean_r h[r,c] ∈ (0,1)  (KL sparsity; loop over units)</summary>
+    public static void KlSparsityForward<T>(Index1D t, Loop loop, ArrayView<T> h, ArrayView<T> unitKl, int rows, T rho)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int cols = (int)unitKl.Length;
+        for (int b = loop.First(t); b < cols; b += loop.Step)
+        {
+            int e = Math.Min(b + loop.Span, cols);
+            for (int c = b; c < e; c++)
+            {
+                T rhoHat = ColumnMean(h, c, rows, cols, out _);
+                unitKl[c] = rho * T.Log(rho / rhoHat) + (T.One - rho) * T.Log((T.One - rho) / (T.One - rhoHat));
+            }
+        }
+    }
+
+    /// <summary>dh[r,c] = beta·dh + g·scale·(−ρ/ρ̂_c + (1−ρ)/(1−ρ̂_c))/rows  (loop over units; ρ̂ recomputed)</summary>
+    public static void KlSparsityBackward<T>(Index1D t, Loop loop, ArrayView<T> h, ArrayView<T> gradOut, ArrayView<T> dH,
+        int rows, T rho, T scale, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int cols = rows == 0 ? 0 : (int)(h.Length / rows);
+        T gs = gradOut[0] * scale;
+        for (int b = loop.First(t); b < cols; b += loop.Step)
+        {
+            int e = Math.Min(b + loop.Span, cols);
+            for (int c = b; c < e; c++)
+            {
+                T rhoHat = ColumnMean(h, c, rows, cols, out T count);
+                T d = gs * ((T.One - rho) / (T.One - rhoHat) - rho / rhoHat) / count;
+                for (int r = 0; r < rows; r++)
+                {
+                    long k = (long)r * cols + c;
+                    dH[k] = beta == T.Zero ? d : beta * dH[k] + d;
+                }
+            }
+        }
+    }
+
+    /// <summary>w[j] = Σ_i W[j,i]²  (squared row norms of the encoder weight W [units, inputs]; loop over units)</summary>
+    public static void ContractiveWeightNorms<T>(Index1D t, Loop loop, ArrayView<T> w, ArrayView<T> wRowSq, int inputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int units = (int)wRowSq.Length;
+        for (int b = loop.First(t); b < units; b += loop.Step)
+        {
+            int e = Math.Min(b + loop.Span, units);
+            for (int j = b; j < e; j++)
+            {
+                T acc = T.Zero;
+                long o = (long)j * inputs;
+                for (int i = 0; i < inputs; i++) acc += w[o + i] * w[o + i];
+                wRowSq[j] = acc;
+            }
+        }
+    }
+
+    /// <summary>ℓ_r = Σ_j (h_j(1 − h_j))²·w_j = ‖∂h/∂x‖_F² for a sigmoid encoder h = σ(Wx + b), w_j = Σ_i W_ji²  (loop over rows)</summary>
+    public static void ContractiveForward<T>(Index1D t, Loop loop, ArrayView<T> h, ArrayView<T> wRowSq, ArrayView<T> rowPenalty, int cols)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int rows = (int)rowPenalty.Length;
+        for (int b = loop.First(t); b < rows; b += loop.Step)
+        {
+            int e = Math.Min(b + loop.Span, rows);
+            for (int r = b; r < e; r++)
+            {
+                T acc = T.Zero;
+                long o = (long)r * cols;
+                for (int c = 0; c < cols; c++)
+                {
+                    T v = h[o + c];
+                    T s = v * (T.One - v);
+                    acc += s * s * wRowSq[c];
+                }
+                rowPenalty[r] = acc;
+            }
+        }
+    }
+
+    /// <summary>dh = beta·dh + g·scale·2h(1 − h)(1 − 2h)·w_j  (j the column of the element; loop over elements)</summary>
+    public static void ContractiveBackward<T>(Index1D t, Loop loop, ArrayView<T> h, ArrayView<T> wRowSq, ArrayView<T> gradOut,
+        ArrayView<T> dH, int cols, T scale, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = (int)h.Length;
+        T gs2 = gradOut[0] * scale * Num<T>.Two;
+        for (int b = loop.First(t); b < n; b += loop.Step)
+        {
+            int e = Math.Min(b + loop.Span, n);
+            for (int i = b; i < e; i++)
+            {
+                T v = h[i];
+                T d = gs2 * v * (T.One - v) * (T.One - Num<T>.Two * v) * wRowSq[i % cols];
+                dH[i] = beta == T.Zero ? d : beta * dH[i] + d;
+            }
+        }
+    }
+
+    /// <summary>dw_j = beta·dw_j + g·scale·Σ_r (h[r,j](1 − h[r,j]))²  (gradient w.r.t. the squared row norms; loop over units)</summary>
+    public static void ContractiveNormBackward<T>(Index1D t, Loop loop, ArrayView<T> h, ArrayView<T> gradOut, ArrayView<T> dWRowSq,
+        int rows, T scale, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int cols = (int)dWRowSq.Length;
+        T gs = gradOut[0] * scale;
+        for (int b = loop.First(t); b < cols; b += loop.Step)
+        {
+            int e = Math.Min(b + loop.Span, cols);
+            for (int c = b; c < e; c++)
+            {
+                T acc = T.Zero;
+                for (int r = 0; r < rows; r++)
+                {
+                    T v = h[(long)r * cols + c];
+                    T s = v * (T.One - v);
+                    acc += s * s;
+                }
+                dWRowSq[c] = beta == T.Zero ? gs * acc : beta * dWRowSq[c] + gs * acc;
+            }
+        }
+    }
+
+    /// <summary>dW[j,i] = beta·dW[j,i] + 2·W[j,i]·dw_j  (chain through w_j = Σ_i W_ji²; loop over elements of W)</summary>
+    public static void ContractiveWeightBackward<T>(Index1D t, Loop loop, ArrayView<T> w, ArrayView<T> dWRowSq, ArrayView<T> dW,
+        int inputs, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = (int)w.Length;
+        T two = Num<T>.Two;
+        for (int b = loop.First(t); b < n; b += loop.Step)
+        {
+            int e = Math.Min(b + loop.Span, n);
+            for (int i = b; i < e; i++)
+            {
+                T d = two * w[i] * dWRowSq[i / inputs];
+                dW[i] = beta == T.Zero ? d : beta * dW[i] + d;
+            }
+        }
+    }
+
+    // The count is accumulated in T because kernels cannot convert an int to a generic T.
+    static T ColumnMean<T>(ArrayView<T> h, int c, int rows, int cols, out T count)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T acc = T.Zero;
+        count = T.Zero;
+        for (int r = 0; r < rows; r++)
+        {
+            acc += h[(long)r * cols + c];
+            count += T.One;
+        }
+        return acc / count;
+    }
+}
+
+/// <summary>The double-precision meaning of <see cref="PenaltyKernels"/>.</summary>
+public static class PenaltyReference
+{
+    public static double[] L1(double[] h, int rows, int cols) =>
+        Enumerable.Range(0, rows).Select(r => Enumerable.Range(r * cols, cols).Sum(i => Math.Abs(h[i]))).ToArray();
+
+    public static double[] L1Grad(double[] h, double g) => h.Select(v => g * Math.Sign(v)).ToArray();
+
+    static double ColumnMean(double[] h, int c, int rows, int cols) => Enumerable.Range(0, rows).Average(r => h[r * cols + c]);
+
+    public static double[] KlSparsity(double[] h, int rows, int cols, double rho) =>
+        Enumerable.Range(0, cols).Select(c =>
+        {
+            double q = ColumnMean(h, c, rows, cols);
+            return rho * Math.Log(rho / q) + (1 - rho) * Math.Log((1 - rho) / (1 - q));
+        }).ToArray();
+
+    public static double[] KlSparsityGrad(double[] h, int rows, int cols, double rho, double g) =>
+        h.Select((_, i) =>
+        {
+            double q = ColumnMean(h, i % cols, rows, cols);
+            return g * (-rho / q + (1 - rho) / (1 - q)) / rows;
+        }).ToArray();
+
+    public static double[] WeightNorms(double[] w, int units, int inputs) =>
+        Enumerable.Range(0, units).Select(j => Enumerable.Range(j * inputs, inputs).Sum(i => w[i] * w[i])).ToArray();
+
+    public static double[] Contractive(double[] h, double[] wRowSq, int rows, int cols) =>
+        Enumerable.Range(0, rows).Select(r => Enumerable.Range(0, cols).Sum(c =>
+        {
+            double v = h[r * cols + c], s = v * (1 - v);
+            return s * s * wRowSq[c];
+        })).ToArray();
+
+    public static (double[] dH, double[] dWRowSq) ContractiveGrad(double[] h, double[] wRowSq, int rows, int cols, double g) =>
+        (h.Select((v, i) => g * 2 * v * (1 - v) * (1 - 2 * v) * wRowSq[i % cols]).ToArray(),
+         Enumerable.Range(0, cols).Select(c => g * Enumerable.Range(0, rows).Sum(r =>
+         {
+             double v = h[r * cols + c], s = v * (1 - v);
+             return s * s;
+         })).ToArray());
+
+    public static double[] WeightGrad(double[] w, double[] dWRowSq, int inputs) =>
+        w.Select((v, i) => 2 * v * dWRowSq[i / inputs]).ToArray();
+}

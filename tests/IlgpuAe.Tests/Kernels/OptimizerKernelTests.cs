@@ -1,0 +1,131 @@
+using System.Numerics;
+using ILGPU;
+using IlgpuAe.Kernels;
+using Xunit;
+using static IlgpuAe.Tests.Kernels.KernelHarness;
+
+namespace IlgpuAe.Tests.Kernels;
+
+/// <summary>Several optimizer steps on the device follow the double reference step for step, state included.</summary>
+public sealed class OptimizerKernelTests
+{
+    const int Steps = 6;
+
+    public static TheoryData<int, int> Cases() => SizesAndShapes();
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Sgd_with_momentum_and_weight_decay_follows_the_reference(int n, int shape)
+    {
+        Sgd<float>(n, shape);
+        Sgd<double>(n, shape);
+    }
+
+    static void Sgd<T>(int n, int shape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var p = RandomValues(1, n);
+        var vel = new double[n];
+        using var dp = Upload<T>(p);
+        using var dv = Upload<T>(vel);
+        var loop = Shape(shape, n);
+        var step = Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T, T>(OptimizerKernels.SgdMomentum);
+        for (int s = 0; s < Steps; s++)
+        {
+            var g = RandomValues(100 + s, n);
+            using var dg = Upload<T>(g);
+            step(loop.Threads, loop, dp.View, dg.View, dv.View, T.CreateTruncating(0.1), T.CreateTruncating(0.9), T.CreateTruncating(0.01));
+            OptimizerReference.SgdMomentum(p, g, vel, 0.1, 0.9, 0.01);
+        }
+        AssertClose<T>(p, Download(dp), scale: 10 * Steps, what: "parameters");
+        AssertClose<T>(vel, Download(dv), scale: 10 * Steps, what: "velocity");
+    }
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Adam_and_AdamW_follow_the_reference_including_bias_correction(int n, int shape)
+    {
+        foreach (bool decoupled in new[] { false, true })
+        {
+            Adam<float>(n, shape, decoupled);
+            Adam<double>(n, shape, decoupled);
+        }
+    }
+
+    static void Adam<T>(int n, int shape, bool decoupled) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const double lr = 0.01, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, wd = 0.05;
+        var p = RandomValues(2, n);
+        double[] m = new double[n], v = new double[n];
+        using var dp = Upload<T>(p);
+        using var dm = Upload<T>(m);
+        using var dv = Upload<T>(v);
+        var loop = Shape(shape, n);
+        var adam = Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T, T, T, T, T, T, int>(OptimizerKernels.Adam);
+        static T C(double x) => T.CreateTruncating(x);
+        for (int step = 1; step <= Steps; step++)
+        {
+            var g = RandomValues(200 + step, n);
+            using var dg = Upload<T>(g);
+            // The host computes the bias corrections once per step, as the engine will.
+            double bias1 = 1 - Math.Pow(beta1, step), bias2 = 1 - Math.Pow(beta2, step);
+            adam(loop.Threads, loop, dp.View, dg.View, dm.View, dv.View,
+                C(lr), C(beta1), C(beta2), C(eps), C(wd), C(bias1), C(bias2), decoupled ? 1 : 0);
+            OptimizerReference.Adam(p, g, m, v, step, lr, beta1, beta2, eps, wd, decoupled);
+        }
+        string which = decoupled ? "AdamW" : "Adam";
+        AssertClose<T>(p, Download(dp), scale: 10 * Steps, what: $"{which} parameters");
+        AssertClose<T>(m, Download(dm), scale: 10 * Steps, what: $"{which} first moment");
+        AssertClose<T>(v, Download(dv), scale: 10 * Steps, what: $"{which} second moment");
+    }
+
+    [Fact]
+    public void The_first_Adam_step_moves_every_parameter_by_about_lr()
+    {
+        // With bias correction, step 1 gives m̂/√v̂ = g/|g| = ±1: a bias-correction slip would show here at once.
+        const int n = 100;
+        var p = RandomValues(3, n);
+        var g = RandomValues(4, n);
+        using var dp = Upload<double>(p);
+        using var dg = Upload<double>(g);
+        using var dm = Upload<double>(new double[n]);
+        using var dv = Upload<double>(new double[n]);
+        var loop = Gpu.LoopFor(n);
+        Gpu.Load<Loop, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, double, double, double, double, double, double, double, int>(
+            OptimizerKernels.Adam)(loop.Threads, loop, dp.View, dg.View, dm.View, dv.View, 0.01, 0.9, 0.999, 1e-8, 0, 1 - 0.9, 1 - 0.999, 0);
+        var after = Download(dp);
+        // ε shifts the step by lr·ε/|g| ≤ 0.01·1e-8/0.05 = 2e-9.
+        for (int i = 0; i < n; i++)
+            Assert.Equal(p[i] - 0.01 * Math.Sign(g[i]), after[i], 3e-9);
+    }
+
+    [Theory]
+    [InlineData(0.5)]  // norm above the limit: every gradient shrinks by maxNorm / norm
+    [InlineData(1e6)]  // norm below the limit: nothing changes, to the bit
+    public void Clipping_by_global_norm_scales_gradients_to_the_limit(double maxNorm)
+    {
+        const int n = 1000;
+        var g = RandomValues(5, n);
+        using var dg = Upload<float>(g);
+        var loop = Gpu.LoopFor(n);
+        using var partial = Poisoned<float>(loop.Threads);
+        using var squared = Poisoned<float>(1);
+
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>>(ReductionKernels.SquaredNorm)(loop.Threads, loop, dg.View, partial.View);
+        Gpu.Load<ArrayView<float>, ArrayView<float>, int, float, float>(ReductionKernels.SumPartials)(1, partial.View, squared.View, loop.Threads, 1f, 0f);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, float>(OptimizerKernels.ClipByNorm)(loop.Threads, loop, dg.View, squared.View, (float)maxNorm);
+
+        var clipped = Download(dg);
+        double factor = OptimizerReference.ClipFactor(g, maxNorm);
+        AssertClose<float>(g.Select(v => factor * v).ToArray(), clipped, scale: 4, what: "clipped gradient");
+        if (factor == 1) Assert.Equal(Rounded<float>(g), clipped);
+        else Assert.Equal(maxNorm, Math.Sqrt(clipped.Sum(v => v * v)), 1e-5);
+    }
+
+    [Theory, MemberData(nameof(Cases))]
+    public void ScaleInPlace_multiplies_every_element(int n, int shape)
+    {
+        var x = RandomValues(6, n);
+        using var dx = Upload<double>(x);
+        var loop = Shape(shape, n);
+        Gpu.Load<Loop, ArrayView<double>, double>(OptimizerKernels.ScaleInPlace)(loop.Threads, loop, dx.View, -0.3);
+        AssertClose<double>(x.Select(v => -0.3 * v).ToArray(), Download(dx), what: "scaled");
+    }
+}
