@@ -21,9 +21,12 @@ public sealed class ActivationOp<T>(Node<T> input, Activation activation, T slop
     }
 
     /// <summary>The one place that maps the activation enum to its kernel instantiation.</summary>
-    public static void LaunchForward(Device d, Activation f, ArrayView<T> input, ArrayView<T> output, T a)
+    public static void LaunchForward(Device d, Activation f, ArrayView<T> input, ArrayView<T> output, T a) =>
+        LaunchForwardWith(d, f, input, output, a, d.LoopFor(input.Length));
+
+    /// <summary>As <see cref="LaunchForward"/> with an explicit launch shape (tests hold every shape to the same result).</summary>
+    public static void LaunchForwardWith(Device d, Activation f, ArrayView<T> input, ArrayView<T> output, T a, Loop loop)
     {
-        var loop = d.LoopFor(input.Length);
         Action<Index1D, Loop, ArrayView<T>, ArrayView<T>, T> k = f switch
         {
             Activation.Identity => d.Load<Loop, ArrayView<T>, ArrayView<T>, T>(ActivationKernels.Forward<T, IdentityAct<T>>),
@@ -38,9 +41,12 @@ public sealed class ActivationOp<T>(Node<T> input, Activation activation, T slop
         k(loop.Threads, loop, input, output, a);
     }
 
-    public static void LaunchBackward(Device d, Activation f, ArrayView<T> y, ArrayView<T> dy, ArrayView<T> dx, T a, T beta)
+    public static void LaunchBackward(Device d, Activation f, ArrayView<T> y, ArrayView<T> dy, ArrayView<T> dx, T a, T beta) =>
+        LaunchBackwardWith(d, f, y, dy, dx, a, beta, d.LoopFor(y.Length));
+
+    /// <summary>As <see cref="LaunchBackward"/> with an explicit launch shape.</summary>
+    public static void LaunchBackwardWith(Device d, Activation f, ArrayView<T> y, ArrayView<T> dy, ArrayView<T> dx, T a, T beta, Loop loop)
     {
-        var loop = d.LoopFor(y.Length);
         Action<Index1D, Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T> k = f switch
         {
             Activation.Identity => d.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T>(ActivationKernels.Backward<T, IdentityAct<T>>),

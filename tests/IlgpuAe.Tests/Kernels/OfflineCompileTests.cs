@@ -110,6 +110,15 @@ public sealed class OfflineCompileTests
             yield break;
         }
         var parameters = m.GetGenericArguments();
+        if (parameters.Length == 1 && IsActivationParameter(parameters[0]))
+        {
+            // An element-specific kernel generic only in its activation (the float SIMD GEMM core).
+            var element = parameters[0].GetGenericParameterConstraints()
+                .First(c => c.IsGenericType && c.GetGenericTypeDefinition() == typeof(IActivation<>)).GetGenericArguments()[0];
+            foreach (var act in activations)
+                yield return m.MakeGenericMethod(act.MakeGenericType(element));
+            yield break;
+        }
         foreach (var element in Elements)
         {
             if (parameters.Length == 1)
