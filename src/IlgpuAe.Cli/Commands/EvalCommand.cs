@@ -1,5 +1,6 @@
 using System.Text.Json;
 using IlgpuAe.Checkpoints;
+using IlgpuAe.Cli.Recipes;
 using IlgpuAe.Data;
 using IlgpuAe.Training;
 
@@ -9,7 +10,7 @@ namespace IlgpuAe.Cli.Commands;
 public static class EvalCommand
 {
     public const string Help = """
-        usage: ilgpu-ae eval --model-file FILE [--data DIR] [--batch B (default: the training batch)] [--backend auto|cuda|opencl|cpu] [--json]
+        usage: ilgpu-ae eval --model-file FILE [--data DIR] [--batch B (default: the training batch)] [--backend auto|cuda|opencl|cpu] [--out DIR] [--json]
 
         Reloads a checkpoint written by `ilgpu-ae train` and reports the loss per image on the
         test set, with every named loss term. --json prints one JSON object with test_loss and terms.
@@ -17,7 +18,8 @@ public static class EvalCommand
 
     public static int Run(string[] argv, TextWriter stdout)
     {
-        var args = Args.Parse("eval", argv, ["model-file", "data", "batch", "backend"], ["json"]);
+        var modelOptions = ModelRecipes.All.SelectMany(r => r.EvalOptions).Distinct().ToArray();
+        var args = Args.Parse("eval", argv, ["model-file", "data", "batch", "backend", "out", .. modelOptions], ["json"]);
         string file = args.String("model-file") ?? throw new UsageException("eval: --model-file is required");
         if (!File.Exists(file)) throw new IlgpuAeException($"checkpoint {file} does not exist");
         var backend = BackendNames.Parse(args.String("backend", "auto"));
@@ -27,22 +29,31 @@ public static class EvalCommand
         // The training batch size by default: the same batching gives the same float sums, so the same loss.
         int trained = metadata.TryGetValue("batch", out var b) && int.TryParse(b, out int parsed) && parsed > 0 ? parsed : 128;
         int batch = args.Int("batch", trained, 1, 1 << 20);
+        var recipe = ModelRecipes.Find(model.Kind);
+        foreach (var option in modelOptions.Where(o => args.Has(o) && !recipe.EvalOptions.Contains(o)))
+            throw new UsageException($"eval: --{option} does not apply to a {model.Kind} model");
         var eval = Trainer<float>.Evaluate(model, data.Test, batch);
+        string? outDir = args.String("out");
+        if (outDir is not null) Directory.CreateDirectory(outDir);
+        var diagnostics = recipe.Diagnose(model, args, data, batch, outDir);
         if (args.Has("json"))
         {
-            stdout.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            var json = new Dictionary<string, object>
             {
                 ["test_loss"] = eval.Loss,
                 ["terms"] = eval.Terms,
                 ["count"] = eval.Count,
                 ["model"] = model.Kind,
                 ["data"] = data.Source,
-            }));
+            };
+            foreach (var (name, value) in diagnostics) json[name] = value;
+            stdout.WriteLine(JsonSerializer.Serialize(json));
         }
         else
         {
             stdout.WriteLine($"{model.Kind} on {data.Source}: test loss {eval.Loss:F4} per image over {eval.Count} images");
             foreach (var (name, value) in eval.Terms) stdout.WriteLine($"  {name}: {value:F4}");
+            foreach (var (name, value) in diagnostics) stdout.WriteLine($"{name}: {(value is double v ? v.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : value)}");
         }
         return 0;
     }

@@ -1,9 +1,7 @@
 using System.Text.Json;
 using IlgpuAe.Checkpoints;
+using IlgpuAe.Cli.Recipes;
 using IlgpuAe.Data;
-using IlgpuAe.Kernels;
-using IlgpuAe.Models;
-using IlgpuAe.Ops;
 using IlgpuAe.Optim;
 using IlgpuAe.Plots;
 using IlgpuAe.Training;
@@ -13,10 +11,10 @@ namespace IlgpuAe.Cli.Commands;
 /// <summary>`ilgpu-ae train`: trains a model and writes metrics.jsonl, model.safetensors, reconstructions.png and loss.png.</summary>
 public static class TrainCommand
 {
-    public const string Help = """
-        usage: ilgpu-ae train [options]
+    const string CommonHelp = """
+        usage: ilgpu-ae train [--model MODEL] [options]
 
-          --model ae                  model to train (default ae)
+          --model MODEL               model to train: {0} (default ae)
           --data DIR                  Fashion-MNIST IDX files (default: /usr/share/datasets/fashion-mnist
                                       if present, else the embedded 10k test set split 8000/2000)
           --epochs N                  epochs (default 5)
@@ -25,10 +23,6 @@ public static class TrainCommand
           --seed S                    seed of initialisation, data order and noise (default 1)
           --backend auto|cuda|opencl|cpu   device (default auto: CUDA, then OpenCL, then CPU)
           --out DIR                   output directory (default runs/<model>)
-          --hidden 400[,200...]       hidden layer sizes of the encoder (decoder mirrors them)
-          --code N                    code size (default 32)
-          --activation relu|leaky_relu|tanh|sigmoid|elu|softplus   hidden activation (default relu)
-          --loss bce|mse              reconstruction loss (default bce)
           --optimizer adam|adamw|sgd  (default adam)
           --weight-decay X            (default 0; AdamW default 0.01)
           --momentum X                SGD momentum (default 0.9)
@@ -36,27 +30,24 @@ public static class TrainCommand
           --quiet                     no progress bar
         """;
 
-    static readonly string[] Options =
-        ["model", "data", "epochs", "batch", "lr", "seed", "backend", "out", "hidden", "code", "activation", "loss",
-         "optimizer", "weight-decay", "momentum", "limit"];
+    public static string Help =>
+        string.Format(System.Globalization.CultureInfo.InvariantCulture, CommonHelp, string.Join("|", ModelRecipes.All.Select(r => r.Kind)))
+        + string.Concat(ModelRecipes.All.Select(r => $"\n  options of --model {r.Kind}:\n{r.Help}"));
+
+    static readonly string[] CommonOptions =
+        ["model", "data", "epochs", "batch", "lr", "seed", "backend", "out", "optimizer", "weight-decay", "momentum", "limit"];
 
     public static int Run(string[] argv, TextWriter stdout, TextWriter stderr)
     {
-        var args = Args.Parse("train", argv, Options, ["quiet"]);
-        string kind = args.Choice("model", "ae", "ae");
+        var recipe = ModelRecipes.Find(ModelArgument(argv) ?? "ae");
+        var args = Args.Parse("train", argv, [.. CommonOptions, .. recipe.Options], ["quiet", .. recipe.Flags]);
+        string kind = recipe.Kind;
         int epochs = args.Int("epochs", 5, 0, 100_000);
         int batch = args.Int("batch", 128, 1, 1 << 20);
         double lr = args.Double("lr", 1e-3, 0, 10, exclusiveMin: true);
         ulong seed = args.ULong("seed", 1);
         var backend = BackendNames.Parse(args.String("backend", "auto"));
         string outDir = args.String("out", Path.Combine("runs", kind));
-        var options = new AutoencoderOptions
-        {
-            Hidden = args.IntList("hidden", [400]),
-            Code = args.Int("code", 32, 1, 1 << 16),
-            Activation = ParseActivation(args.String("activation", "relu")),
-            Loss = args.Choice("loss", "bce", "bce", "mse") == "bce" ? Reconstruction.Bce : Reconstruction.Mse,
-        };
         var optimizer = MakeOptimizer(args, lr);
         int limit = args.Int("limit", int.MaxValue, 1);
         bool quiet = args.Has("quiet");
@@ -65,10 +56,9 @@ public static class TrainCommand
         var train = limit < data.Train.Count ? data.Train.Slice(0, limit) : data.Train;
         if (train.Count < batch)
             throw new UsageException($"--batch {batch} is larger than the {train.Count} training images");
-        options = options with { Features = train.Features };
 
         using var device = Device.Open(backend);
-        using var model = new Autoencoder<float>(device, options, seed);
+        using var model = recipe.Create(device, args, train, seed);
         using var _ = optimizer;
         Directory.CreateDirectory(outDir);
         stdout.WriteLine($"data: {data.Source} ({train.Count} train, {data.Test.Count} test)");
@@ -93,14 +83,29 @@ public static class TrainCommand
             ["image_width"] = data.Test.Width.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["image_height"] = data.Test.Height.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["batch"] = batch.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["epochs"] = (trainer.Steps == 0 ? 0 : reports.Count).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["epochs"] = reports.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
-        Pictures.Reconstructions(model, data.Test, Path.Combine(outDir, "reconstructions.png"));
+        var written = new List<string> { "metrics.jsonl", "model.safetensors" };
+        written.AddRange(recipe.Pictures(model, data, outDir));
         if (reports.Count > 0)
+        {
             LossPlot.Save(Path.Combine(outDir, "loss.png"), $"{kind}: loss per image", "loss per image",
                 [("train", reports.Select(r => r.TrainLoss).ToArray()), ("test", reports.Select(r => r.TestLoss).ToArray())]);
-        stdout.WriteLine($"wrote {metricsPath}, {modelPath}, reconstructions.png{(reports.Count > 0 ? ", loss.png" : "")} in {outDir}");
+            written.Add("loss.png");
+        }
+        stdout.WriteLine($"wrote {string.Join(", ", written)} in {outDir}");
         return 0;
+    }
+
+    /// <summary>The value of --model, read before the full parse because it decides which options exist.</summary>
+    static string? ModelArgument(string[] argv)
+    {
+        for (int i = 0; i < argv.Length; i++)
+        {
+            if (argv[i] == "--model") return i + 1 < argv.Length ? argv[i + 1] : throw new UsageException("train: --model needs a value");
+            if (argv[i].StartsWith("--model=", StringComparison.Ordinal)) return argv[i]["--model=".Length..];
+        }
+        return null;
     }
 
     /// <summary>One metrics.jsonl line: the keys the README documents.</summary>
@@ -115,18 +120,6 @@ public static class TrainCommand
         ["samples_per_second"] = r.SamplesPerSecond,
         ["steps"] = r.Steps,
     });
-
-    static Activation ParseActivation(string s) => s.ToLowerInvariant() switch
-    {
-        "relu" => Activation.Relu,
-        "leaky_relu" or "leakyrelu" => Activation.LeakyRelu,
-        "tanh" => Activation.Tanh,
-        "sigmoid" => Activation.Sigmoid,
-        "elu" => Activation.Elu,
-        "softplus" => Activation.Softplus,
-        "identity" or "linear" => Activation.Identity,
-        _ => throw new UsageException($"--activation must be one of relu, leaky_relu, tanh, sigmoid, elu, softplus, identity, got '{s}'"),
-    };
 
     static Optimizer MakeOptimizer(Args args, double lr) => args.Choice("optimizer", "adam", "adam", "adamw", "sgd") switch
     {
