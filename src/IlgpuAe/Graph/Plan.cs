@@ -23,6 +23,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     readonly MemoryBuffer1D<T, Stride1D.Dense> _arena;
     readonly MemoryBuffer1D<int, Stride1D.Dense> _termOffsets;
     readonly MemoryBuffer1D<T, Stride1D.Dense> _termSums;
+    readonly MemoryBuffer1D<T, Stride1D.Dense> _lastTerms;
     readonly (string Name, Node<T> Node, double Weight)[] _terms;
     readonly Runner _runner;
     T[] _staging = [];
@@ -42,6 +43,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         _termOffsets = Device.Accelerator.Allocate1D(_terms.Select(t => (int)_valueAt[t.Node]).ToArray());
         _termSums = Device.Accelerator.Allocate1D<T>(Math.Max(1, _terms.Length));
         _termSums.MemSetToZero();
+        _lastTerms = Device.Accelerator.Allocate1D<T>(Math.Max(1, _terms.Length));
         ArenaLength = total;
         _runner = new Runner(this);
     }
@@ -180,8 +182,8 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         foreach (var op in _forward) op.Forward(_runner);
         if (_terms.Length > 0)
         {
-            var k = Device.Load<Loop, ArrayView<T>, ArrayView<int>, ArrayView<T>>(MetricKernels.AccumulateScalars);
-            k(1, new Loop(1, _terms.Length), _arena.View, _termOffsets.View, _termSums.View);
+            var k = Device.Load<Loop, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>>(MetricKernels.AccumulateScalars);
+            k(1, new Loop(1, _terms.Length), _arena.View, _termOffsets.View, _termSums.View, _lastTerms.View);
         }
     }
 
@@ -205,6 +207,17 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     }
 
     public void ResetTermSums() => _termSums.MemSetToZero();
+
+    /// <summary>Replaces the running sums (a resumed run continues the epoch's sums exactly).</summary>
+    public void SetTermSums(IReadOnlyList<double> sums)
+    {
+        if (sums.Count != _terms.Length) throw new ArgumentException($"expected {_terms.Length} term sums, got {sums.Count}");
+        if (_terms.Length > 0) _termSums.View.SubView(0, _terms.Length).CopyFromCPU(sums.Select(T.CreateTruncating).ToArray());
+    }
+
+    /// <summary>Every term's value in the last forward pass, in term order (one small read).</summary>
+    public double[] LastTerms() =>
+        _terms.Length == 0 ? [] : _lastTerms.GetAsArray1D().Take(_terms.Length).Select(v => double.CreateTruncating(v)).ToArray();
 
     /// <summary>The value of one term from the last forward pass (synchronises; for tests and tools).</summary>
     public double Term(string name)
@@ -241,6 +254,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         _arena.Dispose();
         _termOffsets.Dispose();
         _termSums.Dispose();
+        _lastTerms.Dispose();
     }
 
     sealed class Runner(Plan<T> plan) : Exec<T>

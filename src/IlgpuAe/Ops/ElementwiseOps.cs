@@ -76,7 +76,16 @@ public sealed class SumOp<T>(Node<T> input, T scale) : KernelOp<T>("sum", input)
 {
     public override IEnumerable<Node<T>> SavedForBackward => [];
 
-    public override void Forward(Exec<T> x) => SumToScalar(x, x.Value(Inputs[0]), x.Value(Output), scale);
+    public override long ForwardScratch(Device device) => device.LoopFor(Inputs[0].Length).Threads;
+
+    public override void Forward(Exec<T> x)
+    {
+        // Two phases in a fixed order: per-thread partials, then one thread adds them up.
+        var partial = x.Scratch(this);
+        var loop = x.Device.LoopFor(Inputs[0].Length);
+        x.Device.Load<Loop, ArrayView<T>, ArrayView<T>>(ReductionKernels.Sum)(loop.Threads, loop, x.Value(Inputs[0]), partial);
+        SumToScalar(x, partial.SubView(0, loop.Threads), x.Value(Output), scale);
+    }
 
     public override void Backward(Exec<T> x)
     {

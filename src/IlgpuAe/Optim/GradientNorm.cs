@@ -1,0 +1,49 @@
+using System.Numerics;
+using ILGPU;
+using ILGPU.Runtime;
+using IlgpuAe.Kernels;
+
+namespace IlgpuAe.Optim;
+
+/// <summary>
+/// The global L2 norm of the flat gradient buffer, computed on the device in a fixed order, and
+/// clipping by it without a host round trip. A NaN or infinity anywhere in the gradients makes the
+/// squared norm non-finite, so the same number serves the divergence guard.
+/// </summary>
+public sealed class GradientNorm<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    readonly ParameterStore<T> _store;
+    readonly MemoryBuffer1D<T, Stride1D.Dense> _partial;
+    readonly MemoryBuffer1D<T, Stride1D.Dense> _squared;
+    readonly Loop _loop;
+
+    public GradientNorm(ParameterStore<T> store)
+    {
+        _store = store;
+        _loop = store.Device.LoopFor(store.Count);
+        _partial = store.Device.Accelerator.Allocate1D<T>(_loop.Threads);
+        _squared = store.Device.Accelerator.Allocate1D<T>(1);
+    }
+
+    /// <summary>Launches ||g||² into a device scalar (no synchronisation).</summary>
+    public void Compute()
+    {
+        var d = _store.Device;
+        d.Load<Loop, ArrayView<T>, ArrayView<T>>(ReductionKernels.SquaredNorm)(_loop.Threads, _loop, _store.Grads, _partial.View);
+        d.Load<ArrayView<T>, ArrayView<T>, int, T, T>(ReductionKernels.SumPartials)(1, _partial.View, _squared.View, _loop.Threads, T.One, T.Zero);
+    }
+
+    /// <summary>Scales the gradients so that their norm is at most <paramref name="maxNorm"/> (after <see cref="Compute"/>).</summary>
+    public void Clip(double maxNorm) =>
+        _store.Device.Load<Loop, ArrayView<T>, ArrayView<T>, T>(OptimizerKernels.ClipByNorm)(
+            _loop.Threads, _loop, _store.Grads, _squared.View, T.CreateTruncating(maxNorm));
+
+    /// <summary>Reads ||g||² (synchronises).</summary>
+    public double ReadSquared() => double.CreateTruncating(_squared.GetAsArray1D()[0]);
+
+    public void Dispose()
+    {
+        _partial.Dispose();
+        _squared.Dispose();
+    }
+}
