@@ -14,7 +14,11 @@ public static class ModelFile
 {
     public const string Format = "ilgpu-ae/1";
 
-    public static void Save<T>(Model<T> model, string path, IReadOnlyDictionary<string, string>? extra = null)
+    /// <summary>Tensors under this prefix are not parameters (a run checkpoint's optimizer state); loading a model skips them.</summary>
+    public const string StatePrefix = "optimizer.";
+
+    public static void Save<T>(Model<T> model, string path, IReadOnlyDictionary<string, string>? extra = null,
+        IEnumerable<TensorEntry>? extraTensors = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var values = model.Parameters.Download();
@@ -31,20 +35,29 @@ public static class ModelFile
         var tensors = model.Parameters.Parameters.Select(p => new TensorEntry(
             p.Name, DTypeOf<T>(), [p.Rows, p.Cols],
             MemoryMarshal.AsBytes(values.AsSpan((int)p.Offset, (int)p.Length)).ToArray()));
-        SafeTensors.Write(path, metadata, tensors);
+        SafeTensors.Write(path, metadata, extraTensors is null ? tensors : tensors.Concat(extraTensors));
     }
 
     /// <summary>Reads a checkpoint's model and parameters; any mismatch is named in the error.</summary>
     public static Model<T> Load<T>(Device device, string path) where T : unmanaged, IFloatingPointIeee754<T> =>
-        Load<T>(device, path, out _);
+        LoadWithFile<T>(device, path, out _);
 
     /// <summary>As <see cref="Load{T}(Device, string)"/>, also returning the header metadata (batch size, image shape).</summary>
     public static Model<T> Load<T>(Device device, string path, out IReadOnlyDictionary<string, string> metadata)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var file = SafeTensors.Read(path);
+        var model = LoadWithFile<T>(device, path, out SafeTensorFile file);
         metadata = file.Metadata;
-        string Meta(string key) => file.Metadata.TryGetValue(key, out var v)
+        return model;
+    }
+
+    /// <summary>As <see cref="Load{T}(Device, string)"/>, also returning the whole file (for run checkpoints).</summary>
+    public static Model<T> LoadWithFile<T>(Device device, string path, out SafeTensorFile file)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var read = SafeTensors.Read(path);
+        file = read;
+        string Meta(string key) => read.Metadata.TryGetValue(key, out var v)
             ? v : throw new IlgpuAeException($"{path} is not an IlgpuAe model: its metadata has no '{key}'");
         if (Meta("format") != Format) throw new IlgpuAeException($"{path} has format '{Meta("format")}', expected {Format}");
         ulong seed = ulong.TryParse(Meta("seed"), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 1;
@@ -55,12 +68,13 @@ public static class ModelFile
             var values = new T[model.Parameters.Count];
             foreach (var p in model.Parameters.Parameters)
             {
-                var entry = file.Get(p.Name);
+                var entry = read.Get(p.Name);
                 if (entry.Shape.Length != 2 || entry.Shape[0] != p.Rows || entry.Shape[1] != p.Cols)
                     throw new IlgpuAeException($"{path}: tensor {p.Name} has shape [{string.Join(", ", entry.Shape)}], the model needs [{p.Rows}, {p.Cols}]");
                 ReadInto(entry, values.AsSpan((int)p.Offset, (int)p.Length), path);
             }
-            var extra = file.Tensors.Select(t => t.Name).Except(model.Parameters.Parameters.Select(p => p.Name)).ToList();
+            var extra = read.Tensors.Select(t => t.Name).Where(n => !n.StartsWith(StatePrefix, StringComparison.Ordinal))
+                .Except(model.Parameters.Parameters.Select(p => p.Name)).ToList();
             if (extra.Count > 0) throw new IlgpuAeException($"{path} holds tensors the model does not have: {string.Join(", ", extra)}");
             model.Parameters.Upload(values);
             return model;

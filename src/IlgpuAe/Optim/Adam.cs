@@ -40,6 +40,13 @@ public class Adam(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, do
         ["v"] = ToHost(_v),
     };
 
+    public override void Restore<T>(ParameterStore<T> parameters, IReadOnlyDictionary<string, double[]> state, long steps)
+    {
+        RestoreBuffer(ref _m, parameters, state, "m");
+        RestoreBuffer(ref _v, parameters, state, "v");
+        Steps = steps;
+    }
+
     public override void Dispose()
     {
         _m?.Dispose();

@@ -32,6 +32,21 @@ public abstract class Optimizer : IDisposable
     /// <summary>The optimizer state as named host arrays, for checkpoints.</summary>
     public abstract IReadOnlyDictionary<string, double[]> State();
 
+    /// <summary>Puts back a state taken with <see cref="State"/> after <paramref name="steps"/> steps (a resumed run).</summary>
+    public abstract void Restore<T>(ParameterStore<T> parameters, IReadOnlyDictionary<string, double[]> state, long steps)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>Uploads one named state array into its buffer, checking its presence and length.</summary>
+    protected static void RestoreBuffer<T>(ref MemoryBuffer? slot, ParameterStore<T> p, IReadOnlyDictionary<string, double[]> state, string name)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!state.TryGetValue(name, out var values))
+            throw new IlgpuAeException($"the checkpoint has no optimizer state '{name}'");
+        if (values.Length != p.Count)
+            throw new IlgpuAeException($"optimizer state '{name}' has {values.Length} values, the model has {p.Count} parameters");
+        StateBuffer(ref slot, p).View.CopyFromCPU(values.Select(T.CreateTruncating).ToArray());
+    }
+
     public abstract void Dispose();
 
     /// <summary>Allocates (or checks) a state buffer of the parameter layout; zero at start.</summary>

@@ -31,6 +31,12 @@ public sealed class Sgd : Optimizer
 
     public override IReadOnlyDictionary<string, double[]> State() => new Dictionary<string, double[]> { ["velocity"] = ToHost(_velocity) };
 
+    public override void Restore<T>(ParameterStore<T> parameters, IReadOnlyDictionary<string, double[]> state, long steps)
+    {
+        RestoreBuffer(ref _velocity, parameters, state, "velocity");
+        Steps = steps;
+    }
+
     public override void Dispose()
     {
         _velocity?.Dispose();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Numerics;
 using IlgpuAe.Data;
 using IlgpuAe.Graph;
@@ -9,18 +10,26 @@ namespace IlgpuAe.Training;
 
 /// <summary>
 /// Runs epochs of forward, backward and optimizer step over a shuffled dataset, and evaluates.
-/// Knows models only through <see cref="Model{T}"/>: plans, inputs, named terms.
+/// Knows models only through <see cref="Model{T}"/>: plans, inputs, named terms. The position of
+/// a run is a <see cref="TrainerState"/>, so that a run can stop anywhere and resume exactly.
 /// </summary>
-public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
     readonly Model<T> _model;
     readonly Optimizer _optimizer;
+    readonly TrainerOptions _options;
+    GradientNorm<T>? _norm;
     float[] _images = [];
     byte[] _labels = [];
 
-    public Trainer(Model<T> model, Optimizer optimizer, int batch, ulong seed)
+    public Trainer(Model<T> model, Optimizer optimizer, int batch, ulong seed, TrainerOptions? options = null)
     {
         if (batch <= 0) throw new IlgpuAeException($"batch size must be positive, got {batch}");
+        _options = options ?? new TrainerOptions();
+        if (_options.ClipGrad is { } c && !(c > 0 && double.IsFinite(c)))
+            throw new IlgpuAeException($"gradient clipping needs a positive finite norm, got {c}");
+        if (_options.CheckpointEvery < 0)
+            throw new IlgpuAeException($"the checkpoint interval must be zero or positive, got {_options.CheckpointEvery}");
         _model = model;
         _optimizer = optimizer;
         BatchSize = batch;
@@ -30,60 +39,117 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
     public int BatchSize { get; }
     public ulong Seed { get; }
 
-    /// <summary>Optimizer steps taken; random ops draw from (seed, step) so runs repeat exactly.</summary>
-    public long Steps { get; private set; }
+    /// <summary>The next batch to train; set it (with restored parameters and optimizer) to resume.</summary>
+    public TrainerState State { get; set; } = TrainerState.Start;
 
-    /// <summary>Trains for <paramref name="epochs"/> epochs; evaluates on <paramref name="test"/> after each.</summary>
+    /// <summary>Optimizer steps taken; random ops draw from (seed, step) so runs repeat exactly.</summary>
+    public long Steps => State.Steps;
+
+    /// <summary>Whether the last <see cref="Run"/> stopped early because it was cancelled.</summary>
+    public bool Interrupted { get; private set; }
+
+    /// <summary>
+    /// Trains until epoch <paramref name="epochs"/> is done (epochs count from 1, so a fresh run
+    /// trains that many), starting from <see cref="State"/>;
+    /// evaluates on <paramref name="test"/> after each epoch. Cancellation finishes the current step,
+    /// calls <paramref name="onCheckpoint"/> and returns with <see cref="Interrupted"/> set.
+    /// </summary>
     public IReadOnlyList<EpochReport> Run(Dataset train, Dataset test, int epochs,
-        Action<EpochReport>? onEpoch = null, Action<int, int>? onBatch = null, int firstEpoch = 1)
+        Action<EpochReport>? onEpoch = null, Action<int, int>? onBatch = null,
+        Action<TrainerState>? onCheckpoint = null, CancellationToken cancel = default)
     {
         if (epochs < 0) throw new IlgpuAeException($"epochs must be zero or positive, got {epochs}");
         if (train.Features != _model.Features)
             throw new IlgpuAeException($"the data has {train.Features} features per image, the model expects {_model.Features}");
         if (train.Count < BatchSize)
             throw new IlgpuAeException($"the training set has {train.Count} images, fewer than one batch of {BatchSize}");
+        Interrupted = false;
         var batcher = new Batcher(train.Count, BatchSize, Seed);
         var plan = _model.Plan(BatchSize, training: true);
         var reports = new List<EpochReport>();
-        for (int epoch = firstEpoch; epoch < firstEpoch + epochs; epoch++)
+        while (State.Epoch <= epochs)
         {
-            plan.ResetTermSums();
+            int epoch = State.Epoch, total = batcher.BatchesPerEpoch;
+            if (State.TermSums.Length > 0) plan.SetTermSums(State.TermSums);
+            else plan.ResetTermSums();
             var clock = Stopwatch.StartNew();
-            int done = 0, total = batcher.BatchesPerEpoch;
-            foreach (var indices in batcher.Batches(epoch))
+            int first = State.Batch, done = first;
+            foreach (var indices in batcher.Batches(epoch, first))
             {
-                Step(plan, Gather(train, indices));
+                Step(plan, Gather(train, indices), epoch, done);
                 done++;
+                State = State with { Batch = done, Steps = State.Steps + 1, TermSums = [] };
                 onBatch?.Invoke(done, total);
+                bool due = _options.CheckpointEvery > 0 && State.Steps % _options.CheckpointEvery == 0;
+                if (cancel.IsCancellationRequested || (due && done < total))
+                {
+                    onCheckpoint?.Invoke(State with { TermSums = plan.TermSums() });
+                    if (cancel.IsCancellationRequested)
+                    {
+                        Interrupted = true;
+                        return reports;
+                    }
+                }
             }
-            double[] sums = plan.TermSums(); // synchronises: the clock below includes all device work
+            double[] sums = plan.TermSums(); // synchronises: the clock includes all device work
             double seconds = clock.Elapsed.TotalSeconds;
             var trainTerms = Named(plan, sums.Select(s => s / total).ToArray());
             var eval = Evaluate(_model, test, BatchSize);
             var report = new EpochReport(epoch, Objective(plan, trainTerms), eval.Loss, eval.Terms, trainTerms,
-                seconds, total * BatchSize / seconds, Steps);
+                seconds, (done - first) * BatchSize / Math.Max(seconds, 1e-9), State.Steps);
             reports.Add(report);
+            State = new TrainerState(epoch + 1, 0, State.Steps, []);
             onEpoch?.Invoke(report);
+            onCheckpoint?.Invoke(State);
+            if (cancel.IsCancellationRequested && State.Epoch <= epochs)
+            {
+                Interrupted = true;
+                return reports;
+            }
         }
         return reports;
     }
 
-    /// <summary>One optimizer step on one batch (no synchronisation: the loss stays on the device).</summary>
+    /// <summary>One optimizer step on one batch (outside <see cref="Run"/>: benchmarks, custom loops).</summary>
     public void Step(Batch batch)
     {
         var plan = _model.Plan(batch.Rows, training: true);
-        Step(plan, batch);
+        Step(plan, batch, State.Epoch, State.Batch);
+        State = State with { Steps = State.Steps + 1 };
     }
 
-    void Step(Plan<T> plan, Batch batch)
+    void Step(Plan<T> plan, Batch batch, int epoch, int index)
     {
-        plan.Step = (ulong)Steps;
+        plan.Step = (ulong)State.Steps;
         _model.Feed(plan, batch);
         plan.Forward();
         plan.Backward();
+        if (_options.Guard || _options.ClipGrad is not null)
+        {
+            _norm ??= new GradientNorm<T>(_model.Parameters);
+            _norm.Compute();
+        }
+        if (_options.Guard) CheckFinite(plan, epoch, index);
+        if (_options.ClipGrad is { } clip) _norm!.Clip(clip);
         _optimizer.Step(_model.Parameters);
-        Steps++;
     }
+
+    /// <summary>Stops before the optimizer step, so the parameters stay those of the last good step.</summary>
+    void CheckFinite(Plan<T> plan, int epoch, int index)
+    {
+        var terms = plan.LastTerms();
+        for (int i = 0; i < terms.Length; i++)
+            if (!double.IsFinite(terms[i]))
+                throw Diverged(plan.TermNames[i], $"loss term '{plan.TermNames[i]}' is {Describe(terms[i])}", epoch, index);
+        double g = _norm!.ReadSquared();
+        if (!double.IsFinite(g))
+            throw Diverged("gradient", "the gradient holds a NaN or infinite value", epoch, index);
+    }
+
+    DivergenceException Diverged(string culprit, string what, int epoch, int index) =>
+        new($"training diverged at step {State.Steps} (epoch {epoch}, batch {index + 1}): {what}; the parameters were not updated by this step", State.Steps, culprit);
+
+    static string Describe(double v) => double.IsNaN(v) ? "NaN" : v.ToString(CultureInfo.InvariantCulture);
 
     Batch Gather(Dataset data, int[] indices)
     {
@@ -112,12 +178,13 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             var plan = model.Plan(rows, training: false);
             plan.ResetTermSums();
+            var images = new float[rows * data.Features];
+            var labels = new byte[rows];
             for (int b = 0; b < count; b++)
             {
                 int first = start + b * rows;
-                var images = new float[rows * data.Features];
                 Array.Copy(data.Images, (long)first * data.Features, images, 0, images.Length);
-                var labels = data.Labels.AsSpan(first, rows).ToArray();
+                Array.Copy(data.Labels, first, labels, 0, rows);
                 plan.Step = step;
                 model.Feed(plan, new Batch(images, labels, rows));
                 plan.Forward();
@@ -142,4 +209,6 @@ public sealed class Trainer<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     static double Objective(Plan<T> plan, IReadOnlyDictionary<string, double> terms) =>
         plan.TermNames.Select((n, i) => plan.TermWeights[i] * terms[n]).Sum();
+
+    public void Dispose() => _norm?.Dispose();
 }

@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Numerics;
+using System.Text.Json;
+using IlgpuAe.Models;
+using IlgpuAe.Optim;
+using IlgpuAe.Training;
+
+namespace IlgpuAe.Checkpoints;
+
+/// <summary>What a run checkpoint restores besides the model.</summary>
+public sealed record RunResume(TrainerState State, IReadOnlyDictionary<string, double[]> OptimizerState, string OptimizerName,
+    long OptimizerSteps, IReadOnlyDictionary<string, string> Metadata);
+
+/// <summary>
+/// A training run that can continue exactly: the model file plus the optimizer state (tensors named
+/// optimizer.*, in double so float state round-trips exactly) and the trainer position (epoch, batch,
+/// steps, the epoch's running term sums) in the metadata. Written atomically like every checkpoint.
+/// </summary>
+public static class RunCheckpoint
+{
+    public const string FileName = "checkpoint.safetensors";
+
+    public static void Save<T>(string path, Model<T> model, Optimizer optimizer, TrainerState state,
+        IReadOnlyDictionary<string, string>? extra = null) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var metadata = new Dictionary<string, string>(extra ?? new Dictionary<string, string>())
+        {
+            ["run.epoch"] = state.Epoch.ToString(CultureInfo.InvariantCulture),
+            ["run.batch"] = state.Batch.ToString(CultureInfo.InvariantCulture),
+            ["run.steps"] = state.Steps.ToString(CultureInfo.InvariantCulture),
+            ["run.term_sums"] = JsonSerializer.Serialize(state.TermSums.Select(v => v.ToString("R", CultureInfo.InvariantCulture))),
+            ["run.optimizer"] = optimizer.Name,
+            ["run.optimizer_steps"] = optimizer.Steps.ToString(CultureInfo.InvariantCulture),
+        };
+        var tensors = optimizer.State()
+            .Where(kv => kv.Value.Length > 0)
+            .Select(kv => TensorEntry.FromDoubles(ModelFile.StatePrefix + kv.Key, [kv.Value.Length], kv.Value))
+            .ToList();
+        ModelFile.Save(model, path, metadata, tensors);
+    }
+
+    public static (Model<T> Model, RunResume Resume) Load<T>(Device device, string path) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var model = ModelFile.LoadWithFile<T>(device, path, out SafeTensorFile file);
+        try
+        {
+            string Meta(string key) => file.Metadata.TryGetValue(key, out var v)
+                ? v : throw new IlgpuAeException($"{path} is a model file, not a run checkpoint: its metadata has no '{key}'");
+            int Int(string key) => int.TryParse(Meta(key), NumberStyles.None, CultureInfo.InvariantCulture, out int v)
+                ? v : throw new IlgpuAeException($"{path}: metadata '{key}' is not a count");
+            long steps = long.TryParse(Meta("run.steps"), NumberStyles.None, CultureInfo.InvariantCulture, out long s)
+                ? s : throw new IlgpuAeException($"{path}: metadata 'run.steps' is not a count");
+            long optimizerSteps = long.TryParse(Meta("run.optimizer_steps"), NumberStyles.None, CultureInfo.InvariantCulture, out long o)
+                ? o : throw new IlgpuAeException($"{path}: metadata 'run.optimizer_steps' is not a count");
+            double[] sums;
+            try
+            {
+                sums = (JsonSerializer.Deserialize<string[]>(Meta("run.term_sums")) ?? [])
+                    .Select(v => double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray();
+            }
+            catch (Exception e) when (e is JsonException or FormatException)
+            {
+                throw new IlgpuAeException($"{path}: metadata 'run.term_sums' is damaged");
+            }
+            var state = new TrainerState(Int("run.epoch"), Int("run.batch"), steps, sums);
+            if (state.Epoch < 1) throw new IlgpuAeException($"{path}: metadata 'run.epoch' must be at least 1");
+            var optimizerState = file.Tensors
+                .Where(t => t.Name.StartsWith(ModelFile.StatePrefix, StringComparison.Ordinal))
+                .ToDictionary(t => t.Name[ModelFile.StatePrefix.Length..], t => file.GetDoubles(t.Name));
+            return (model, new RunResume(state, optimizerState, Meta("run.optimizer"), optimizerSteps, file.Metadata));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}
