@@ -128,7 +128,8 @@ static unsafe class GemmSimd
         float* pa = (float*)Unsafe.AsPointer(ref a[0L]);
         float* pb = (float*)Unsafe.AsPointer(ref b[0L]);
         int rowTiles = (r1 - r0 + MR - 1) / MR;
-        int kcMax = Math.Min(k, KC), ncMax = Math.Min(j1 - j0, NC);
+        // Equal slices: 784 = 4 x 196 rather than 3 x 256 + 16, whose last slice would be all overhead.
+        int kcMax = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC), ncMax = Math.Min(j1 - j0, NC);
         long needB = (long)((ncMax + NR - 1) / NR) * kcMax * NR, needA = (long)rowTiles * kcMax * MR;
         if (_packedB is null || _packedB.Length < needB) _packedB = GC.AllocateUninitializedArray<float>((int)needB, pinned: true);
         if (_packedA is null || _packedA.Length < needA) _packedA = GC.AllocateUninitializedArray<float>((int)needA, pinned: true);
@@ -138,9 +139,9 @@ static unsafe class GemmSimd
         {
             // k in slices of KC and columns in blocks of NC, so that the packed op(B) block a row tile
             // sweeps (KC x NC floats, 512 KB) stays in L2 and a packed op(A) tile (KC x 6) in L1.
-            for (int p0 = 0; p0 < k; p0 += KC)
+            for (int p0 = 0; p0 < k; p0 += kcMax)
             {
-                int kc = Math.Min(KC, k - p0);
+                int kc = Math.Min(kcMax, k - p0);
                 PackA(s, pa, ap, r0, r1, rowTiles, p0, kc);
                 for (int jc = j0; jc < j1; jc += NC)
                 {
@@ -157,6 +158,11 @@ static unsafe class GemmSimd
                             if (Vector512.IsHardwareAccelerated) Micro512(arow, panel, kc, tile);
                             else { Micro256(arow, panel, kc, tile); Micro256(arow, panel + 16, kc, tile + 16); }
                             // The first k-slice applies beta (and never reads C when beta is 0); later ones accumulate.
+                            if (w == NR)
+                            {
+                                StoreFull(tile, pc + (long)i0 * n + jq, n, h, s.Alpha, p0 > 0 ? 1f : s.Beta);
+                                continue;
+                            }
                             for (int ii = 0; ii < h; ii++)
                             {
                                 float* crow = pc + (long)(i0 + ii) * n + jq;
@@ -223,6 +229,21 @@ static unsafe class GemmSimd
                     float* dst = ap + (long)rt * kc * MR + p * MR;
                     for (int ii = 0; ii < h; ii++) dst[ii] = src[i0 + ii];
                 }
+            }
+    }
+
+    /// <summary>C[ii, 0..32) = alpha·tile[ii, :] + beta·C[ii, 0..32) for ii &lt; h, C not read when beta is 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void StoreFull(float* tile, float* c, int ldc, int h, float alpha, float beta)
+    {
+        var al = Vector256.Create(alpha);
+        var be = Vector256.Create(beta);
+        for (int ii = 0; ii < h; ii++, c += ldc, tile += NR)
+            for (int jj = 0; jj < NR; jj += 8)
+            {
+                var v = Vector256.Load(tile + jj) * al;
+                if (beta != 0) v = Vector256.FusedMultiplyAdd(Vector256.Load(c + jj), be, v);
+                v.Store(c + jj);
             }
     }
 
