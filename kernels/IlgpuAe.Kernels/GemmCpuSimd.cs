@@ -61,11 +61,11 @@ public static partial class GemmKernels
     }
 
     /// <summary>
-    /// C[i,j] = alpha·Σ_p op(A)[i,p]·op(B)[p,j] + beta·C[i,j] for rows r0 ≤ i &lt; r1 and columns j0 ≤ j &lt; j1
-    /// (C not read when
-    /// beta == 0). ILGPU treats this method as an intrinsic: the CPU accelerator runs this .NET body
-    /// (packed panels and a 6x32 Vector512 FMA micro-kernel, 2x 6x16 Vector256 without AVX-512; the code ILGPU's IR cannot express);
-    /// PTX and OpenCL are redirected to <see cref="ScalarBlock"/> by <see cref="RegisterIntrinsics"/>.
+    /// C[i,j] = alpha·Σ_p op(A)[i,p]·op(B)[p,j] + beta·C[i,j] for r0 ≤ i &lt; r1, j0 ≤ j &lt; j1; C is not read
+    /// when beta == 0. ILGPU treats this method as an intrinsic: the CPU accelerator runs its .NET body
+    /// (packed panels and a 6x32 Vector512 FMA micro-kernel, or two 6x16 Vector256 ones without AVX-512:
+    /// code ILGPU's IR cannot express), while PTX and OpenCL are redirected to <see cref="ScalarBlock"/>
+    /// by <see cref="RegisterIntrinsics"/>.
     /// </summary>
     [IntrinsicImplementation]
     public static void SimdBlock(GemmShape<float> s, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
@@ -90,7 +90,7 @@ public static partial class GemmKernels
     /// <summary>
     /// Tells a context's PTX and OpenCL backends to compile <see cref="ScalarBlock"/> wherever
     /// <see cref="SimdBlock"/> is called. Only needed where <see cref="CpuSimd{TAct}"/> is compiled for a GPU
-    /// (the offline compile test); the CPU accelerator runs SimdBlock' own body.
+    /// (the offline compile test); the CPU accelerator runs SimdBlock's own body.
     /// </summary>
     public static void RegisterIntrinsics(Context context)
     {
