@@ -61,11 +61,11 @@ public static partial class GemmKernels
     }
 
     /// <summary>
-    /// C[i,j] = alpha·Σ_p op(A)[i,p]·op(B)[p,j] + beta·C[i,j] for rows r0 ≤ i &lt; r1 and columns j0 ≤ j &lt; j1
-    /// (C not read when
-    /// beta == 0). ILGPU treats this method as an intrinsic: the CPU accelerator runs this .NET body
-    /// (packed panels and a 6x32 Vector512 FMA micro-kernel, 2x 6x16 Vector256 without AVX-512; the code ILGPU's IR cannot express);
-    /// PTX and OpenCL are redirected to <see cref="ScalarBlock"/> by <see cref="RegisterIntrinsics"/>.
+    /// C[i,j] = alpha·Σ_p op(A)[i,p]·op(B)[p,j] + beta·C[i,j] for r0 ≤ i &lt; r1, j0 ≤ j &lt; j1; C is not read
+    /// when beta == 0. ILGPU treats this method as an intrinsic: the CPU accelerator runs its .NET body
+    /// (packed panels and a 6x32 Vector512 FMA micro-kernel, or two 6x16 Vector256 ones without AVX-512:
+    /// code ILGPU's IR cannot express), while PTX and OpenCL are redirected to <see cref="ScalarBlock"/>
+    /// by <see cref="RegisterIntrinsics"/>.
     /// </summary>
     [IntrinsicImplementation]
     public static void SimdBlock(GemmShape<float> s, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
@@ -90,7 +90,7 @@ public static partial class GemmKernels
     /// <summary>
     /// Tells a context's PTX and OpenCL backends to compile <see cref="ScalarBlock"/> wherever
     /// <see cref="SimdBlock"/> is called. Only needed where <see cref="CpuSimd{TAct}"/> is compiled for a GPU
-    /// (the offline compile test); the CPU accelerator runs SimdBlock' own body.
+    /// (the offline compile test); the CPU accelerator runs SimdBlock's own body.
     /// </summary>
     public static void RegisterIntrinsics(Context context)
     {
@@ -106,7 +106,7 @@ public static partial class GemmKernels
 /// <summary>The ordinary .NET SIMD GEMM core behind <see cref="GemmKernels.SimdBlock"/>; never seen by ILGPU's compiler.</summary>
 static unsafe class GemmSimd
 {
-    const int MR = GemmKernels.SimdRowUnit, NR = GemmKernels.SimdPanel;
+    const int MR = GemmKernels.SimdRowUnit, NR = GemmKernels.SimdPanel, KC = 256, NC = 512;
 
     // Packed panels, per worker thread: reused across launches so that a launch allocates nothing.
     [ThreadStatic] static float[]? _packedB;
@@ -127,33 +127,51 @@ static unsafe class GemmSimd
         }
         float* pa = (float*)Unsafe.AsPointer(ref a[0L]);
         float* pb = (float*)Unsafe.AsPointer(ref b[0L]);
-        int panels = (j1 - j0 + NR - 1) / NR;
         int rowTiles = (r1 - r0 + MR - 1) / MR;
-        long needB = (long)panels * k * NR, needA = (long)rowTiles * k * MR;
+        // Equal slices: 784 = 4 x 196 rather than 3 x 256 + 16, whose last slice would be all overhead.
+        int kcMax = (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC), ncMax = Math.Min(j1 - j0, NC);
+        long needB = (long)((ncMax + NR - 1) / NR) * kcMax * NR, needA = (long)rowTiles * kcMax * MR;
         if (_packedB is null || _packedB.Length < needB) _packedB = GC.AllocateUninitializedArray<float>((int)needB, pinned: true);
         if (_packedA is null || _packedA.Length < needA) _packedA = GC.AllocateUninitializedArray<float>((int)needA, pinned: true);
+        float* tile = stackalloc float[MR * NR];
         fixed (float* bp = _packedB)
         fixed (float* ap = _packedA)
         {
-            PackB(s, pb, bp, j0, j1, panels);
-            PackA(s, pa, ap, r0, r1, rowTiles);
-            float* tile = stackalloc float[MR * NR];
-            for (int rt = 0; rt < rowTiles; rt++)
+            // k in slices of KC and columns in blocks of NC, so that the packed op(B) block a row tile
+            // sweeps (KC x NC floats, 512 KB) stays in L2 and a packed op(A) tile (KC x 6) in L1.
+            for (int p0 = 0; p0 < k; p0 += kcMax)
             {
-                int i0 = r0 + rt * MR, h = Math.Min(MR, r1 - i0);
-                float* arow = ap + (long)rt * k * MR;
-                for (int q = 0; q < panels; q++)
+                int kc = Math.Min(kcMax, k - p0);
+                PackA(s, pa, ap, r0, r1, rowTiles, p0, kc);
+                for (int jc = j0; jc < j1; jc += NC)
                 {
-                    int jq = j0 + q * NR, w = Math.Min(NR, j1 - jq);
-                    float* panel = bp + (long)q * k * NR;
-                    if (Vector512.IsHardwareAccelerated) Micro512(arow, panel, k, tile);
-                    else { Micro256(arow, panel, k, tile); Micro256(arow, panel + 16, k, tile + 16); }
-                    for (int ii = 0; ii < h; ii++)
+                    int jcEnd = Math.Min(j1, jc + NC), panels = (jcEnd - jc + NR - 1) / NR;
+                    PackB(s, pb, bp, jc, jcEnd, panels, p0, kc);
+                    for (int rt = 0; rt < rowTiles; rt++)
                     {
-                        float* crow = pc + (long)(i0 + ii) * n + jq;
-                        float* trow = tile + ii * NR;
-                        if (s.Beta == 0) for (int jj = 0; jj < w; jj++) crow[jj] = s.Alpha * trow[jj];
-                        else for (int jj = 0; jj < w; jj++) crow[jj] = s.Alpha * trow[jj] + s.Beta * crow[jj];
+                        int i0 = r0 + rt * MR, h = Math.Min(MR, r1 - i0);
+                        float* arow = ap + (long)rt * kc * MR;
+                        for (int q = 0; q < panels; q++)
+                        {
+                            int jq = jc + q * NR, w = Math.Min(NR, jcEnd - jq);
+                            float* panel = bp + (long)q * kc * NR;
+                            if (Vector512.IsHardwareAccelerated) Micro512(arow, panel, kc, tile);
+                            else { Micro256(arow, panel, kc, tile); Micro256(arow, panel + 16, kc, tile + 16); }
+                            // The first k-slice applies beta (and never reads C when beta is 0); later ones accumulate.
+                            if (w == NR)
+                            {
+                                StoreFull(tile, pc + (long)i0 * n + jq, n, h, s.Alpha, p0 > 0 ? 1f : s.Beta);
+                                continue;
+                            }
+                            for (int ii = 0; ii < h; ii++)
+                            {
+                                float* crow = pc + (long)(i0 + ii) * n + jq;
+                                float* trow = tile + ii * NR;
+                                if (p0 > 0) for (int jj = 0; jj < w; jj++) crow[jj] += s.Alpha * trow[jj];
+                                else if (s.Beta == 0) for (int jj = 0; jj < w; jj++) crow[jj] = s.Alpha * trow[jj];
+                                else for (int jj = 0; jj < w; jj++) crow[jj] = s.Alpha * trow[jj] + s.Beta * crow[jj];
+                            }
+                        }
                     }
                 }
             }
@@ -161,58 +179,71 @@ static unsafe class GemmSimd
     }
 
     /// <summary>
-    /// op(B)[:, j0..j1) as panels [panel][p][32], zero-padded past j1 so that the micro-kernel never
+    /// op(B)[p0..p0+kc, j0..j1) as panels [panel][p][32], zero-padded past j1 so that the micro-kernel never
     /// branches; the loops follow the storage order, so reads are sequential either way.
     /// </summary>
-    static void PackB(in GemmShape<float> s, float* pb, float* bp, int j0, int j1, int panels)
+    static void PackB(in GemmShape<float> s, float* pb, float* bp, int j0, int j1, int panels, int p0, int kc)
     {
-        int k = s.K;
-        new Span<float>(bp, panels * k * NR).Clear();
+        new Span<float>(bp, panels * kc * NR).Clear();
         if (s.BStrideCol == 1) // B stored [k, n]
-            for (int p = 0; p < k; p++)
+            for (int p = 0; p < kc; p++)
             {
-                float* src = pb + (long)p * s.BStrideK;
+                float* src = pb + (long)(p0 + p) * s.BStrideK;
                 for (int q = 0; q < panels; q++)
                 {
                     int jq = j0 + q * NR, w = Math.Min(NR, j1 - jq);
-                    new ReadOnlySpan<float>(src + jq, w).CopyTo(new Span<float>(bp + (long)q * k * NR + p * NR, w));
+                    new ReadOnlySpan<float>(src + jq, w).CopyTo(new Span<float>(bp + (long)q * kc * NR + p * NR, w));
                 }
             }
         else // B stored [n, k]
             for (int j = j0; j < j1; j++)
             {
-                float* src = pb + (long)j * s.BStrideCol;
-                float* dst = bp + (long)((j - j0) / NR) * k * NR + (j - j0) % NR;
-                for (int p = 0; p < k; p++) dst[p * NR] = src[p];
+                float* src = pb + (long)j * s.BStrideCol + p0;
+                float* dst = bp + (long)((j - j0) / NR) * kc * NR + (j - j0) % NR;
+                for (int p = 0; p < kc; p++) dst[p * NR] = src[p];
             }
     }
 
     /// <summary>
-    /// op(A)[r0..r1, :] as tiles [tile][p][6], zero-padded past r1. Sequential reads matter most for a
+    /// op(A)[r0..r1, p0..p0+kc] as tiles [tile][p][6], zero-padded past r1. Sequential reads matter most for a
     /// transposed A: its rows are m floats apart, and reading 6 of them per step (as an unpacked
     /// kernel would) hits the same cache sets over and over when m is a power of two.
     /// </summary>
-    static void PackA(in GemmShape<float> s, float* pa, float* ap, int r0, int r1, int rowTiles)
+    static void PackA(in GemmShape<float> s, float* pa, float* ap, int r0, int r1, int rowTiles, int p0, int kc)
     {
-        int k = s.K;
-        new Span<float>(ap, rowTiles * k * MR).Clear();
+        new Span<float>(ap, rowTiles * kc * MR).Clear();
         if (s.AStrideK == 1) // A stored [m, k]
             for (int i = r0; i < r1; i++)
             {
-                float* src = pa + (long)i * s.AStrideRow;
-                float* dst = ap + (long)((i - r0) / MR) * k * MR + (i - r0) % MR;
-                for (int p = 0; p < k; p++) dst[p * MR] = src[p];
+                float* src = pa + (long)i * s.AStrideRow + p0;
+                float* dst = ap + (long)((i - r0) / MR) * kc * MR + (i - r0) % MR;
+                for (int p = 0; p < kc; p++) dst[p * MR] = src[p];
             }
         else // A stored [k, m]
-            for (int p = 0; p < k; p++)
+            for (int p = 0; p < kc; p++)
             {
-                float* src = pa + (long)p * s.AStrideK;
+                float* src = pa + (long)(p0 + p) * s.AStrideK;
                 for (int rt = 0; rt < rowTiles; rt++)
                 {
                     int i0 = r0 + rt * MR, h = Math.Min(MR, r1 - i0);
-                    float* dst = ap + (long)rt * k * MR + p * MR;
+                    float* dst = ap + (long)rt * kc * MR + p * MR;
                     for (int ii = 0; ii < h; ii++) dst[ii] = src[i0 + ii];
                 }
+            }
+    }
+
+    /// <summary>C[ii, 0..32) = alpha·tile[ii, :] + beta·C[ii, 0..32) for ii &lt; h, C not read when beta is 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void StoreFull(float* tile, float* c, int ldc, int h, float alpha, float beta)
+    {
+        var al = Vector256.Create(alpha);
+        var be = Vector256.Create(beta);
+        for (int ii = 0; ii < h; ii++, c += ldc, tile += NR)
+            for (int jj = 0; jj < NR; jj += 8)
+            {
+                var v = Vector256.Load(tile + jj) * al;
+                if (beta != 0) v = Vector256.FusedMultiplyAdd(Vector256.Load(c + jj), be, v);
+                v.Store(c + jj);
             }
     }
 

@@ -128,13 +128,16 @@ public class GemmTests
         foreach (var (m, n, k) in Shapes) Check<double>(body, transA, transB, m, n, k, 1, 0, false);
     }
 
-    /// <summary>m &lt; n with several 32-column panels per thread: the float CPU body splits columns between threads.</summary>
+    /// <summary>
+    /// m &lt; n with several 32-column panels per thread: the float CPU body splits columns between threads;
+    /// the last two shapes cross its 512-column and 256-deep cache blocks.
+    /// </summary>
     [Fact]
     public void Gemm_CpuBody_WideOutputs_SplitByColumns()
     {
         foreach (bool ta in new[] { false, true })
             foreach (bool tb in new[] { false, true })
-                foreach (var (m, n, k) in new[] { (5, 200, 33), (13, 129, 70), (1, 97, 3), (64, 257, 17) })
+                foreach (var (m, n, k) in new[] { (5, 200, 33), (13, 129, 70), (1, 97, 3), (64, 257, 17), (3, 1100, 300), (70, 40, 700) })
                 {
                     Check<float>(GemmBody.Cpu, ta, tb, m, n, k, 1, 0, false);
                     Check<float>(GemmBody.Cpu, ta, tb, m, n, k, -0.5, 1.5, true, Activation.Sigmoid);
