@@ -39,11 +39,11 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         _forward = graph.Ops.ToArray();
         _backward = training ? PlanBackward() : [];
         long total = PlaceBuffers();
-        _arena = Device.Accelerator.Allocate1D<T>(Math.Max(1, total));
-        _termOffsets = Device.Accelerator.Allocate1D(_terms.Select(t => (int)_valueAt[t.Node]).ToArray());
-        _termSums = Device.Accelerator.Allocate1D<T>(Math.Max(1, _terms.Length));
+        _arena = Device.Allocate<T>(Math.Max(1, total));
+        _termOffsets = Device.Allocate(_terms.Select(t => (int)_valueAt[t.Node]).ToArray());
+        _termSums = Device.Allocate<T>(Math.Max(1, _terms.Length));
         _termSums.MemSetToZero();
-        _lastTerms = Device.Accelerator.Allocate1D<T>(Math.Max(1, _terms.Length));
+        _lastTerms = Device.Allocate<T>(Math.Max(1, _terms.Length));
         ArenaLength = total;
         _runner = new Runner(this);
     }

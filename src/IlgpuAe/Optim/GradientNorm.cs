@@ -21,8 +21,8 @@ public sealed class GradientNorm<T> : IDisposable where T : unmanaged, IFloating
     {
         _store = store;
         _loop = store.Device.LoopFor(store.Count);
-        _partial = store.Device.Accelerator.Allocate1D<T>(_loop.Threads);
-        _squared = store.Device.Accelerator.Allocate1D<T>(1);
+        _partial = store.Device.Allocate<T>(_loop.Threads);
+        _squared = store.Device.Allocate<T>(1);
     }
 
     /// <summary>Launches ||g||² into a device scalar (no synchronisation).</summary>

@@ -55,7 +55,7 @@ public abstract class Optimizer : IDisposable
     {
         if (slot is MemoryBuffer1D<T, Stride1D.Dense> existing && existing.Length == p.Count) return existing;
         if (slot is not null) throw new InvalidOperationException("an optimizer instance serves one parameter store");
-        var buffer = p.Device.Accelerator.Allocate1D<T>(p.Count);
+        var buffer = p.Device.Allocate<T>(p.Count);
         buffer.MemSetToZero();
         slot = buffer;
         return buffer;

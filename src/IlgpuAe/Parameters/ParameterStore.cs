@@ -49,8 +49,8 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
     {
         if (IsMaterialized) return;
         if (Count == 0) throw new InvalidOperationException("a model without parameters cannot be trained");
-        _values = Device.Accelerator.Allocate1D<T>(Count);
-        _grads = Device.Accelerator.Allocate1D<T>(Count);
+        _values = Device.Allocate<T>(Count);
+        _grads = Device.Allocate<T>(Count);
         _grads.MemSetToZero();
         Upload(InitialValues());
     }
