@@ -23,7 +23,7 @@ public static class EvalCommand
         string file = args.String("model-file") ?? throw new UsageException("eval: --model-file is required");
         if (!File.Exists(file)) throw new IlgpuAeException($"checkpoint {file} does not exist");
         var backend = BackendNames.Parse(args.String("backend", "auto"));
-        var data = FashionMnist.Load(args.String("data"));
+        var data = DataSources.Load(args.String("data"));
         using var device = Device.Open(backend);
         using var model = ModelFile.Load<float>(device, file, out var metadata);
         // The training batch size by default: the same batching gives the same float sums, so the same loss.

@@ -66,7 +66,7 @@ public static class TrainCommand
         int limit = args.Int("limit", int.MaxValue, 1);
         bool quiet = args.Has("quiet");
 
-        var data = FashionMnist.Load(args.String("data"));
+        var data = DataSources.Load(args.String("data"));
         var train = limit < data.Train.Count ? data.Train.Slice(0, limit) : data.Train;
         if (train.Count < batch)
             throw new UsageException($"--batch {batch} is larger than the {train.Count} training images");
