@@ -77,6 +77,8 @@ public static class TrainCommand
         var state = TrainerState.Start;
         if (resumeDir is not null)
         {
+            // A writer killed mid-write leaves its temporary file; the renamed checkpoint is the good one.
+            foreach (var stale in Directory.EnumerateFiles(outDir, $".{RunCheckpoint.FileName}.*.tmp")) File.Delete(stale);
             (model, var resume) = RunCheckpoint.Load<float>(device, checkpointPath);
             if (resume.OptimizerName != optimizer.Name)
                 throw new IlgpuAeException($"{checkpointPath} was written by optimizer {resume.OptimizerName}, not {optimizer.Name}");
