@@ -55,6 +55,22 @@ public class CliTests
     }
 
     [Fact]
+    public void Opencl_is_selectable_and_an_unusable_device_is_refused_with_its_reason()
+    {
+        var opencl = Device.List(Backend.OpenCL).Where(r => r.Backend == Backend.OpenCL).ToList();
+        var r = Run("train", "--backend", "opencl", "--epochs", "0", "--quiet", "--out", TempDir());
+        if (opencl.Any(d => d.Usable)) return; // a real OpenCL 2.0 GPU: nothing to refuse
+        if (opencl.Count == 0)
+            OneClearError(r, 1, "no OpenCL device was found");
+        else
+        {
+            // PoCL on a CPU, for example, lacks the generic address space ILGPU needs.
+            Assert.All(opencl, d => Assert.False(string.IsNullOrWhiteSpace(d.WhyNot)));
+            OneClearError(r, 1, opencl[0].WhyNot!);
+        }
+    }
+
+    [Fact]
     public void Eval_of_a_missing_checkpoint_is_one_clear_error() =>
         OneClearError(Run("eval", "--model-file", "/nonexistent/model.safetensors"), 1, "does not exist");
 
