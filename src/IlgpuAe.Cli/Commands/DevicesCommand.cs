@@ -25,7 +25,7 @@ public static class DevicesCommand
         if (!reports.Any(r => r.Backend == Backend.Cuda))
             stdout.WriteLine("  cuda     (none)                                   no CUDA device or driver found");
         if (!reports.Any(r => r.Backend == Backend.OpenCL))
-            stdout.WriteLine("  opencl   (none)                                   no OpenCL platform found (is an ICD installed?)");
+            stdout.WriteLine("  opencl   (none)                                   no OpenCL platform found (ILGPU loads libOpenCL.so: on Debian, ocl-icd-opencl-dev plus an ICD such as pocl-opencl-icd)");
         if (!reports.Any(r => r.Chosen))
             stdout.WriteLine($"no usable device for backend {Device.BackendName(backend)}");
         return 0;
