@@ -184,6 +184,18 @@ public static class CpuKernels
         }
     }
 
+    /// <summary>f(x; a) of the activation numbered <paramref name="activation"/> (an <see cref="Activation"/> value), as in <see cref="IActivation{T}"/>.</summary>
+    public static float Forward(int activation, float x, float a) => activation switch
+    {
+        (int)Activation.Relu => ReluAct<float>.Forward(x, a),
+        (int)Activation.LeakyRelu => LeakyReluAct<float>.Forward(x, a),
+        (int)Activation.Sigmoid => SigmoidAct<float>.Forward(x, a),
+        (int)Activation.Tanh => TanhAct<float>.Forward(x, a),
+        (int)Activation.Softplus => SoftplusAct<float>.Forward(x, a),
+        (int)Activation.Elu => EluAct<float>.Forward(x, a),
+        _ => x,
+    };
+
     /// <summary>f'(y; a) of the activation numbered <paramref name="activation"/>, written from the output as in <see cref="IActivation{T}"/>.</summary>
     public static float Derivative(int activation, float y, float a) => activation switch
     {
