@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -21,9 +22,11 @@ public static partial class GemmKernels
     /// Work units are (column group g, 6 rows), numbered group-major: ceil(m/6) units per group, and
     /// <paramref name="colGroups"/> groups splitting the 32-column panels evenly. With one group, threads
     /// own row bands (each packs all of op(B)); with one group per thread (small m), threads own column
-    /// ranges and pack only their part of op(B). <see cref="SimdBlock"/> writes alpha·A·B + beta·C, then the
-    /// epilogue adds bias and applies the activation (C is initialised by then, so reading it is safe);
-    /// <paramref name="epilogue"/> = 0 skips that pass when there is no bias and the activation is the identity.
+    /// ranges and pack only their part of op(B). <see cref="SimdBlock"/> writes alpha·A·B + beta·C and, row tile by
+    /// row tile while it is still in cache, adds the bias and applies the activation numbered <paramref name="epilogue"/>
+    /// (an <see cref="Activation"/> value; −1 when there is neither bias nor activation). The epilogue runs in the
+    /// .NET body because ILGPU's element-at-a-time code for it cost as much as the GEMM at a batch of 128; TAct
+    /// names the instantiation (and must agree with <paramref name="epilogue"/>, which the launcher guarantees).
     /// </summary>
     public static void CpuSimd<TAct>(Index1D t, Loop loop, GemmShape<float> s,
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, int epilogue, int colGroups)
@@ -45,23 +48,14 @@ public static partial class GemmKernels
                 int j1 = Math.Min(panels * (g + 1) / colGroups * SimdPanel, s.N);
                 u = uEnd;
                 if (r0 >= r1 || j0 >= j1) continue;
-                SimdBlock(s, a, b, c, r0, r1, j0, j1);
-                // 0 when there is neither bias nor activation: saves a pass over C (ILGPU cannot compare types).
-                if (epilogue == 0) continue;
-                for (int i = r0; i < r1; i++)
-                    for (int j = j0; j < j1; j++)
-                    {
-                        long idx = (long)i * s.N + j;
-                        float v = c[idx];
-                        if (bias.Length > 0) v += bias[j];
-                        c[idx] = TAct.Forward(v, s.ActParam);
-                    }
+                SimdBlock(s, a, b, c, bias, epilogue, r0, r1, j0, j1);
             }
         }
     }
 
     /// <summary>
-    /// C[i,j] = alpha·Σ_p op(A)[i,p]·op(B)[p,j] + beta·C[i,j] for r0 ≤ i &lt; r1, j0 ≤ j &lt; j1; C is not read
+    /// C[i,j] = act(alpha·Σ_p op(A)[i,p]·op(B)[p,j] + beta·C[i,j] + bias[j]) for r0 ≤ i &lt; r1, j0 ≤ j &lt; j1, act the
+    /// activation numbered <paramref name="epilogue"/> (−1: neither bias nor activation); C is not read
     /// when beta == 0. ILGPU treats this method as an intrinsic: the CPU accelerator runs its .NET body
     /// (packed panels and a 6x32 Vector512 FMA micro-kernel, or two 6x16 Vector256 ones without AVX-512:
     /// code ILGPU's IR cannot express), while PTX and OpenCL are redirected to <see cref="ScalarBlock"/>
@@ -69,12 +63,12 @@ public static partial class GemmKernels
     /// </summary>
     [IntrinsicImplementation]
     public static void SimdBlock(GemmShape<float> s, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
-        int r0, int r1, int j0, int j1) =>
-        GemmSimd.Block(s, a, b, c, r0, r1, j0, j1);
+        ArrayView<float> bias, int epilogue, int r0, int r1, int j0, int j1) =>
+        GemmSimd.Block(s, a, b, c, bias, epilogue, r0, r1, j0, j1);
 
     /// <summary>The GPU backends' body of <see cref="SimdBlock"/>: same formula, one element at a time.</summary>
     public static void ScalarBlock(GemmShape<float> s, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
-        int r0, int r1, int j0, int j1)
+        ArrayView<float> bias, int epilogue, int r0, int r1, int j0, int j1)
     {
         for (int i = r0; i < r1; i++)
             for (int j = j0; j < j1; j++)
@@ -83,7 +77,9 @@ public static partial class GemmKernels
                 for (int p = 0; p < s.K; p++)
                     sum += a[(long)i * s.AStrideRow + (long)p * s.AStrideK] * b[(long)p * s.BStrideK + (long)j * s.BStrideCol];
                 long idx = (long)i * s.N + j;
-                c[idx] = s.Beta == 0 ? s.Alpha * sum : s.Alpha * sum + s.Beta * c[idx];
+                float v = s.Beta == 0 ? s.Alpha * sum : s.Alpha * sum + s.Beta * c[idx];
+                if (epilogue >= 0) v = CpuKernels.Forward(epilogue, bias.Length > 0 ? v + bias[j] : v, s.ActParam);
+                c[idx] = v;
             }
     }
 
@@ -113,16 +109,18 @@ static unsafe class GemmSimd
     [ThreadStatic] static float[]? _packedA;
 
     public static void Block(in GemmShape<float> s, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
-        int r0, int r1, int j0, int j1)
+        ArrayView<float> bias, int epilogue, int r0, int r1, int j0, int j1)
     {
         if (r1 <= r0 || j1 <= j0) return;
         int n = s.N, k = s.K;
         float* pc = (float*)Unsafe.AsPointer(ref c[0L]);
+        float* pbias = bias.Length > 0 ? (float*)Unsafe.AsPointer(ref bias[0L]) : null;
         if (k == 0)
         {
             for (int i = r0; i < r1; i++)
                 for (int j = j0; j < j1; j++)
                     pc[(long)i * n + j] = s.Beta == 0 ? 0 : s.Beta * pc[(long)i * n + j];
+            if (epilogue >= 0) Epilogue(pc, n, pbias, epilogue, s.ActParam, r0, r1, j0, j1);
             return;
         }
         float* pa = (float*)Unsafe.AsPointer(ref a[0L]);
@@ -172,6 +170,8 @@ static unsafe class GemmSimd
                                 else for (int jj = 0; jj < w; jj++) crow[jj] = s.Alpha * trow[jj] + s.Beta * crow[jj];
                             }
                         }
+                        // After the last k-slice this row tile is final and still in cache: bias and activation now.
+                        if (epilogue >= 0 && p0 + kc >= k) Epilogue(pc, n, pbias, epilogue, s.ActParam, i0, i0 + h, jc, jcEnd);
                     }
                 }
             }
@@ -230,6 +230,34 @@ static unsafe class GemmSimd
                     for (int ii = 0; ii < h; ii++) dst[ii] = src[i0 + ii];
                 }
             }
+    }
+
+    /// <summary>
+    /// C[i,j] = act(C[i,j] + bias[j]) over rows r0..r1 and columns j0..j1 (no bias when <paramref name="bias"/> is null).
+    /// Identity, ReLU and LeakyReLU vectorised; ReLU as a select, so NaN maps to 0 exactly as <see cref="ReluAct{T}"/> does.
+    /// </summary>
+    static void Epilogue(float* c, int n, float* bias, int activation, float a, int r0, int r1, int j0, int j1)
+    {
+        int w = Vector<float>.Count;
+        var va = new Vector<float>(a);
+        bool vectorised = activation is (int)Activation.Identity or (int)Activation.Relu or (int)Activation.LeakyRelu;
+        for (int i = r0; i < r1; i++)
+        {
+            float* row = c + (long)i * n;
+            int j = j0;
+            if (vectorised)
+                for (; j <= j1 - w; j += w)
+                {
+                    var v = Vector.Load(row + j);
+                    if (bias != null) v += Vector.Load(bias + j);
+                    if (activation == (int)Activation.Relu)
+                        v = Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, Vector<float>.Zero);
+                    else if (activation == (int)Activation.LeakyRelu)
+                        v = Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, va * v);
+                    v.Store(row + j);
+                }
+            for (; j < j1; j++) row[j] = CpuKernels.Forward(activation, bias != null ? row[j] + bias[j] : row[j], a);
+        }
     }
 
     /// <summary>C[ii, 0..32) = alpha·tile[ii, :] + beta·C[ii, 0..32) for ii &lt; h, C not read when beta is 0.</summary>

@@ -7,26 +7,39 @@ using IlgpuAe.Training;
 namespace IlgpuAe.Perf;
 
 /// <summary>
-/// One training step (upload, forward, backward, Adam) of the 784-400-32 autoencoder on the CPU
-/// accelerator, synchronised at the end so the time includes all device work.
+/// One training step (upload, forward, backward, guard, Adam) of every model the engine has, on the CPU
+/// accelerator, synchronised at the end so the time includes all device work. A new model is one line in
+/// <see cref="Models"/> and one case in <see cref="Create"/>.
 /// </summary>
 [MemoryDiagnoser]
 public class TrainStepBenchmarks
 {
     Device _device = null!;
-    Autoencoder<float> _model = null!;
+    Model<float> _model = null!;
     Adam _adam = null!;
     Trainer<float> _trainer = null!;
     Batch _batch = null!;
 
+    /// <summary>Every model kind that exists: "ae" (784-400-32); vae, cvae, dae, sparse, cae as they land.</summary>
+    public static IEnumerable<string> Models => ["ae"];
+
+    [ParamsSource(nameof(Models))]
+    public string Model { get; set; } = "ae";
+
     [Params(128, 1024)]
     public int BatchSize { get; set; }
+
+    static Model<float> Create(Device device, string kind) => kind switch
+    {
+        "ae" => new Autoencoder<float>(device, new AutoencoderOptions { Hidden = [400], Code = 32 }, seed: 1),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown model"),
+    };
 
     [GlobalSetup]
     public void Setup()
     {
         _device = Device.Open(Backend.Cpu);
-        _model = new Autoencoder<float>(_device, new AutoencoderOptions { Hidden = [400], Code = 32 }, seed: 1);
+        _model = Create(_device, Model);
         _adam = new Adam(1e-3);
         _trainer = new Trainer<float>(_model, _adam, BatchSize, seed: 1);
         var data = FashionMnist.LoadEmbedded().Train;
@@ -40,8 +53,8 @@ public class TrainStepBenchmarks
         _device.Synchronize();
     }
 
-    [Benchmark(Description = "ae 784-400-32 train step")]
-    public void AutoencoderStep()
+    [Benchmark(Description = "train step")]
+    public void TrainStep()
     {
         _trainer.Step(_batch);
         _device.Synchronize();
@@ -50,6 +63,7 @@ public class TrainStepBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
+        _trainer.Dispose();
         _model.Dispose();
         _adam.Dispose();
         _device.Dispose();

@@ -12,6 +12,7 @@ public static class App
           train     train a model and write metrics, checkpoint and pictures into --out
           eval      reload a checkpoint and report its test loss
           devices   list the devices ILGPU sees, which one would be used, and why others are not usable
+          bench     a quick table of GEMM GFLOP/s, elementwise GB/s against a memory copy and train step times
 
         ilgpu-ae <command> --help shows the options of a command.
         """;
@@ -37,7 +38,8 @@ public static class App
                 "train" => TrainCommand.Run(rest, stdout, stderr),
                 "eval" => EvalCommand.Run(rest, stdout),
                 "devices" => DevicesCommand.Run(rest, stdout),
-                _ => throw new UsageException($"unknown command '{argv[0]}': expected train, eval or devices"),
+                "bench" => BenchCommand.Run(rest, stdout),
+                _ => throw new UsageException($"unknown command '{argv[0]}': expected train, eval, devices or bench"),
             };
         }
         catch (UsageException e)
@@ -67,6 +69,7 @@ public static class App
         "train" => TrainCommand.Help,
         "eval" => EvalCommand.Help,
         "devices" => DevicesCommand.Help,
-        _ => throw new UsageException($"unknown command '{command}': expected train, eval or devices"),
+        "bench" => BenchCommand.Help,
+        _ => throw new UsageException($"unknown command '{command}': expected train, eval, devices or bench"),
     };
 }

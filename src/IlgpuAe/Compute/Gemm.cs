@@ -75,19 +75,19 @@ public static class Gemm
     {
         switch (activation)
         {
-            case Activation.Identity: LaunchSimd<IdentityAct<float>>(device, s, a, b, c, bias); break;
-            case Activation.Relu: LaunchSimd<ReluAct<float>>(device, s, a, b, c, bias); break;
-            case Activation.LeakyRelu: LaunchSimd<LeakyReluAct<float>>(device, s, a, b, c, bias); break;
-            case Activation.Sigmoid: LaunchSimd<SigmoidAct<float>>(device, s, a, b, c, bias); break;
-            case Activation.Tanh: LaunchSimd<TanhAct<float>>(device, s, a, b, c, bias); break;
-            case Activation.Softplus: LaunchSimd<SoftplusAct<float>>(device, s, a, b, c, bias); break;
-            case Activation.Elu: LaunchSimd<EluAct<float>>(device, s, a, b, c, bias); break;
+            case Activation.Identity: LaunchSimd<IdentityAct<float>>(device, s, a, b, c, bias, activation); break;
+            case Activation.Relu: LaunchSimd<ReluAct<float>>(device, s, a, b, c, bias, activation); break;
+            case Activation.LeakyRelu: LaunchSimd<LeakyReluAct<float>>(device, s, a, b, c, bias, activation); break;
+            case Activation.Sigmoid: LaunchSimd<SigmoidAct<float>>(device, s, a, b, c, bias, activation); break;
+            case Activation.Tanh: LaunchSimd<TanhAct<float>>(device, s, a, b, c, bias, activation); break;
+            case Activation.Softplus: LaunchSimd<SoftplusAct<float>>(device, s, a, b, c, bias, activation); break;
+            case Activation.Elu: LaunchSimd<EluAct<float>>(device, s, a, b, c, bias, activation); break;
             default: throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation");
         }
     }
 
     static void LaunchSimd<TAct>(Device device, GemmShape<float> s,
-        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias)
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, Activation activation)
         where TAct : struct, IActivation<float>
     {
         int workers = device.Workers;
@@ -98,7 +98,8 @@ public static class Gemm
         // (a training batch of 128 against 400 outputs); it needs a few panels per thread to balance.
         int colGroups = s.M < s.N && panels >= 2 * workers ? workers : 1;
         var loop = Loop.Chunked((long)rowUnits * colGroups, workers);
-        int epilogue = bias.Length > 0 || typeof(TAct) != typeof(IdentityAct<float>) ? 1 : 0;
+        // −1 skips the epilogue when there is neither bias nor activation (ILGPU cannot compare types in a kernel).
+        int epilogue = bias.Length > 0 || activation != Activation.Identity ? (int)activation : -1;
         device.Load<Loop, GemmShape<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(
             GemmKernels.CpuSimd<TAct>)(loop.Threads, loop, s, a, b, c, bias, epilogue, colGroups);
     }

@@ -179,24 +179,72 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     public void Forward()
     {
         _backwardPhase = false;
-        foreach (var op in _forward) op.Forward(_runner);
-        if (_terms.Length > 0)
+        if (Profile is { } profile)
         {
-            var k = Device.Load<Loop, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>>(MetricKernels.AccumulateScalars);
-            k(1, new Loop(1, _terms.Length), _arena.View, _termOffsets.View, _termSums.View, _lastTerms.View);
+            ForwardProfiled(profile);
+            return;
+        }
+        foreach (var op in _forward) op.Forward(_runner);
+        AccumulateTerms();
+    }
+
+    void AccumulateTerms()
+    {
+        if (_terms.Length == 0) return;
+        var k = Device.Load<Loop, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>>(MetricKernels.AccumulateScalars);
+        k(1, new Loop(1, _terms.Length), _arena.View, _termOffsets.View, _termSums.View, _lastTerms.View);
+    }
+
+    /// <summary>
+    /// Opt-in per-op profile (null, the default, is off): every op then runs between two synchronisations and
+    /// its time and launches add to its row. Kept out of the plain path, which stays as it was.
+    /// </summary>
+    public StepProfile? Profile { get; set; }
+
+    void ForwardProfiled(StepProfile profile)
+    {
+        for (int i = 0; i < _forward.Length; i++)
+        {
+            var op = _forward[i];
+            profile.Measure(Device, "forward", Label(op, i), () => op.Forward(_runner));
+        }
+        profile.Measure(Device, "forward", "loss term sums", AccumulateTerms);
+    }
+
+    void BackwardProfiled(StepProfile profile)
+    {
+        profile.Measure(Device, "backward", "seed term gradients", SeedTermGradients);
+        for (int i = 0; i < _backward.Length; i++)
+        {
+            var op = _backward[i];
+            profile.Measure(Device, "backward", Label(op, Array.IndexOf(_forward, op)), () => op.Backward(_runner));
         }
     }
+
+    /// <summary>"#index name first-parameter": names a Linear by its weight, other ops by their place in the schedule.</summary>
+    static string Label(Op<T> op, int index) =>
+        $"#{index} {op.Name} {op.Inputs.FirstOrDefault(n => n.Kind == NodeKind.Parameter)?.Name ?? $"-> [{op.Output.Rows}x{op.Output.Cols}]"}";
 
     /// <summary>Seeds d(objective)/d(term) = weight and runs the backward schedule into the gradient buffer.</summary>
     public void Backward()
     {
         if (!Training) throw new InvalidOperationException("this plan was compiled without a backward pass");
         _backwardPhase = true;
+        if (Profile is { } profile)
+        {
+            BackwardProfiled(profile);
+            return;
+        }
+        SeedTermGradients();
+        foreach (var op in _backward) op.Backward(_runner);
+    }
+
+    void SeedTermGradients()
+    {
         var fill = Device.Load<Loop, ArrayView<T>, T>(ElementwiseKernels.Fill);
         foreach (var (_, node, weight) in _terms)
             if (_needsGrad.Contains(node))
                 fill(1, new Loop(1, 1), _runner.Grad(node), T.CreateTruncating(weight));
-        foreach (var op in _backward) op.Backward(_runner);
     }
 
     /// <summary>Sums of every loss term over the forward passes since the last reset, in term order.</summary>

@@ -1,5 +1,6 @@
 using System.Numerics;
 using ILGPU;
+using IlgpuAe.Compute;
 using IlgpuAe.Graph;
 using IlgpuAe.Kernels;
 
@@ -41,8 +42,12 @@ public sealed class ActivationOp<T>(Node<T> input, Activation activation, T slop
         k(loop.Threads, loop, input, output, a);
     }
 
-    public static void LaunchBackward(Device d, Activation f, ArrayView<T> y, ArrayView<T> dy, ArrayView<T> dx, T a, T beta) =>
-        LaunchBackwardWith(d, f, y, dy, dx, a, beta, d.LoopFor(y.Length));
+    /// <summary>dx = beta·dx + dy ⊙ f'(y): the float CPU kernel on the CPU accelerator, else the generic one.</summary>
+    public static void LaunchBackward(Device d, Activation f, ArrayView<T> y, ArrayView<T> dy, ArrayView<T> dx, T a, T beta)
+    {
+        if (!CpuFast.ActivationBackward(d, f, y, dy, dx, a, beta))
+            LaunchBackwardWith(d, f, y, dy, dx, a, beta, d.LoopFor(y.Length));
+    }
 
     /// <summary>As <see cref="LaunchBackward"/> with an explicit launch shape.</summary>
     public static void LaunchBackwardWith(Device d, Activation f, ArrayView<T> y, ArrayView<T> dy, ArrayView<T> dx, T a, T beta, Loop loop)

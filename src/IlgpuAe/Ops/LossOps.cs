@@ -1,5 +1,6 @@
 using System.Numerics;
 using ILGPU;
+using IlgpuAe.Compute;
 using IlgpuAe.Graph;
 using IlgpuAe.Kernels;
 
@@ -39,6 +40,11 @@ public sealed class RowLossOp<T> : KernelOp<T> where T : unmanaged, IFloatingPoi
     public override void Forward(Exec<T> x)
     {
         var rowLoss = x.Scratch(this);
+        if (_kind == Reconstruction.Bce && CpuFast.BceForward(x.Device, x.Value(Pred), x.Value(Target), rowLoss, Pred.Cols))
+        {
+            SumToScalar(x, rowLoss, x.Value(Output), T.One / T.CreateTruncating(Pred.Rows));
+            return;
+        }
         var loop = x.Device.LoopFor(Pred.Rows);
         var k = _kind switch
         {
@@ -52,6 +58,9 @@ public sealed class RowLossOp<T> : KernelOp<T> where T : unmanaged, IFloatingPoi
     public override void Backward(Exec<T> x)
     {
         if (!x.NeedsGrad(Pred)) return;
+        if (_kind == Reconstruction.Bce && CpuFast.BceBackward(x.Device, x.Value(Pred), x.Value(Target), x.Grad(Output), x.Grad(Pred),
+                T.One / T.CreateTruncating(Pred.Rows), x.Beta(this, 0)))
+            return;
         var loop = x.Device.LoopFor(Pred.Length);
         var k = _kind switch
         {

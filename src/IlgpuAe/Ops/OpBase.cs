@@ -1,5 +1,6 @@
 using System.Numerics;
 using ILGPU;
+using IlgpuAe.Compute;
 using IlgpuAe.Graph;
 using IlgpuAe.Kernels;
 
@@ -26,6 +27,7 @@ public abstract class KernelOp<T>(string name, params Node<T>[] inputs) : Op<T>(
     /// <summary>y[j] = beta·y[j] + scale·Σ_i x[i, j] over the rows of x.</summary>
     protected static void ColumnSums(Exec<T> x, ArrayView<T> src, ArrayView<T> dst, int rows, T scale, T beta)
     {
+        if (CpuFast.ColumnSums(x.Device, src, dst, rows, scale, beta)) return;
         var loop = x.Device.LoopFor(dst.Length);
         x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, int, T, T>(ReductionKernels.ColumnSums)(loop.Threads, loop, src, dst, rows, scale, beta);
     }

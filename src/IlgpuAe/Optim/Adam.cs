@@ -1,6 +1,7 @@
 using System.Numerics;
 using ILGPU;
 using ILGPU.Runtime;
+using IlgpuAe.Compute;
 using IlgpuAe.Kernels;
 
 namespace IlgpuAe.Optim;
@@ -25,6 +26,9 @@ public class Adam(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, do
         var m = StateBuffer(ref _m, p);
         var v = StateBuffer(ref _v, p);
         Steps++;
+        var s = new AdamScalars((float)LearningRate, (float)Beta1, (float)Beta2, (float)Epsilon, (float)WeightDecay,
+            (float)(1 - Math.Pow(Beta1, Steps)), (float)(1 - Math.Pow(Beta2, Steps)), Decoupled);
+        if (CpuFast.Adam(p.Device, p.Values, p.Grads, m.View, v.View, s)) return;
         var loop = p.Device.LoopFor(p.Count);
         p.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T, T, T, T, T, T, int>(OptimizerKernels.Adam)(
             loop.Threads, loop, p.Values, p.Grads, m.View, v.View,

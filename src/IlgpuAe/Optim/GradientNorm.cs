@@ -1,6 +1,7 @@
 using System.Numerics;
 using ILGPU;
 using ILGPU.Runtime;
+using IlgpuAe.Compute;
 using IlgpuAe.Kernels;
 
 namespace IlgpuAe.Optim;
@@ -29,7 +30,8 @@ public sealed class GradientNorm<T> : IDisposable where T : unmanaged, IFloating
     public void Compute()
     {
         var d = _store.Device;
-        d.Load<Loop, ArrayView<T>, ArrayView<T>>(ReductionKernels.SquaredNorm)(_loop.Threads, _loop, _store.Grads, _partial.View);
+        if (!CpuFast.SquaredNorm(d, _loop, _store.Grads, _partial.View))
+            d.Load<Loop, ArrayView<T>, ArrayView<T>>(ReductionKernels.SquaredNorm)(_loop.Threads, _loop, _store.Grads, _partial.View);
         d.Load<ArrayView<T>, ArrayView<T>, int, T, T>(ReductionKernels.SumPartials)(1, _partial.View, _squared.View, _loop.Threads, T.One, T.Zero);
     }
 

@@ -12,8 +12,13 @@ public sealed partial class Device
     /// and group sizes per launch, and the kernel uses Grid/Group indices, shared memory and barriers.
     /// </summary>
     public Action<KernelConfig, T1, T2, T3, T4, T5> LoadGrouped<T1, T2, T3, T4, T5>(Action<T1, T2, T3, T4, T5> kernel)
-        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct =>
-        (Action<KernelConfig, T1, T2, T3, T4, T5>)_kernels.GetOrAdd(kernel.Method, _ => Accelerator.LoadStreamKernel(kernel));
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct
+    {
+        var k = (Action<KernelConfig, T1, T2, T3, T4, T5>)_kernels.GetOrAdd(kernel.Method, _ => Accelerator.LoadStreamKernel(kernel));
+        if (OnLaunch is not { } hook) return k;
+        var m = kernel.Method;
+        return (c, a1, a2, a3, a4, a5) => { hook(m); k(c, a1, a2, a3, a4, a5); };
+    }
 }
 
 public sealed partial class Device

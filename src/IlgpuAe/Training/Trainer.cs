@@ -121,9 +121,20 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     void Step(Plan<T> plan, Batch batch, int epoch, int index)
     {
         plan.Step = (ulong)State.Steps;
+        if (plan.Profile is { } profile)
+        {
+            StepProfiled(profile, plan, batch, epoch, index);
+            return;
+        }
         _model.Feed(plan, batch);
         plan.Forward();
         plan.Backward();
+        Guard(plan, epoch, index);
+        _optimizer.Step(_model.Parameters);
+    }
+
+    void Guard(Plan<T> plan, int epoch, int index)
+    {
         if (_options.Guard || _options.ClipGrad is not null)
         {
             _norm ??= new GradientNorm<T>(_model.Parameters);
@@ -131,7 +142,18 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         }
         if (_options.Guard) CheckFinite(plan, epoch, index);
         if (_options.ClipGrad is { } clip) _norm!.Clip(clip);
-        _optimizer.Step(_model.Parameters);
+    }
+
+    /// <summary>The same step with every phase timed (the plan times its own ops); see <see cref="StepProfile"/>.</summary>
+    void StepProfiled(StepProfile profile, Plan<T> plan, Batch batch, int epoch, int index)
+    {
+        var d = _model.Device;
+        profile.Measure(d, "feed", "upload batch", () => _model.Feed(plan, batch));
+        plan.Forward();
+        plan.Backward();
+        profile.Measure(d, "guard", "norm, finite check, clip", () => Guard(plan, epoch, index));
+        profile.Measure(d, "optimizer", _optimizer.Name, () => _optimizer.Step(_model.Parameters));
+        profile.CountStep();
     }
 
     /// <summary>Stops before the optimizer step, so the parameters stay those of the last good step.</summary>

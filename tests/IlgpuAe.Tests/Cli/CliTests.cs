@@ -172,3 +172,34 @@ public class CliTests
 
     static string TempDir() => Path.Combine(Path.GetTempPath(), $"ilgpu-ae-cli-{Guid.NewGuid():N}");
 }
+
+/// <summary>`ilgpu-ae bench` at tiny sizes: it runs and prints every headline row.</summary>
+public class BenchCliTests
+{
+    [Fact]
+    public void Bench_prints_gemm_copy_elementwise_adam_and_train_step_rows()
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int code = App.Run(["bench", "--backend", "cpu", "--gemm", "8x12x16", "--elements", "1000", "--batches", "4",
+            "--repeat", "1", "--steps", "2", "--profile"], stdout, stderr);
+        string o = stdout.ToString();
+        Assert.True(code == 0, stderr.ToString());
+        foreach (var row in new[] { "gemm NT", "gemm NN", "gemm TN", "8x12x16", "device memory copy", "relu forward", "relu backward",
+                     "adam step, ae params", "ae 784-400-32", "GFLOP/s", "GB/s", "load average", "optimizer" })
+            Assert.Contains(row, o);
+        // The train step row: model, batch 4, then a positive time.
+        var step = o.Split('\n').First(l => l.TrimStart().StartsWith("ae 784-400-32", StringComparison.Ordinal));
+        var fields = step.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("4", fields[2]);
+        Assert.True(double.Parse(fields[3], System.Globalization.CultureInfo.InvariantCulture) > 0, step);
+    }
+
+    [Fact]
+    public void Bench_refuses_a_malformed_gemm_shape()
+    {
+        var stderr = new StringWriter();
+        Assert.Equal(2, App.Run(["bench", "--gemm", "8x12"], new StringWriter(), stderr));
+        Assert.Contains("--gemm must be", stderr.ToString());
+    }
+}

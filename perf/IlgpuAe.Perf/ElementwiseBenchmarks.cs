@@ -1,0 +1,145 @@
+using System.Globalization;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using ILGPU;
+using ILGPU.Runtime;
+using IlgpuAe.Kernels;
+using IlgpuAe.Ops;
+using IlgpuAe.Optim;
+
+namespace IlgpuAe.Perf;
+
+/// <summary>
+/// Memory-bound kernels against a device memory copy of the same length in the same run (the baseline):
+/// activations forward and backward, and the Adam step over a flat buffer of the autoencoder's size.
+/// Each call is synchronised, so the time holds all device work. The GB/s column counts every float the
+/// kernel must read and write once (<see cref="Bytes"/>).
+/// </summary>
+[Config(typeof(BandwidthConfig))]
+public class ElementwiseBenchmarks
+{
+    /// <summary>1024x400 (a hidden layer at batch 1024) and 654,416 (the 784-400-32 autoencoder's parameters).</summary>
+    [Params(409_600, 654_416)]
+    public int N { get; set; }
+
+    /// <summary>Floats moved per element: read + written.</summary>
+    public static readonly IReadOnlyDictionary<string, int> Bytes = new Dictionary<string, int>
+    {
+        [nameof(MemoryCopy)] = 8,
+        [nameof(ReluForward)] = 8,
+        [nameof(ReluBackward)] = 12,
+        [nameof(SigmoidForward)] = 8,
+        [nameof(SigmoidBackward)] = 12,
+        [nameof(AdamStep)] = 28, // reads p, g, m, v; writes p, m, v
+    };
+
+    Device _device = null!;
+    MemoryBuffer1D<float, Stride1D.Dense> _x = null!, _y = null!, _dy = null!, _dx = null!;
+    ParameterStore<float> _store = null!;
+    Adam _adam = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _device = Device.Open(Backend.Cpu);
+        var rng = new Random(1);
+        var host = Enumerable.Range(0, N).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        _x = _device.Accelerator.Allocate1D(host);
+        _dy = _device.Accelerator.Allocate1D(host);
+        _y = _device.Accelerator.Allocate1D<float>(N);
+        _dx = _device.Accelerator.Allocate1D<float>(N);
+        _store = new ParameterStore<float>(_device, 1);
+        _store.Add("flat", 1, N, Init.Xavier, N, N);
+        _store.Materialize();
+        _adam = new Adam(1e-3);
+        // Compile every kernel outside the measurement.
+        MemoryCopy(); ReluForward(); ReluBackward(); SigmoidForward(); SigmoidBackward(); AdamStep();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _x.Dispose(); _y.Dispose(); _dy.Dispose(); _dx.Dispose();
+        _adam.Dispose();
+        _store.Dispose();
+        _device.Dispose();
+    }
+
+    [Benchmark(Baseline = true)]
+    public void MemoryCopy()
+    {
+        _x.View.CopyTo(_y.View);
+        _device.Synchronize();
+    }
+
+    [Benchmark]
+    public void ReluForward()
+    {
+        ActivationOp<float>.LaunchForward(_device, Activation.Relu, _x.View, _y.View, 0f);
+        _device.Synchronize();
+    }
+
+    [Benchmark]
+    public void ReluBackward()
+    {
+        ActivationOp<float>.LaunchBackward(_device, Activation.Relu, _x.View, _dy.View, _dx.View, 0f, 0f);
+        _device.Synchronize();
+    }
+
+    [Benchmark]
+    public void SigmoidForward()
+    {
+        ActivationOp<float>.LaunchForward(_device, Activation.Sigmoid, _x.View, _y.View, 0f);
+        _device.Synchronize();
+    }
+
+    [Benchmark]
+    public void SigmoidBackward()
+    {
+        ActivationOp<float>.LaunchBackward(_device, Activation.Sigmoid, _x.View, _dy.View, _dx.View, 0f, 0f);
+        _device.Synchronize();
+    }
+
+    [Benchmark]
+    public void AdamStep()
+    {
+        _adam.Step(_store);
+        _device.Synchronize();
+    }
+}
+
+/// <summary>Adds the GB/s column.</summary>
+public class BandwidthConfig : ManualConfig
+{
+    public BandwidthConfig() => AddColumn(new BandwidthColumn());
+}
+
+/// <summary>N · bytes per element / mean time, from the benchmark's N parameter and <see cref="ElementwiseBenchmarks.Bytes"/>.</summary>
+public class BandwidthColumn : IColumn
+{
+    public string Id => "GBps";
+    public string ColumnName => "GB/s";
+    public bool AlwaysShow => true;
+    public ColumnCategory Category => ColumnCategory.Custom;
+    public int PriorityInCategory => 0;
+    public bool IsNumeric => true;
+    public UnitType UnitType => UnitType.Dimensionless;
+    public string Legend => "floats read and written once, times 4 bytes, / mean time, in 1e9 bytes per second";
+    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+    public bool IsAvailable(Summary summary) => true;
+
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
+
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+    {
+        var report = summary[benchmarkCase];
+        var n = benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == "N")?.Value;
+        if (report?.ResultStatistics is null || n is not int count ||
+            !ElementwiseBenchmarks.Bytes.TryGetValue(benchmarkCase.Descriptor.WorkloadMethod.Name, out int bytes)) return "-";
+        double seconds = report.ResultStatistics.Mean * 1e-9;
+        return ((double)count * bytes / seconds / 1e9).ToString("F1", CultureInfo.InvariantCulture);
+    }
+}

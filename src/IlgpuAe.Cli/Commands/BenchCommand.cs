@@ -1,0 +1,256 @@
+using System.Diagnostics;
+using System.Globalization;
+using ILGPU;
+using ILGPU.Runtime;
+using IlgpuAe.Cli.Recipes;
+using IlgpuAe.Compute;
+using IlgpuAe.Data;
+using IlgpuAe.Graph;
+using IlgpuAe.Kernels;
+using IlgpuAe.Models;
+using IlgpuAe.Ops;
+using IlgpuAe.Optim;
+using IlgpuAe.Training;
+
+namespace IlgpuAe.Cli.Commands;
+
+/// <summary>
+/// `ilgpu-ae bench`: the headline figures of perf/ without BenchmarkDotNet, for a quick look on any machine.
+/// Every figure is the median of timed repeats after a warm-up, each repeat synchronised, so it includes
+/// all device work; the memory copy is measured in the same run so elementwise rows read as a share of it.
+/// </summary>
+public static class BenchCommand
+{
+    public const string Help = """
+        usage: ilgpu-ae bench [--backend auto|cuda|opencl|cpu] [options]
+
+          --backend auto|cuda|opencl|cpu   device (default auto)
+          --gemm MxNxK[,...]          GEMM shapes, each run as NT (X·Wᵀ), NN (dZ·W) and TN (dZᵀ·X)
+                                      (default 1024x400x784,128x400x784)
+          --elements N                floats per buffer of the copy and elementwise rows (default 4194304)
+          --batches B[,...]           train step batch sizes (default 128,1024)
+          --repeat N                  timed repeats per row, median reported (default 10)
+          --steps N                   timed train steps per batch size (default 20)
+          --profile                   also print a per-op profile of the train step (synchronised per op)
+
+        Prints GEMM GFLOP/s, elementwise GB/s against a device memory copy measured in the same run, the
+        Adam step over the model's parameters and the train step (upload, forward, backward, guard, Adam)
+        of every model the command line knows, with the machine's load average.
+        """;
+
+    public static int Run(string[] argv, TextWriter stdout)
+    {
+        var args = Args.Parse("bench", argv, ["backend", "gemm", "elements", "batches", "repeat", "steps"], ["profile"]);
+        var backend = BackendNames.Parse(args.String("backend", "auto"));
+        var shapes = ParseShapes(args.String("gemm", "1024x400x784,128x400x784"));
+        int elements = args.Int("elements", 1 << 22, 1, 1 << 28);
+        int[] batches = args.IntList("batches", [128, 1024]);
+        int repeat = args.Int("repeat", 10, 1, 100_000);
+        int steps = args.Int("steps", 20, 1, 100_000);
+        bool profile = args.Has("profile");
+
+        using var device = Device.Open(backend);
+        Line(stdout, $"ilgpu-ae bench: {device.Name} ({Device.BackendName(device.Backend)}), {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
+        stdout.WriteLine("every row: median of the timed repeats after one warm-up, synchronised after each");
+
+        stdout.WriteLine();
+        Line(stdout, $"{"GEMM (float)",-28} {"m x n x k",-16} {"ms",9} {"GFLOP/s",9}");
+        foreach (var (m, n, k) in shapes)
+            foreach (var ops in new[] { "NT", "NN", "TN" })
+            {
+                double ms = TimeGemm(device, ops[0] == 'T', ops[1] == 'T', m, n, k, repeat);
+                Line(stdout, $"{"  gemm " + ops,-28} {$"{m}x{n}x{k}",-16} {ms,9:F3} {2.0 * m * n * k / (ms * 1e6),9:F1}");
+            }
+
+        stdout.WriteLine();
+        Line(stdout, $"{"memory and elementwise",-28} {"floats",-16} {"ms",9} {"GB/s",9} {"of copy",8}");
+        var (copyMs, copyBytes) = TimeCopy(device, elements, repeat);
+        double copyGbs = copyBytes / (copyMs * 1e6);
+        Line(stdout, $"{"  device memory copy",-28} {elements,-16} {copyMs,9:F3} {copyGbs,9:F1} {"100%",8}");
+        foreach (var (name, ms, bytes) in TimeElementwise(device, elements, repeat))
+        {
+            double gbs = bytes / (ms * 1e6);
+            Line(stdout, $"{"  " + name,-28} {elements,-16} {ms,9:F3} {gbs,9:F1} {gbs / copyGbs,8:P0}");
+        }
+
+        var data = FashionMnist.LoadEmbedded().Train;
+        foreach (var recipe in ModelRecipes.All)
+        {
+            using (var model = recipe.Create(device, Args.Parse("bench", [], recipe.Options, recipe.Flags), data, 1))
+            {
+                var (ms, bytes) = TimeAdam(model.Parameters, repeat);
+                Line(stdout, $"{"  adam step, " + recipe.Kind + " params",-28} {model.Parameters.Count,-16} {ms,9:F3} {bytes / (ms * 1e6),9:F1} {bytes / (ms * 1e6) / copyGbs,8:P0}");
+            }
+        }
+
+        stdout.WriteLine();
+        Line(stdout, $"{"train step (float)",-28} {"batch",-16} {"ms",9} {"min ms",9} {"img/s",8}");
+        foreach (var recipe in ModelRecipes.All)
+            foreach (int batch in batches)
+            {
+                if (batch > data.Count) throw new UsageException($"--batches {batch} is larger than the {data.Count} images of the embedded data");
+                using var model = recipe.Create(device, Args.Parse("bench", [], recipe.Options, recipe.Flags), data, 1);
+                using var adam = new Adam(1e-3);
+                using var trainer = new Trainer<float>(model, adam, batch, seed: 1);
+                var b = FirstBatch(data, batch);
+                var times = new double[steps];
+                trainer.Step(b); // plan and kernels compile here, outside the timing
+                device.Synchronize();
+                for (int i = 0; i < steps; i++)
+                    times[i] = Time(() => { trainer.Step(b); device.Synchronize(); });
+                Array.Sort(times);
+                double median = Median(times);
+                Line(stdout, $"{"  " + recipe.Kind + " " + Describe(model),-28} {batch,-16} {median,9:F3} {times[0],9:F3} {batch / (median / 1000),8:F0}");
+                if (profile)
+                {
+                    var plan = model.Plan(batch, training: true);
+                    var p = new StepProfile();
+                    plan.Profile = p;
+                    trainer.Step(b);
+                    p.Reset();
+                    for (int i = 0; i < steps; i++) trainer.Step(b);
+                    plan.Profile = null;
+                    stdout.WriteLine();
+                    Line(stdout, $"profile of {recipe.Kind} at batch {batch} (every op synchronised, so the total exceeds the plain step):");
+                    stdout.Write(p.Format());
+                    stdout.WriteLine();
+                }
+            }
+        stdout.WriteLine();
+        Line(stdout, $"load average after the run: {LoadAverage()}");
+        return 0;
+    }
+
+    static void Line(TextWriter w, FormattableString s) => w.WriteLine(s.ToString(CultureInfo.InvariantCulture));
+
+    static (int M, int N, int K)[] ParseShapes(string s)
+    {
+        var list = new List<(int, int, int)>();
+        foreach (var part in s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var d = part.Split('x');
+            if (d.Length != 3 || !d.All(v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int x) && x > 0))
+                throw new UsageException($"--gemm must be a comma-separated list of MxNxK with positive sizes, got '{part}'");
+            list.Add((int.Parse(d[0], CultureInfo.InvariantCulture), int.Parse(d[1], CultureInfo.InvariantCulture), int.Parse(d[2], CultureInfo.InvariantCulture)));
+        }
+        if (list.Count == 0) throw new UsageException("--gemm needs at least one MxNxK shape");
+        return [.. list];
+    }
+
+    static string Describe(Model<float> model) => model is Autoencoder<float> ae
+        ? $"{ae.Options.Features}-{string.Join("-", ae.Options.Hidden)}-{ae.Options.Code}"
+        : $"{model.Parameters.Count} params";
+
+    static Batch FirstBatch(Dataset data, int rows)
+    {
+        var indices = Enumerable.Range(0, rows).ToArray();
+        var images = new float[rows * data.Features];
+        var labels = new byte[rows];
+        data.Gather(indices, images);
+        data.GatherLabels(indices, labels);
+        return new Batch(images, labels, rows);
+    }
+
+    static double TimeGemm(Device d, bool ta, bool tb, int m, int n, int k, int repeat)
+    {
+        using var a = Filled(d, (long)m * k, 1);
+        using var b = Filled(d, (long)k * n, 2);
+        using var cbuf = d.Accelerator.Allocate1D<float>((long)m * n);
+        return Repeat(repeat, () =>
+        {
+            Gemm.Run(d, ta, tb, m, n, k, 1f, a.View, b.View, 0f, cbuf.View);
+            d.Synchronize();
+        });
+    }
+
+    static (double Ms, double Bytes) TimeCopy(Device d, int n, int repeat)
+    {
+        using var x = Filled(d, n, 3);
+        using var y = d.Accelerator.Allocate1D<float>(n);
+        double ms = Repeat(repeat, () =>
+        {
+            x.View.CopyTo(y.View);
+            d.Synchronize();
+        });
+        return (ms, 2.0 * 4 * n);
+    }
+
+    /// <summary>Bytes count every float read and written once: what the kernel must move at the least.</summary>
+    static IEnumerable<(string Name, double Ms, double Bytes)> TimeElementwise(Device d, int n, int repeat)
+    {
+        using var x = Filled(d, n, 4);
+        using var dy = Filled(d, n, 5);
+        using var y = d.Accelerator.Allocate1D<float>(n);
+        using var dx = d.Accelerator.Allocate1D<float>(n);
+        var rows = new List<(string, double, double)>();
+        foreach (var f in new[] { Activation.Relu, Activation.Sigmoid })
+        {
+            string name = f.ToString().ToLowerInvariant();
+            rows.Add(($"{name} forward", Repeat(repeat, () =>
+            {
+                ActivationOp<float>.LaunchForward(d, f, x.View, y.View, 0.01f);
+                d.Synchronize();
+            }), 2.0 * 4 * n));
+            rows.Add(($"{name} backward", Repeat(repeat, () =>
+            {
+                ActivationOp<float>.LaunchBackward(d, f, y.View, dy.View, dx.View, 0.01f, 0f);
+                d.Synchronize();
+            }), 3.0 * 4 * n));
+        }
+        return rows;
+    }
+
+    /// <summary>Adam reads p, g, m, v and writes p, m, v.</summary>
+    static (double Ms, double Bytes) TimeAdam(ParameterStore<float> store, int repeat)
+    {
+        using var adam = new Adam(1e-3);
+        double ms = Repeat(repeat, () =>
+        {
+            adam.Step(store);
+            store.Device.Synchronize();
+        });
+        return (ms, 7.0 * 4 * store.Count);
+    }
+
+    static MemoryBuffer1D<float, Stride1D.Dense> Filled(Device d, long n, int seed)
+    {
+        var rng = new Random(seed);
+        var host = new float[n];
+        for (long i = 0; i < n; i++) host[i] = (float)rng.NextDouble() - 0.5f;
+        return d.Accelerator.Allocate1D(host);
+    }
+
+    /// <summary>One warm-up call (compiles the kernel), then the median of <paramref name="repeat"/> timed calls in ms.</summary>
+    static double Repeat(int repeat, Action work)
+    {
+        work();
+        var times = new double[repeat];
+        for (int i = 0; i < repeat; i++) times[i] = Time(work);
+        Array.Sort(times);
+        return Median(times);
+    }
+
+    static double Time(Action work)
+    {
+        long start = Stopwatch.GetTimestamp();
+        work();
+        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+
+    static double Median(double[] sorted) =>
+        sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
+
+    /// <summary>The 1, 5 and 15 minute load averages (Linux), since a shared machine's figures mean little without them.</summary>
+    static string LoadAverage()
+    {
+        try
+        {
+            var parts = File.ReadAllText("/proc/loadavg").Split(' ');
+            return string.Join(" ", parts.Take(3));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "unknown";
+        }
+    }
+}

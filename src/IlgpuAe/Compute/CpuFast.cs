@@ -1,0 +1,79 @@
+using System.Numerics;
+using ILGPU;
+using IlgpuAe.Kernels;
+
+namespace IlgpuAe.Compute;
+
+/// <summary>
+/// Launches of <see cref="CpuKernels"/>, the float kernels with .NET bodies that stand in for the generic ones on
+/// ILGPU's CPU accelerator (where the generic elementwise kernels run at a few percent of a memory copy). Each
+/// method returns false, launching nothing, where they do not apply (a GPU, or an element type other than float),
+/// so a call site reads <c>if (!CpuFast.X(...)) launch the generic kernel</c>.
+/// </summary>
+public static class CpuFast
+{
+    /// <summary>Whether the float CPU kernels apply: the CPU accelerator and T = float.</summary>
+    public static bool Applies<T>(Device device) where T : unmanaged, IFloatingPointIeee754<T> =>
+        device.IsCpu && typeof(T) == typeof(float);
+
+    static float F<T>(T v) where T : unmanaged, IFloatingPointIeee754<T> => float.CreateTruncating(v);
+
+    public static bool ActivationBackward<T>(Device d, Activation f, ArrayView<T> y, ArrayView<T> dy, ArrayView<T> dx, T a, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Applies<T>(d)) return false;
+        var loop = d.LoopFor(y.Length);
+        d.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, int>(CpuKernels.ActivationBackward)(
+            loop.Threads, loop, y.Cast<float>(), dy.Cast<float>(), dx.Cast<float>(), F(a), F(beta), (int)f);
+        return true;
+    }
+
+    public static bool ColumnSums<T>(Device d, ArrayView<T> src, ArrayView<T> dst, int rows, T scale, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Applies<T>(d)) return false;
+        var loop = d.LoopFor(dst.Length);
+        d.Load<Loop, ArrayView<float>, ArrayView<float>, int, float, float>(CpuKernels.ColumnSums)(
+            loop.Threads, loop, src.Cast<float>(), dst.Cast<float>(), rows, F(scale), F(beta));
+        return true;
+    }
+
+    public static bool BceForward<T>(Device d, ArrayView<T> logits, ArrayView<T> target, ArrayView<T> rowLoss, int cols)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Applies<T>(d)) return false;
+        var loop = d.LoopFor(rowLoss.Length);
+        d.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(CpuKernels.BceForward)(
+            loop.Threads, loop, logits.Cast<float>(), target.Cast<float>(), rowLoss.Cast<float>(), cols);
+        return true;
+    }
+
+    public static bool BceBackward<T>(Device d, ArrayView<T> logits, ArrayView<T> target, ArrayView<T> gradOut, ArrayView<T> dLogits, T scale, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Applies<T>(d)) return false;
+        var loop = d.LoopFor(logits.Length);
+        d.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float>(CpuKernels.BceBackward)(
+            loop.Threads, loop, logits.Cast<float>(), target.Cast<float>(), gradOut.Cast<float>(), dLogits.Cast<float>(), F(scale), F(beta));
+        return true;
+    }
+
+    public static bool Adam<T>(Device d, ArrayView<T> p, ArrayView<T> g, ArrayView<T> m, ArrayView<T> v, AdamScalars s)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Applies<T>(d)) return false;
+        var loop = d.LoopFor(p.Length);
+        d.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamScalars>(CpuKernels.Adam)(
+            loop.Threads, loop, p.Cast<float>(), g.Cast<float>(), m.Cast<float>(), v.Cast<float>(), s);
+        return true;
+    }
+
+    /// <summary>Phase 1 of ||x||² into <paramref name="partial"/> (loop.Threads entries).</summary>
+    public static bool SquaredNorm<T>(Device d, Loop loop, ArrayView<T> x, ArrayView<T> partial)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Applies<T>(d)) return false;
+        d.Load<Loop, ArrayView<float>, ArrayView<float>>(CpuKernels.SquaredNorm)(loop.Threads, loop, x.Cast<float>(), partial.Cast<float>());
+        return true;
+    }
+}

@@ -1,0 +1,56 @@
+using IlgpuAe.Graph;
+using IlgpuAe.Models;
+using IlgpuAe.Optim;
+using IlgpuAe.Training;
+using Xunit;
+
+namespace IlgpuAe.Tests.Graph;
+
+/// <summary>The opt-in step profile: off by default, changes no result, and counts every launch of a step.</summary>
+public class StepProfileTests
+{
+    static Batch Batch(int rows, int features) =>
+        new(Enumerable.Range(0, rows * features).Select(i => (i % 7) / 7f).ToArray(), new byte[rows], rows);
+
+    static (float[] Parameters, StepProfile? Profile) Train(bool profiled, int steps)
+    {
+        using var model = new Autoencoder<float>(TestDevice.Cpu, new AutoencoderOptions { Features = 20, Hidden = [8], Code = 3 });
+        using var adam = new Adam();
+        using var trainer = new Trainer<float>(model, adam, 4, 1);
+        var plan = model.Plan(4, training: true);
+        Assert.Null(plan.Profile);
+        var profile = profiled ? new StepProfile() : null;
+        plan.Profile = profile;
+        for (int i = 0; i < steps; i++) trainer.Step(Batch(4, 20));
+        return (model.Parameters.Download(), profile);
+    }
+
+    [Fact]
+    public void A_profiled_step_computes_what_a_plain_step_computes()
+    {
+        var plain = Train(profiled: false, steps: 3);
+        var profiled = Train(profiled: true, steps: 3);
+        Assert.Equal(plain.Parameters, profiled.Parameters);
+    }
+
+    [Fact]
+    public void The_profile_counts_every_launch_of_a_step_by_phase()
+    {
+        var profile = Train(profiled: true, steps: 2).Profile!;
+        Assert.Equal(2, profile.Steps);
+        var byPhase = profile.Rows.GroupBy(r => r.Phase).ToDictionary(g => g.Key, g => g.Sum(r => r.Launches));
+        // 784-style AE with one hidden layer: 4 Linear GEMMs + BCE (rows, fold) + term sums forward;
+        // seed + BCE gradient + 4 layers (dX, dW, db, and f' before the two ReLU layers, no dX for the input) backward.
+        Assert.Equal(7, byPhase["forward"]);
+        Assert.Equal(1 + 1 + 3 + 4 + 3 + 3, byPhase["backward"]);
+        Assert.Equal(2, byPhase["guard"]);
+        Assert.Equal(1, byPhase["optimizer"]);
+        Assert.Equal(0, byPhase["feed"]);
+        Assert.Equal(profile.Rows.Sum(r => r.Launches), profile.KernelLaunches.Values.Sum());
+        Assert.All(profile.Rows, r => Assert.True(r.Milliseconds > 0, $"{r.Phase} {r.Name} has no time"));
+        Assert.Contains(profile.Rows, r => r.Phase == "forward" && r.Name.Contains("linear encoder.0.weight", StringComparison.Ordinal));
+        string table = profile.Format();
+        Assert.Contains("(subtotal)", table);
+        Assert.Contains("GemmKernels.CpuSimd<ReluAct>", table);
+    }
+}
