@@ -36,16 +36,7 @@ public sealed class CorruptionOp<T>(Node<T> input, Corruption corruption, ulong 
 
     public override void Backward(Exec<T> x)
     {
-        if (x.NeedsGrad(Inputs[0])) ZeroGradient(x, this, 0);
-    }
-
-    /// <summary>Contributes nothing to input <paramref name="i"/>'s gradient: zero it if this op writes it first.</summary>
-    internal static void ZeroGradient(Exec<T> x, Op<T> op, int i)
-    {
-        if (x.Beta(op, i) != T.Zero) return;
-        var grad = x.Grad(op.Inputs[i]);
-        var loop = x.Device.LoopFor(grad.Length);
-        x.Device.Load<Loop, ArrayView<T>, T>(ElementwiseKernels.Fill)(loop.Threads, loop, grad, T.Zero);
+        if (x.NeedsGrad(Inputs[0])) NoGradient.Zero(x, this, 0);
     }
 }
 

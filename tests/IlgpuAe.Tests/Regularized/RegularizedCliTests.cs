@@ -45,6 +45,17 @@ public class RegularizedCliTests
     public void Dae_refuses_an_unknown_noise() =>
         OneClearError(Run("train", "--model", "dae", "--noise", "pink"), "--noise must be one of gaussian, mask, saltpepper");
 
+    [Theory]
+    [InlineData("--lambda", "-1", "--lambda must be at least 0")]
+    [InlineData("--rho", "0", "--rho must be greater than 0")]
+    [InlineData("--rho", "1", "--rho must be less than 1")]
+    public void Sparse_refuses_a_negative_lambda_and_a_rho_outside_0_1(string option, string value, string mentions) =>
+        OneClearError(Run("train", "--model", "sparse", "--sparsity", "kl", option, value), mentions);
+
+    [Fact]
+    public void Sparse_kl_refuses_codes_that_are_not_sigmoid() =>
+        OneClearError(Run("train", "--model", "sparse", "--sparsity", "kl", "--code-activation", "relu"), "needs --code-activation sigmoid");
+
     [Fact]
     public void Dae_trains_from_the_command_line_and_draws_corrupted_reconstructed_and_clean_rows()
     {
