@@ -19,6 +19,11 @@ public sealed class DaeRecipe : ModelRecipe
 
     public override IReadOnlyCollection<string> Options => [.. new AeRecipe().Options, "noise", "sigma", "p"];
 
+    public override IReadOnlyCollection<string> EvalOptions => SpectrumDiagnostic.Options;
+
+    public override IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, DataSplit data, int batch, string? outDir) =>
+        SpectrumDiagnostic.Run(model, args, data, outDir);
+
     public override Model<float> Create(Device device, Args args, Dataset train, ulong seed) =>
         new DenoisingAutoencoder<float>(device, new DenoisingOptions
         {

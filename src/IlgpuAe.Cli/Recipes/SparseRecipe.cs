@@ -20,6 +20,11 @@ public sealed class SparseRecipe : ModelRecipe
 
     public override IReadOnlyCollection<string> Options => [.. new AeRecipe().Options, "sparsity", "lambda", "rho", "code-activation"];
 
+    public override IReadOnlyCollection<string> EvalOptions => SpectrumDiagnostic.Options;
+
+    public override IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, DataSplit data, int batch, string? outDir) =>
+        SpectrumDiagnostic.Run(model, args, data, outDir);
+
     public override Model<float> Create(Device device, Args args, Dataset train, ulong seed)
     {
         bool kl = args.Choice("sparsity", "l1", "l1", "kl") == "kl";

@@ -56,6 +56,12 @@ public class RegularizedCliTests
     public void Sparse_kl_refuses_codes_that_are_not_sigmoid() =>
         OneClearError(Run("train", "--model", "sparse", "--sparsity", "kl", "--code-activation", "relu"), "needs --code-activation sigmoid");
 
+    [Theory]
+    [InlineData("--lambda", "-0.5", "--lambda must be at least 0")]
+    [InlineData("--probes", "0", "--probes must be between 1")]
+    public void Cae_refuses_a_negative_lambda_and_no_probes(string option, string value, string mentions) =>
+        OneClearError(Run("train", "--model", "cae", "--jacobian", "hutchinson", option, value), mentions);
+
     [Fact]
     public void Dae_trains_from_the_command_line_and_draws_corrupted_reconstructed_and_clean_rows()
     {
