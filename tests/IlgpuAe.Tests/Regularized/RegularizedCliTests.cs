@@ -1,4 +1,7 @@
+using IlgpuAe.Checkpoints;
 using IlgpuAe.Cli;
+using IlgpuAe.Kernels;
+using IlgpuAe.Models;
 using Xunit;
 
 namespace IlgpuAe.Tests.Regularized;
@@ -77,6 +80,37 @@ public class RegularizedCliTests
             var e = Run("eval", "--model-file", Path.Combine(dir, "model.safetensors"), "--backend", "cpu");
             Assert.True(e.Code == 0, e.Err);
             Assert.Contains("dae on", e.Out);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void Eval_reports_the_jacobian_spectrum_of_a_cae_and_draws_it()
+    {
+        string dir = TempDir();
+        Directory.CreateDirectory(dir);
+        try
+        {
+            // An untrained checkpoint is enough to read a spectrum from, and saves a training process.
+            var options = new ContractiveOptions
+            {
+                Autoencoder = new AutoencoderOptions { Hidden = [16], Code = 6, CodeActivation = Activation.Sigmoid },
+                Jacobian = JacobianMethod.Hutchinson,
+            };
+            using (var model = new ContractiveAutoencoder<float>(TestDevice.Cpu, options))
+                ModelFile.Save(model, Path.Combine(dir, "model.safetensors"));
+            var e = Run("eval", "--model-file", Path.Combine(dir, "model.safetensors"), "--jacobian-spectrum", "10",
+                "--backend", "cpu", "--out", dir, "--json");
+            Assert.True(e.Code == 0, e.Err);
+            var json = System.Text.Json.JsonDocument.Parse(e.Out).RootElement;
+            var spectrum = json.GetProperty("jacobian_spectrum").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            Assert.Equal(6, spectrum.Length);
+            Assert.Equal(spectrum.OrderDescending(), spectrum);
+            Assert.True(spectrum[^1] > 0);
+            Assert.True(File.Exists(Path.Combine(dir, "spectrum.png")));
         }
         finally
         {
