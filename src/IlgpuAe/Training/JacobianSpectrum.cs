@@ -11,15 +11,8 @@ namespace IlgpuAe.Training;
 /// <param name="Points">How many test points were averaged.</param>
 public sealed record SpectrumResult(double[] MeanSpectrum, double MeanFrobeniusSquared, int Points)
 {
-    /// <summary>σ_k / σ_1 of the mean spectrum: how fast it falls, whatever its scale.</summary>
+    /// <summary>σ_{k+1} / σ_1 of the mean spectrum (k counted from 0): how fast it falls, whatever its scale.</summary>
     public double Relative(int k) => MeanSpectrum[0] > 0 ? MeanSpectrum[k] / MeanSpectrum[0] : 0;
-
-    /// <summary>The share of Σσ² held by the first <paramref name="k"/> mean singular values.</summary>
-    public double EnergyInTop(int k)
-    {
-        double total = MeanSpectrum.Sum(s => s * s);
-        return total > 0 ? MeanSpectrum.Take(k).Sum(s => s * s) / total : 0;
-    }
 }
 
 /// <summary>
