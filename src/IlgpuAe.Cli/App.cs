@@ -11,6 +11,7 @@ public static class App
         commands:
           train     train a model and write metrics, checkpoint and pictures into --out
           eval      reload a checkpoint and report its test loss
+          field     train a denoising autoencoder on a 2-D toy distribution and draw its vector field
           devices   list the devices ILGPU sees, which one would be used, and why others are not usable
           bench     a quick table of GEMM GFLOP/s, elementwise GB/s against a memory copy and train step times
 
@@ -37,9 +38,10 @@ public static class App
             {
                 "train" => TrainCommand.Run(rest, stdout, stderr),
                 "eval" => EvalCommand.Run(rest, stdout),
+                "field" => FieldCommand.Run(rest, stdout),
                 "devices" => DevicesCommand.Run(rest, stdout),
                 "bench" => BenchCommand.Run(rest, stdout),
-                _ => throw new UsageException($"unknown command '{argv[0]}': expected train, eval, devices or bench"),
+                _ => throw new UsageException($"unknown command '{argv[0]}': expected train, eval, field, devices or bench"),
             };
         }
         catch (UsageException e)
@@ -68,8 +70,9 @@ public static class App
     {
         "train" => TrainCommand.Help,
         "eval" => EvalCommand.Help,
+        "field" => FieldCommand.Help,
         "devices" => DevicesCommand.Help,
         "bench" => BenchCommand.Help,
-        _ => throw new UsageException($"unknown command '{command}': expected train, eval, devices or bench"),
+        _ => throw new UsageException($"unknown command '{command}': expected train, eval, field, devices or bench"),
     };
 }

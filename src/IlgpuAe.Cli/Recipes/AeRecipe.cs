@@ -19,6 +19,11 @@ public sealed class AeRecipe : ModelRecipe
 
     public override IReadOnlyCollection<string> Options => ["hidden", "code", "activation", "loss"];
 
+    public override IReadOnlyCollection<string> EvalOptions => SpectrumDiagnostic.Options;
+
+    public override IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, DataSplit data, int batch, string? outDir) =>
+        SpectrumDiagnostic.Run(model, args, data, outDir);
+
     public override Model<float> Create(Device device, Args args, Dataset train, ulong seed) =>
         new Autoencoder<float>(device, ParseOptions(args, train), seed);
 

@@ -1,0 +1,82 @@
+using System.Numerics;
+using System.Text.Json;
+using IlgpuAe.Graph;
+using IlgpuAe.Kernels;
+using IlgpuAe.Modules;
+using IlgpuAe.Ops;
+
+namespace IlgpuAe.Models;
+
+/// <summary>How the contractive penalty's ‖∂f/∂x‖²_F is computed.</summary>
+public enum JacobianMethod
+{
+    /// <summary>Exactly: the fused kernel for a one-layer encoder, the chain of layer Jacobians for deeper ones.</summary>
+    Exact,
+    /// <summary>Hutchinson's estimate E‖J·v‖², v ~ N(0, I), with a few probes per step.</summary>
+    Hutchinson,
+}
+
+/// <summary>An autoencoder's sizes plus the contractive penalty's weight and method.</summary>
+public sealed record ContractiveOptions
+{
+    public AutoencoderOptions Autoencoder { get; init; } = new() { Hidden = [], CodeActivation = Activation.Sigmoid };
+    public double Lambda { get; init; } = 0.1;
+    public JacobianMethod Jacobian { get; init; } = JacobianMethod.Exact;
+    public int Probes { get; init; } = 4;
+
+    public void Validate()
+    {
+        Autoencoder.Validate();
+        if (!(double.IsFinite(Lambda) && Lambda >= 0)) throw new IlgpuAeException($"the contractive weight lambda must be zero or positive, got {Lambda}");
+        if (Jacobian == JacobianMethod.Hutchinson && Probes <= 0) throw new IlgpuAeException($"the Hutchinson estimate needs probes >= 1, got {Probes}");
+    }
+}
+
+/// <summary>
+/// Contractive autoencoder: L(x, g(f(x))) + λ·‖∂f(x)/∂x‖²_F per image (term "contractive"). The
+/// encoder's layer outputs are found from the code back through the graph, so the penalty sees the
+/// same nodes the reconstruction uses and its gradient reaches every encoder parameter.
+/// </summary>
+public sealed class ContractiveAutoencoder<T> : Autoencoder<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public ContractiveAutoencoder(Device device, ContractiveOptions options, ulong seed = 1)
+        : base(device, Checked(options).Autoencoder, seed) => Contractive = options;
+
+    public ContractiveOptions Contractive { get; }
+    public override string Kind => "cae";
+    public override string ConfigJson() => JsonSerializer.Serialize(Contractive, ModelJson.Options);
+
+    protected override void Regularize(GraphBuilder<T> g, Node<T> x, Node<T> h)
+    {
+        var layers = EncoderLayers(Encoder, h);
+        var penalty = Contractive.Jacobian == JacobianMethod.Exact
+            ? g.ExactContractive(layers)
+            : g.HutchinsonContractive(layers, Contractive.Probes);
+        g.Loss("contractive", penalty, Contractive.Lambda);
+    }
+
+    /// <summary>
+    /// The encoder's layers as its Jacobian needs them, walking from the code h back through the
+    /// Linear ops that produced it (checked against the encoder's own weights).
+    /// </summary>
+    public static IReadOnlyList<JacobianLayer<T>> EncoderLayers(Mlp<T> encoder, Node<T> h)
+    {
+        var layers = new JacobianLayer<T>[encoder.Layers.Count];
+        var node = h;
+        for (int l = encoder.Layers.Count - 1; l >= 0; l--)
+        {
+            var layer = encoder.Layers[l];
+            if (node.Producer is not LinearOp<T> op || op.Inputs[1].Parameter != layer.Weight)
+                throw new InvalidOperationException($"{node} is not the output of encoder layer {l} ({layer.Weight.Name})");
+            layers[l] = new JacobianLayer<T>(node, layer.Weight, layer.Activation, layer.Slope);
+            node = op.Inputs[0];
+        }
+        return layers;
+    }
+
+    static ContractiveOptions Checked(ContractiveOptions options)
+    {
+        options.Validate();
+        return options;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Numerics;
+using System.Text.Json;
+using IlgpuAe.Graph;
+using IlgpuAe.Kernels;
+
+namespace IlgpuAe.Models;
+
+/// <summary>Which sparsity penalty a sparse autoencoder pays.</summary>
+public enum Sparsity
+{
+    /// <summary>λ·Σ_j |h_j| per image: a Laplace prior on the code.</summary>
+    L1,
+    /// <summary>λ·Σ_j KL(ρ ‖ ρ̂_j) over the batch: each sigmoid unit's mean activation pulled to ρ.</summary>
+    Kl,
+}
+
+/// <summary>An autoencoder's sizes plus its sparsity penalty.</summary>
+public sealed record SparseOptions
+{
+    public AutoencoderOptions Autoencoder { get; init; } = new() { CodeActivation = Activation.Relu };
+    public Sparsity Sparsity { get; init; } = Sparsity.L1;
+    public double Lambda { get; init; } = 1e-2;
+    public double Rho { get; init; } = 0.05;
+
+    public void Validate()
+    {
+        Autoencoder.Validate();
+        if (!(double.IsFinite(Lambda) && Lambda >= 0)) throw new IlgpuAeException($"the sparsity weight lambda must be zero or positive, got {Lambda}");
+        if (Sparsity == Sparsity.Kl)
+        {
+            if (!(Rho > 0 && Rho < 1)) throw new IlgpuAeException($"the KL sparsity target rho must be in (0, 1), got {Rho}");
+            if (Autoencoder.CodeActivation != Activation.Sigmoid)
+                throw new IlgpuAeException($"KL sparsity needs sigmoid codes (mean activations in (0, 1)), got {Autoencoder.CodeActivation}");
+        }
+    }
+}
+
+/// <summary>
+/// Sparse autoencoder: L(x, g(f(x))) + λ·Ω(h), Ω the L1 or KL sparsity penalty (term "sparsity").
+/// Two more terms of weight 0 are statistics, reported every epoch and never optimised:
+/// "code_mean_abs" (mean |h|) and "code_below_1e-3" (the fraction of code units with |h| &lt; 1e-3).
+/// They are terms rather than a model hook because the plan already sums, averages and reports
+/// every named term per epoch, on the training batches and on the test set.
+/// </summary>
+public sealed class SparseAutoencoder<T> : Autoencoder<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public const double OffThreshold = 1e-3;
+
+    public SparseAutoencoder(Device device, SparseOptions options, ulong seed = 1)
+        : base(device, Checked(options).Autoencoder, seed) => Sparse = options;
+
+    public SparseOptions Sparse { get; }
+    public override string Kind => "sparse";
+    public override string ConfigJson() => JsonSerializer.Serialize(Sparse, ModelJson.Options);
+
+    protected override void Regularize(GraphBuilder<T> g, Node<T> x, Node<T> h)
+    {
+        var penalty = Sparse.Sparsity == Sparsity.L1 ? g.L1Penalty(h) : g.KlSparsity(h, Sparse.Rho);
+        g.Loss("sparsity", penalty, Sparse.Lambda);
+        g.Loss("code_mean_abs", g.MeanAbs(h), 0);
+        g.Loss("code_below_1e-3", g.FractionBelow(h, OffThreshold), 0);
+    }
+
+    static SparseOptions Checked(SparseOptions options)
+    {
+        options.Validate();
+        return options;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Globalization;
+
+namespace IlgpuAe.Ops;
+
+/// <summary>The input corruptions a denoising autoencoder knows.</summary>
+public enum NoiseKind
+{
+    /// <summary>x~ = x + σ·N(0, 1) per element; <see cref="Corruption.Level"/> is σ.</summary>
+    Gaussian,
+    /// <summary>x~ = 0 with probability p, else x (masking noise); <see cref="Corruption.Level"/> is p.</summary>
+    Mask,
+    /// <summary>x~ = 0 or 1 (equal odds) with probability p, else x; <see cref="Corruption.Level"/> is p.</summary>
+    SaltPepper,
+}
+
+/// <summary>C(x~|x): which noise and how much (σ for Gaussian noise, p for masking and salt-and-pepper).</summary>
+public sealed record Corruption(NoiseKind Kind, double Level)
+{
+    /// <summary>Raises one <see cref="IlgpuAeException"/> naming the parameter when the level is meaningless.</summary>
+    public void Validate()
+    {
+        string level = Level.ToString(CultureInfo.InvariantCulture);
+        if (Kind == NoiseKind.Gaussian && !(double.IsFinite(Level) && Level > 0))
+            throw new IlgpuAeException($"gaussian noise needs sigma > 0, got {level}");
+        if (Kind != NoiseKind.Gaussian && !(Level >= 0 && Level <= 1))
+            throw new IlgpuAeException($"{Name} noise needs a probability p in [0, 1], got {level}");
+    }
+
+    /// <summary>The name on the command line and in checkpoints.</summary>
+    public string Name => Kind switch
+    {
+        NoiseKind.Gaussian => "gaussian",
+        NoiseKind.Mask => "mask",
+        _ => "saltpepper",
+    };
+
+    public override string ToString() =>
+        Kind == NoiseKind.Gaussian ? $"gaussian sigma {Level.ToString(CultureInfo.InvariantCulture)}" : $"{Name} p {Level.ToString(CultureInfo.InvariantCulture)}";
+}

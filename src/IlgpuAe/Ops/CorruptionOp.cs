@@ -1,0 +1,50 @@
+using System.Numerics;
+using ILGPU;
+using IlgpuAe.Graph;
+using IlgpuAe.Kernels;
+
+namespace IlgpuAe.Ops;
+
+/// <summary>
+/// x~ ~ C(x~|x), drawn afresh each step from the Philox counter (seed, stream(step, salt), element):
+/// a seed reproduces a run, and evaluation (step 0) always sees the same corruption.
+/// The corruption is a sample, not a function to learn through: x gets no gradient from it
+/// (zeros, should anything upstream need one).
+/// </summary>
+public sealed class CorruptionOp<T>(Node<T> input, Corruption corruption, ulong salt)
+    : KernelOp<T>($"corrupt_{corruption.Name}", input)
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public Corruption Corruption { get; } = corruption;
+
+    public override IEnumerable<Node<T>> SavedForBackward => [];
+
+    public override void Forward(Exec<T> x)
+    {
+        var d = x.Device;
+        var loop = d.LoopFor(Output.Length);
+        ulong stream = RandomStreams.For(x.Step, salt);
+        T level = T.CreateTruncating(Corruption.Level);
+        var kernel = Corruption.Kind switch
+        {
+            NoiseKind.Gaussian => d.Load<Loop, ArrayView<T>, ArrayView<T>, ulong, ulong, T>(CorruptionKernels.GaussianNoise),
+            NoiseKind.Mask => d.Load<Loop, ArrayView<T>, ArrayView<T>, ulong, ulong, T>(CorruptionKernels.MaskingNoise),
+            _ => d.Load<Loop, ArrayView<T>, ArrayView<T>, ulong, ulong, T>(SaltPepperKernels.Noise),
+        };
+        kernel(loop.Threads, loop, x.Value(Inputs[0]), x.Value(Output), x.Seed, stream, level);
+    }
+
+    public override void Backward(Exec<T> x)
+    {
+        if (x.NeedsGrad(Inputs[0])) NoGradient.Zero(x, this, 0);
+    }
+}
+
+/// <summary>
+/// Philox streams of the random ops: the step in the low 48 bits, the op's salt above, so that two
+/// random ops of one graph (corruption, Hutchinson probes) never draw the same numbers.
+/// </summary>
+public static class RandomStreams
+{
+    public static ulong For(ulong step, ulong salt) => (salt << 48) ^ step;
+}

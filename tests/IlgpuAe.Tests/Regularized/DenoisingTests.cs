@@ -1,0 +1,118 @@
+using ILGPU;
+using ILGPU.Runtime;
+using IlgpuAe.Data;
+using IlgpuAe.Graph;
+using IlgpuAe.Models;
+using IlgpuAe.Ops;
+using IlgpuAe.Optim;
+using IlgpuAe.Tests.Support;
+using IlgpuAe.Training;
+using Xunit;
+
+namespace IlgpuAe.Tests.Regularized;
+
+/// <summary>The denoising autoencoder: corruption inside the graph, reproducible per (seed, step), loss against the clean x.</summary>
+public class DenoisingTests
+{
+    internal static Batch RandomBatch(int rows, int features, int seed)
+    {
+        var rng = new Random(seed);
+        return new Batch(Enumerable.Range(0, rows * features).Select(_ => (float)rng.NextDouble()).ToArray(), new byte[rows], rows);
+    }
+
+    static DenoisingAutoencoder<double> Small(Corruption noise, ulong seed = 3) =>
+        new(TestDevice.Cpu, new DenoisingOptions
+        {
+            Autoencoder = new AutoencoderOptions { Features = 12, Hidden = [7], Code = 3, Activation = IlgpuAe.Kernels.Activation.Tanh },
+            Noise = noise,
+        }, seed);
+
+    public static TheoryData<NoiseKind, double> Noises() => new()
+    {
+        { NoiseKind.Gaussian, 0.3 },
+        { NoiseKind.Mask, 0.3 },
+        { NoiseKind.SaltPepper, 0.3 },
+    };
+
+    [Theory, MemberData(nameof(Noises))]
+    public void Whole_loss_gradient_matches_finite_differences_for_every_parameter(NoiseKind kind, double level)
+    {
+        using var model = Small(new Corruption(kind, level));
+        var batch = RandomBatch(5, 12, 11);
+        var plan = model.Plan(5, training: true);
+        plan.Step = 17; // any step: the corruption is fixed for a fixed step, so the objective is a function of the parameters
+        var result = GradCheck.Check(plan, () => { model.Feed(plan, batch); plan.Forward(); }, perParameter: 1000);
+        Assert.Equal((int)model.Parameters.Count, result.Checked);
+        Assert.True(result.MaxError < GradCheck.Tolerance, $"max error {result.MaxError:E2} at {result.Worst}");
+    }
+
+    [Theory, MemberData(nameof(Noises))]
+    public void The_corruption_is_redrawn_each_step_and_repeats_for_the_same_seed_and_step(NoiseKind kind, double level)
+    {
+        var batch = RandomBatch(8, 12, 5);
+        using var a = Small(new Corruption(kind, level), seed: 4);
+        using var b = Small(new Corruption(kind, level), seed: 4);
+        using var other = Small(new Corruption(kind, level), seed: 5);
+        var first = a.Infer(batch, "corrupted", step: 1);
+        Assert.Equal(first, b.Infer(batch, "corrupted", step: 1));
+        Assert.NotEqual(first, a.Infer(batch, "corrupted", step: 2));
+        Assert.NotEqual(first, other.Infer(batch, "corrupted", step: 1));
+        Assert.NotEqual(batch.Images, first);
+    }
+
+    [Fact]
+    public void Corruption_passes_no_gradient_to_its_input()
+    {
+        using var store = new ParameterStore<double>(TestDevice.Cpu, 1);
+        var p = store.Add("p", 3, 4, Init.Zeros);
+        store.Materialize();
+        store.Upload(Enumerable.Range(0, 12).Select(i => 0.1 * i + 0.05).ToArray());
+        var g = new GraphBuilder<double>(store, 3, training: true);
+        var node = g.Param(p);
+        // p reaches the loss twice: directly (gradient 2p) and through the corruption (nothing). The
+        // corrupted branch is recorded last, so its op is the first gradient writer of p: it must zero.
+        var direct = g.SumOfSquares(node);
+        g.Loss("objective", g.Add(direct, g.SumOfSquares(g.Corrupt(node, new Corruption(NoiseKind.Gaussian, 0.5)))));
+        using var plan = g.Compile();
+        store.Grads.CopyFromCPU(Enumerable.Repeat(double.NaN, 12).ToArray());
+        plan.Forward();
+        plan.Backward();
+        Assert.Equal(store.Download().Select(v => 2 * v), store.DownloadGrads(), new ToleranceComparer(1e-12));
+    }
+
+    [Theory]
+    [InlineData(NoiseKind.Gaussian, 0.0, "sigma > 0")]
+    [InlineData(NoiseKind.Gaussian, -1.0, "sigma > 0")]
+    [InlineData(NoiseKind.Mask, 1.5, "p in [0, 1]")]
+    [InlineData(NoiseKind.SaltPepper, -0.1, "p in [0, 1]")]
+    public void A_meaningless_noise_level_is_refused_with_the_parameter_named(NoiseKind kind, double level, string mentions)
+    {
+        var e = Assert.Throws<IlgpuAeException>(() => Small(new Corruption(kind, level)));
+        Assert.Contains(mentions, e.Message);
+    }
+
+    [Fact]
+    public void One_epoch_on_a_small_slice_cuts_the_denoising_loss_by_at_least_30_percent()
+    {
+        var data = FashionMnist.LoadEmbedded();
+        var train = data.Train.Slice(0, 1024);
+        var test = data.Test.Slice(0, 256);
+        using var model = new DenoisingAutoencoder<float>(TestDevice.Cpu, new DenoisingOptions
+        {
+            Autoencoder = new AutoencoderOptions { Hidden = [64], Code = 16 },
+            Noise = new Corruption(NoiseKind.Mask, 0.25),
+        }, seed: 1);
+        using var adam = new Adam(2e-3);
+        double before = Trainer<float>.Evaluate(model, test, 128).Terms["reconstruction"];
+        var report = new Trainer<float>(model, adam, 32, seed: 1).Run(train, test, epochs: 1).Single();
+        double after = report.Terms["reconstruction"];
+        Assert.True(after <= 0.7 * before, $"denoising loss went from {before:F1} to {after:F1} per image");
+    }
+}
+
+/// <summary>Equality within an absolute tolerance, for sequence assertions.</summary>
+sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
+{
+    public bool Equals(double a, double b) => Math.Abs(a - b) <= tolerance;
+    public int GetHashCode(double v) => 0;
+}
