@@ -40,7 +40,8 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         _backward = training ? PlanBackward() : [];
         long total = PlaceBuffers();
         _arena = Device.Allocate<T>(Math.Max(1, total));
-        _termOffsets = Device.Allocate(_terms.Select(t => (int)_valueAt[t.Node]).ToArray());
+        // Never empty: ILGPU cannot allocate a zero-length buffer, and a plan may have no loss term (inference tools).
+        _termOffsets = Device.Allocate(_terms.Length == 0 ? [0] : _terms.Select(t => (int)_valueAt[t.Node]).ToArray());
         _termSums = Device.Allocate<T>(Math.Max(1, _terms.Length));
         _termSums.MemSetToZero();
         _lastTerms = Device.Allocate<T>(Math.Max(1, _terms.Length));

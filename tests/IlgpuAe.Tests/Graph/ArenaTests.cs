@@ -38,3 +38,31 @@ public class ArenaTests
         Assert.Equal(1008, total);
     }
 }
+
+public class PlanTests
+{
+    [Fact]
+    public void A_forward_only_graph_without_loss_terms_compiles_and_runs()
+    {
+        using var store = new ParameterStore<double>(TestDevice.Cpu, 1);
+        var w = store.Add("w", 3, 2, Init.Xavier, 2, 3);
+        var g = new GraphBuilder<double>(store, 4, training: false);
+        var x = g.Input("x", 2);
+        g.Output("y", g.Linear(x, w, null));
+        using var plan = g.Compile();
+        plan.SetInput(x, new double[8]);
+        plan.Forward();
+        Assert.Equal(new double[12], plan.Read("y"));
+        Assert.Empty(plan.TermSums());
+    }
+
+    [Fact]
+    public void A_training_graph_needs_a_loss_term()
+    {
+        using var store = new ParameterStore<double>(TestDevice.Cpu, 1);
+        var w = store.Add("w", 3, 2, Init.Xavier, 2, 3);
+        var g = new GraphBuilder<double>(store, 4, training: true);
+        g.Output("y", g.Linear(g.Input("x", 2), w, null));
+        Assert.Throws<InvalidOperationException>(() => g.Compile());
+    }
+}
