@@ -39,7 +39,8 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         _backward = training ? PlanBackward() : [];
         long total = PlaceBuffers();
         _arena = Device.Accelerator.Allocate1D<T>(Math.Max(1, total));
-        _termOffsets = Device.Accelerator.Allocate1D(_terms.Select(t => (int)_valueAt[t.Node]).ToArray());
+        // ILGPU cannot allocate from an empty array: a plan without terms (decode only) keeps one unused slot.
+        _termOffsets = Device.Accelerator.Allocate1D(_terms.Length == 0 ? [0] : _terms.Select(t => (int)_valueAt[t.Node]).ToArray());
         _termSums = Device.Accelerator.Allocate1D<T>(Math.Max(1, _terms.Length));
         _termSums.MemSetToZero();
         ArenaLength = total;

@@ -6,7 +6,7 @@ namespace IlgpuAe.Models;
 /// <summary>Rebuilds a model from its kind and configuration JSON (what a checkpoint stores).</summary>
 public static class ModelCatalog
 {
-    public static IReadOnlyList<string> Kinds => ["ae"];
+    public static IReadOnlyList<string> Kinds => ["ae", "vae", "cvae"];
 
     public static Model<T> Create<T>(Device device, string kind, string configJson, ulong seed)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -16,6 +16,7 @@ public static class ModelCatalog
             return kind switch
             {
                 "ae" => new Autoencoder<T>(device, Parse<AutoencoderOptions>(configJson), seed),
+                "vae" => new Vae<T>(device, Parse<VaeOptions>(configJson), seed),
                 _ => throw new IlgpuAeException($"unknown model '{kind}': expected one of {string.Join(", ", Kinds)}"),
             };
         }
