@@ -17,6 +17,7 @@ public static class ModelCatalog
             {
                 "ae" => new Autoencoder<T>(device, Parse<AutoencoderOptions>(configJson), seed),
                 "vae" => new Vae<T>(device, Parse<VaeOptions>(configJson), seed),
+                "cvae" => new Cvae<T>(device, Parse<CvaeOptions>(configJson), seed),
                 _ => throw new IlgpuAeException($"unknown model '{kind}': expected one of {string.Join(", ", Kinds)}"),
             };
         }
