@@ -82,7 +82,7 @@ public static class VaeDiagnosticsRunner
         int agg = Math.Min(test.Count, args.Int("agg-samples", 1000, 1));
         var iw = VaeDiagnostics.ImportanceWeighted(model, test.Slice(0, images), k, seed: model.Seed);
         var kl = VaeDiagnostics.KlDecomposition(model, test, agg, seed: model.Seed);
-        return new Dictionary<string, object>
+        var result = new Dictionary<string, object>
         {
             ["iw_nll"] = iw.Nll,
             ["iw_elbo"] = iw.NegElbo,
@@ -91,9 +91,11 @@ public static class VaeDiagnosticsRunner
             ["kl_mean"] = kl.MeanKl,
             ["kl_mutual_information"] = kl.MutualInformation,
             ["kl_marginal"] = kl.MarginalKl,
-            ["kl_mean_closed_form"] = kl.ClosedFormKl,
             ["kl_samples"] = agg,
             ["kl_components"] = test.Count,
         };
+        // A mixture prior has no closed-form KL; JSON has no NaN, so the key is left out.
+        if (double.IsFinite(kl.ClosedFormKl)) result["kl_mean_closed_form"] = kl.ClosedFormKl;
+        return result;
     }
 }

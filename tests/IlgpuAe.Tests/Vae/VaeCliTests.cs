@@ -36,14 +36,16 @@ public class VaeCliTests
     public void Bad_options_are_one_clear_error(string mentions, params string[] args) =>
         OneClearError(Run(["train", "--quiet", "--epochs", "0", "--out", Path.Combine(Path.GetTempPath(), "ilgpu-ae-bad"), .. args]), mentions);
 
-    [Fact]
-    public void Train_then_eval_reports_the_elbo_terms_and_diagnostics()
+    [Theory]
+    [InlineData("normal")]
+    [InlineData("gmm")]
+    public void Train_then_eval_reports_the_elbo_terms_and_diagnostics(string prior)
     {
         string dir = Path.Combine(Path.GetTempPath(), $"ilgpu-ae-vae-{Guid.NewGuid():N}");
         try
         {
             var train = Run("train", "--model", "vae", "--hidden", "32", "--latent", "2", "--epochs", "1", "--limit", "512",
-                "--batch", "64", "--out", dir, "--quiet");
+                "--batch", "64", "--prior", prior, "--out", dir, "--quiet");
             Assert.True(train.Code == 0, train.Err);
             foreach (var f in new[] { "samples.png", "reconstructions.png", "latent.png", "model.safetensors" })
                 Assert.True(File.Exists(Path.Combine(dir, f)), f);
@@ -55,6 +57,8 @@ public class VaeCliTests
             double loss = root.GetProperty("test_loss").GetDouble();
             Assert.Equal(loss, root.GetProperty("terms").GetProperty("reconstruction").GetDouble() + root.GetProperty("terms").GetProperty("kl").GetDouble(), 3);
             Assert.True(root.GetProperty("iw_nll").GetDouble() < root.GetProperty("iw_elbo").GetDouble());
+            // A mixture prior has no closed-form KL to report beside the Monte-Carlo one.
+            Assert.Equal(prior == "normal", root.TryGetProperty("kl_mean_closed_form", out _));
             Assert.Equal(root.GetProperty("kl_mean").GetDouble(),
                 root.GetProperty("kl_mutual_information").GetDouble() + root.GetProperty("kl_marginal").GetDouble(), 9);
         }
