@@ -100,6 +100,21 @@ public class VaeModelTests
             $"Monte-Carlo mean KL {kl.MeanKl:F2} vs closed form {kl.ClosedFormKl:F2}");
     }
 
+    [Fact]
+    public void Host_mixture_log_density_agrees_with_the_kernel_reference()
+    {
+        using var model = new Vae<double>(TestDevice.Cpu, new VaeOptions { Features = 6, Hidden = [4], Latent = 3, Prior = Prior.Gmm, Components = 4 }, seed: 8);
+        var rng = new Random(3);
+        model.Parameters.Upload(model.Parameters.Download().Select(_ => rng.NextDouble() * 2 - 1).ToArray());
+        var z = Enumerable.Range(0, 5 * 3).Select(_ => rng.NextDouble() * 4 - 2).ToArray();
+        var all = model.Parameters.Download();
+        double[] Slice(Parameter<double> p) => all.AsSpan((int)p.Offset, (int)p.Length).ToArray();
+        var mix = model.Mixture!;
+        var expected = IlgpuAe.Kernels.MixtureReference.NegLogDensity(z, Slice(mix.Means), Slice(mix.LogVars), Slice(mix.Logits), 3);
+        var actual = model.LogPrior(z, 5);
+        for (int r = 0; r < 5; r++) Assert.Equal(-expected[r], actual[r], 10);
+    }
+
     [Theory]
     [InlineData(0, Posterior.Full, Prior.Normal, 10, "--posterior full")]
     [InlineData(4, Posterior.Diag, Prior.Gmm, 0, "--components")]
