@@ -12,28 +12,32 @@ namespace IlgpuAe.Models;
 /// </summary>
 public sealed class ConditionedMlp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    readonly Linear<T>? _condition;
-
     public ConditionedMlp(ParameterStore<T> store, string name, int inputs, int conditionCols, IReadOnlyList<int> hidden, Activation activation)
     {
         Activation = activation;
         Layers = new Mlp<T>(store, name, [inputs, .. hidden], activation, activation).Layers;
-        if (conditionCols > 0) _condition = new Linear<T>(store, $"{name}.condition", conditionCols, hidden[0], activation);
+        // Only a weight: the first layer's bias already serves the concatenation [x, c].
+        if (conditionCols > 0)
+            ConditionWeight = store.Add($"{name}.condition.weight", hidden[0], conditionCols,
+                activation is Activation.Relu or Activation.LeakyRelu or Activation.Elu ? Init.He : Init.Xavier, conditionCols, hidden[0]);
     }
 
     public Activation Activation { get; }
     public IReadOnlyList<Linear<T>> Layers { get; }
+
+    /// <summary>W_c of the first layer, [hidden[0], condition columns], when the trunk is conditioned.</summary>
+    public Parameter<T>? ConditionWeight { get; }
     public int Outputs => Layers[^1].Outputs;
 
     public Node<T> Apply(GraphBuilder<T> g, Node<T> x, Node<T>? c = null)
     {
         Node<T> h;
-        if (_condition is null || c is null) h = Layers[0].Apply(g, x);
+        if (ConditionWeight is null || c is null) h = Layers[0].Apply(g, x);
         else
         {
             var first = Layers[0];
             h = g.Linear(x, first.Weight, first.Bias, Activation.Identity);
-            h = g.Apply(g.Add(h, g.Linear(c, _condition.Weight, null, Activation.Identity)), Activation);
+            h = g.Apply(g.Add(h, g.Linear(c, ConditionWeight, null, Activation.Identity)), Activation);
         }
         foreach (var layer in Layers.Skip(1)) h = layer.Apply(g, h);
         return h;
