@@ -17,8 +17,8 @@ public sealed class CvaeRecipe : ModelRecipe
           --block N                   side of the hidden square of --condition masked (default 14)
           --cprior learned|fixed|none p(z|c): a prior network, N(0, I), or no KL term at all (default learned)
           --beta X                    weight on the KL term (default 1)
-        eval: --iw K (importance samples, default 1000), --iw-images N (test images, default 1000); with
-              --condition masked also the IS estimate of -log p(hidden block | c)
+          eval --iw K                 importance samples for -log p(x|c) (and, when masked, -log p(hidden block|c); default 1000)
+          eval --iw-images N          test images of the IS estimates (default 1000)
         """;
 
     public override IReadOnlyCollection<string> Options => ["hidden", "latent", "activation", "condition", "block", "cprior", "beta"];

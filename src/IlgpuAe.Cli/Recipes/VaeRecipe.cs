@@ -20,8 +20,9 @@ public sealed class VaeRecipe : ModelRecipe
           --beta X                    weight on the KL term; 1 is the ELBO (default 1)
           --prior normal|gmm          p(z): N(0, I) or a learned Gaussian mixture (default normal)
           --components K              mixture components of --prior gmm (default 10)
-        eval: --iw K (importance samples for -log p(x), default 1000), --iw-images N (test images
-              for the IW estimate, default 1000), --agg-samples N (codes for the KL decomposition, default 1000)
+          eval --iw K                 importance samples for -log p(x) (default 1000)
+          eval --iw-images N          test images of the IW estimate (default 1000)
+          eval --agg-samples N        codes for the KL decomposition (default 1000)
         """;
 
     public override IReadOnlyCollection<string> Options =>

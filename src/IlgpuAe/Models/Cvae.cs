@@ -14,7 +14,7 @@ namespace IlgpuAe.Models;
 /// </summary>
 public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    // The Philox stream of the block masks (the graph's own random streams count from 1 upward from the noise op).
+    // The Philox stream of the host-side block masks: far above the streams 1, 2, ... that a graph's random ops take.
     const int MaskStream = 1 << 20;
     readonly Dictionary<int, Plan<T>> _decodePlans = [];
 
