@@ -48,7 +48,8 @@ public abstract class ModelRecipe
 /// <summary>Every model the command line knows.</summary>
 public static class ModelRecipes
 {
-    public static readonly IReadOnlyList<ModelRecipe> All = [new AeRecipe(), new DaeRecipe(), new SparseRecipe(), new CaeRecipe()];
+    public static readonly IReadOnlyList<ModelRecipe> All =
+        [new AeRecipe(), new VaeRecipe(), new CvaeRecipe(), new DaeRecipe(), new SparseRecipe(), new CaeRecipe()];
 
     public static ModelRecipe Find(string kind) =>
         All.FirstOrDefault(r => r.Kind == kind.ToLowerInvariant())

@@ -6,7 +6,7 @@ namespace IlgpuAe.Models;
 /// <summary>Rebuilds a model from its kind and configuration JSON (what a checkpoint stores).</summary>
 public static class ModelCatalog
 {
-    public static IReadOnlyList<string> Kinds => ["ae", "dae", "sparse", "cae"];
+    public static IReadOnlyList<string> Kinds => ["ae", "dae", "sparse", "cae", "vae", "cvae"];
 
     public static Model<T> Create<T>(Device device, string kind, string configJson, ulong seed)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -19,6 +19,8 @@ public static class ModelCatalog
                 "sparse" => new SparseAutoencoder<T>(device, Parse<SparseOptions>(configJson), seed),
                 "cae" => new ContractiveAutoencoder<T>(device, Parse<ContractiveOptions>(configJson), seed),
                 "dae" => new DenoisingAutoencoder<T>(device, Parse<DenoisingOptions>(configJson), seed),
+                "vae" => new Vae<T>(device, Parse<VaeOptions>(configJson), seed),
+                "cvae" => new Cvae<T>(device, Parse<CvaeOptions>(configJson), seed),
                 _ => throw new IlgpuAeException($"unknown model '{kind}': expected one of {string.Join(", ", Kinds)}"),
             };
         }

@@ -1,0 +1,203 @@
+using System.Numerics;
+using System.Text.Json;
+using IlgpuAe.Graph;
+using IlgpuAe.Kernels;
+using IlgpuAe.Modules;
+using IlgpuAe.Ops;
+
+namespace IlgpuAe.Models;
+
+/// <summary>
+/// A conditional VAE: q(z|x, c), p(x|z, c) Bernoulli, p(z|c) learned, fixed N(0, I) or absent (no KL).
+/// c is a one-hot label or a masked copy of the image (built on the host in <see cref="Feed"/>
+/// from Philox(seed, step, row), so every sample of one image in an importance estimate sees the same c).
+/// </summary>
+public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    // The Philox stream of the host-side block masks: far above the streams 1, 2, ... that a graph's random ops take.
+    const int MaskStream = 1 << 20;
+    readonly Dictionary<int, Plan<T>> _decodePlans = [];
+
+    public Cvae(Device device, CvaeOptions options, ulong seed = 1) : base(device, seed)
+    {
+        options.Validate();
+        Options = options;
+        int c = options.ConditionCols;
+        Encoder = new ConditionedMlp<T>(Parameters, "encoder", options.Features, c, options.Hidden, options.Activation);
+        Head = new GaussianHead<T>(Parameters, "encoder.head", Encoder.Outputs, options.Latent, Posterior.Diag);
+        Decoder = new LikelihoodDecoder<T>(Parameters, "decoder", options.Latent, c, options.Hidden.Reverse().ToArray(),
+            options.Activation, options.Features, Models.Decoder.Bernoulli, null);
+        if (options.Prior == ConditionalPrior.Learned)
+        {
+            PriorTrunk = new Mlp<T>(Parameters, "prior", [c, .. options.Hidden], options.Activation, options.Activation);
+            PriorMean = new Linear<T>(Parameters, "prior.mean", PriorTrunk.Outputs, options.Latent);
+            PriorLogVar = new Linear<T>(Parameters, "prior.logvar", PriorTrunk.Outputs, options.Latent);
+        }
+    }
+
+    public CvaeOptions Options { get; }
+    public ConditionedMlp<T> Encoder { get; }
+    public GaussianHead<T> Head { get; }
+    public LikelihoodDecoder<T> Decoder { get; }
+    public Mlp<T>? PriorTrunk { get; }
+    public Linear<T>? PriorMean { get; }
+    public Linear<T>? PriorLogVar { get; }
+    public override string Kind => "cvae";
+    public override int Features => Options.Features;
+    public int Latent => Options.Latent;
+    public Posterior Posterior => Posterior.Diag;
+    public override string ConfigJson() => JsonSerializer.Serialize(Options, ModelJson.Options);
+
+    protected override void Build(GraphBuilder<T> g)
+    {
+        var x = g.Input("x", Features);
+        var c = g.Input("c", Options.ConditionCols);
+        var q = Head.Apply(g, Encoder.Apply(g, x, c));
+        var d = Decoder.Apply(g, q.Z, c);
+        g.Loss("reconstruction", Decoder.Nll(g, d, x));
+        Node<T>? priorMean = null, priorLogVar = null;
+        if (PriorTrunk is not null)
+        {
+            var h = PriorTrunk.Apply(g, c);
+            priorMean = PriorMean!.Apply(g, h);
+            priorLogVar = PriorLogVar!.Apply(g, h);
+            g.Loss("kl", g.KlGaussians(q.Mean, q.Scale, priorMean, priorLogVar), Options.Beta);
+        }
+        else if (Options.Prior == ConditionalPrior.Fixed)
+            g.Loss("kl", g.KlStandardNormal(q.Mean, q.Scale), Options.Beta);
+        if (!g.Training)
+        {
+            VariationalOutputs.Add(g, q, Decoder, d, x);
+            if (priorMean is not null)
+            {
+                g.Output("prior_mean", priorMean);
+                g.Output("prior_logvar", priorLogVar!);
+            }
+        }
+    }
+
+    public override void Feed(Plan<T> plan, Batch batch)
+    {
+        base.Feed(plan, batch);
+        plan.SetInput(plan.Input("c"), Conditions(batch, plan.Step, out _));
+    }
+
+    public void FeedRepeated(Plan<T> plan, Batch batch, int repeats)
+    {
+        var c = Conditions(batch, plan.Step, out _);
+        var repeated = Vae<T>.Repeat(batch, repeats);
+        base.Feed(plan, repeated);
+        var rc = Vae<T>.Repeat(new Batch(c, batch.Labels, batch.Rows), repeats);
+        plan.SetInput(plan.Input("c"), rc.Images);
+    }
+
+    /// <summary>
+    /// The condition of each row: a one-hot label, or the image with a block×block square zeroed,
+    /// placed as <see cref="CorruptionKernels.BlockMask{T}"/> places it for (seed, stream(step), row).
+    /// <paramref name="observed"/> is 1 where a pixel is visible, 0 where it is hidden (all 1 for labels).
+    /// </summary>
+    public float[] Conditions(Batch batch, ulong step, out float[] observed)
+    {
+        int rows = batch.Rows;
+        if (Options.Condition == Condition.Label)
+        {
+            observed = Enumerable.Repeat(1f, rows * Features).ToArray();
+            var onehot = new float[rows * Options.Classes];
+            for (int r = 0; r < rows; r++)
+            {
+                if (batch.Labels[r] >= Options.Classes)
+                    throw new IlgpuAeException($"label {batch.Labels[r]} is not below the {Options.Classes} classes of this cvae");
+                onehot[r * Options.Classes + batch.Labels[r]] = 1;
+            }
+            return onehot;
+        }
+        int w = Options.Width, h = Options.Height, b = Options.Block;
+        var c = (float[])batch.Images.Clone();
+        observed = Enumerable.Repeat(1f, rows * Features).ToArray();
+        ulong stream = BlockMaskOp<T>.Stream(MaskStream, step);
+        for (int r = 0; r < rows; r++)
+        {
+            var bits = Philox.Generate(Seed, stream, (ulong)r);
+            int top = (int)(bits.X0 % (uint)(h - b + 1)), left = (int)(bits.X1 % (uint)(w - b + 1));
+            for (int y = top; y < top + b; y++)
+                for (int x = left; x < left + b; x++)
+                {
+                    c[r * Features + y * w + x] = 0;
+                    observed[r * Features + y * w + x] = 0;
+                }
+        }
+        return c;
+    }
+
+    /// <summary>Decoder means for codes z [rows, latent] under conditions c [rows, condition columns].</summary>
+    public float[] Decode(float[] z, float[] c, int rows)
+    {
+        if (z.Length != rows * Latent || c.Length != rows * Options.ConditionCols)
+            throw new IlgpuAeException($"decode expects {rows}x{Latent} codes and {rows}x{Options.ConditionCols} conditions");
+        if (!_decodePlans.TryGetValue(rows, out var plan))
+        {
+            var g = new GraphBuilder<T>(Parameters, rows, training: false);
+            var zi = g.Input("z", Latent);
+            var ci = g.Input("c", Options.ConditionCols);
+            g.Output("mean", Decoder.MeanImage(g, Decoder.Apply(g, zi, ci)));
+            plan = g.Compile();
+            _decodePlans[rows] = plan;
+        }
+        plan.SetInput(plan.Input("z"), z);
+        plan.SetInput(plan.Input("c"), c);
+        plan.Forward();
+        return plan.Read("mean").Select(v => float.CreateTruncating(v)).ToArray();
+    }
+
+    /// <summary>log p(z|c) per row; the evaluation plan that produced z holds the learned prior's parameters.</summary>
+    public double[] LogPrior(Plan<T> plan, double[] z, int rows)
+    {
+        if (PriorTrunk is null) return PriorMath.LogStandardNormal(z, rows, Latent);
+        var m = plan.Read("prior_mean");
+        var lv = plan.Read("prior_logvar");
+        var result = new double[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            double acc = 0;
+            for (int j = 0; j < Latent; j++)
+            {
+                int i = r * Latent + j;
+                double diff = z[i] - double.CreateTruncating(m[i]), l = double.CreateTruncating(lv[i]);
+                acc += diff * diff * Math.Exp(-l) + l + PriorMath.Log2Pi;
+            }
+            result[r] = -0.5 * acc;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// <paramref name="perRow"/> codes from p(z|c) for each condition of <paramref name="batch"/> (conditions of step 0),
+    /// [rows·perRow, latent]: μ(c) + σ(c)·ε for the learned prior; ε ~ N(0, I) for the fixed prior and for none.
+    /// </summary>
+    public float[] SamplePrior(Batch batch, int perRow, ulong seed)
+    {
+        int d = Latent, rows = batch.Rows;
+        var eps = PriorMath.StandardNormalSamples(rows * perRow, d, seed);
+        if (PriorTrunk is null) return eps.Select(v => (float)v).ToArray();
+        var plan = Plan(rows, training: false);
+        plan.Step = 0;
+        Feed(plan, batch);
+        plan.Forward();
+        var m = plan.Read("prior_mean");
+        var lv = plan.Read("prior_logvar");
+        var z = new float[eps.Length];
+        for (int i = 0; i < z.Length; i++)
+        {
+            int k = i / (perRow * d) * d + i % d;
+            z[i] = (float)(double.CreateTruncating(m[k]) + Math.Exp(0.5 * double.CreateTruncating(lv[k])) * eps[i]);
+        }
+        return z;
+    }
+
+    public override void Dispose()
+    {
+        foreach (var plan in _decodePlans.Values) plan.Dispose();
+        _decodePlans.Clear();
+        base.Dispose();
+    }
+}

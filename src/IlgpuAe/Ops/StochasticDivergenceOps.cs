@@ -1,0 +1,220 @@
+using System.Numerics;
+using ILGPU;
+using IlgpuAe.Graph;
+using IlgpuAe.Kernels;
+
+namespace IlgpuAe.Ops;
+
+/// <summary>Which closed-form KL a <see cref="KlOp{T}"/> computes.</summary>
+public enum KlKind
+{
+    /// <summary>KL(N(μ, diag e^{logσ²}) || N(0, I)); inputs μ, logσ².</summary>
+    StandardNormalDiagonal,
+    /// <summary>KL(N(μ, LLᵀ) || N(0, I)); inputs μ, L [rows, dim·dim].</summary>
+    StandardNormalFull,
+    /// <summary>KL(N(μq, diag) || N(μp, diag)), a learned conditional prior; inputs μq, logσq², μp, logσp².</summary>
+    DiagonalGaussians,
+}
+
+/// <summary>Which posterior family a Monte-Carlo KL reads its log-determinant from.</summary>
+public enum PosteriorKind
+{
+    /// <summary>B = diag(e^{½logσ²}): the scale input is logσ² [rows, dim].</summary>
+    Diagonal,
+    /// <summary>B = L: the scale input is L [rows, dim·dim].</summary>
+    Full,
+}
+
+/// <summary>
+/// A closed-form KL per row, averaged over the rows: a [1, 1] term "per image".
+/// Every gradient is analytic (see <see cref="DivergenceKernels"/>).
+/// </summary>
+public sealed class KlOp<T> : StochasticOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    readonly KlKind _kind;
+
+    public KlOp(KlKind kind, params Node<T>[] inputs) : base("kl", inputs)
+    {
+        _kind = kind;
+        int expected = kind == KlKind.DiagonalGaussians ? 4 : 2;
+        if (inputs.Length != expected) throw new ArgumentException($"{kind} KL takes {expected} inputs, got {inputs.Length}");
+        if (kind == KlKind.StandardNormalFull)
+        {
+            if (inputs[1].Rows != inputs[0].Rows || inputs[1].Cols != inputs[0].Cols * inputs[0].Cols)
+                throw new ArgumentException($"kl: the factor {inputs[1]} does not match the mean {inputs[0]}");
+        }
+        else
+            foreach (var n in inputs.Skip(1)) Shapes.Same(inputs[0], n, "kl");
+    }
+
+    int Rows => Inputs[0].Rows;
+    int Dim => Inputs[0].Cols;
+
+    public override IEnumerable<Node<T>> SavedForBackward => Inputs;
+
+    public override long ForwardScratch(Device device) => Rows;
+
+    public override long BackwardScratch(Device device) => ScatterScratch(Enumerable.Range(0, Inputs.Count).ToArray());
+
+    public override void Forward(Exec<T> x)
+    {
+        var rowKl = x.Scratch(this);
+        var loop = x.Device.LoopFor(Rows);
+        var v = Inputs.Select(x.Value).ToArray();
+        switch (_kind)
+        {
+            case KlKind.StandardNormalDiagonal:
+                x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int>(DivergenceKernels.KlDiagonalForward)(
+                    loop.Threads, loop, v[0], v[1], rowKl, Dim);
+                break;
+            case KlKind.StandardNormalFull:
+                x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int>(DivergenceKernels.KlLowerTriangularForward)(
+                    loop.Threads, loop, v[0], v[1], rowKl, Dim);
+                break;
+            default:
+                x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int>(DivergenceKernels.KlDiagonalGaussiansForward)(
+                    loop.Threads, loop, v[0], v[1], v[2], v[3], rowKl, Dim);
+                break;
+        }
+        SumToScalar(x, rowKl, x.Value(Output), PerRow(Rows));
+    }
+
+    public override void Backward(Exec<T> x)
+    {
+        var v = Inputs.Select(x.Value).ToArray();
+        var g = x.Grad(Output);
+        T scale = PerRow(Rows);
+        var scratch = x.Scratch(this);
+        switch (_kind)
+        {
+            case KlKind.StandardNormalDiagonal:
+            {
+                var loop = x.Device.LoopFor(Inputs[0].Length);
+                var k = x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T>(DivergenceKernels.KlDiagonalBackward);
+                Scatter(x, scratch, [0, 1], (d, beta) => k(loop.Threads, loop, v[0], v[1], g, d[0], d[1], scale, beta));
+                break;
+            }
+            case KlKind.StandardNormalFull:
+            {
+                var loop = x.Device.LoopFor(Rows);
+                var k = x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T, T>(DivergenceKernels.KlLowerTriangularBackward);
+                Scatter(x, scratch, [0, 1], (d, beta) => k(loop.Threads, loop, v[0], v[1], g, d[0], d[1], Dim, scale, beta));
+                break;
+            }
+            default:
+            {
+                var loop = x.Device.LoopFor(Inputs[0].Length);
+                var k = x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T>(
+                    DivergenceKernels.KlDiagonalGaussiansBackward);
+                Scatter(x, scratch, [0, 1, 2, 3],
+                    (d, beta) => k(loop.Threads, loop, v[0], v[1], v[2], v[3], g, d[0], d[1], d[2], d[3], scale, beta));
+                break;
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The one-sample Monte-Carlo KL against a learned Gaussian-mixture prior, averaged over rows:
+/// mean_r [log q(z_r|x_r) − log p(z_r)] at z = μ + B·ε. With ε fixed, −log q(z|x) is
+/// ½‖ε‖² + (d/2)log 2π + log|det B| (<see cref="PosteriorKernels"/>), and −log p(z) with its
+/// responsibilities is <see cref="MixtureKernels"/>. Inputs: z, ε, the scale (logσ² or L),
+/// the mixture's means [K, dim], log-variances [K, dim] and logits [1, K].
+/// Backward recomputes the responsibilities instead of keeping them alive from forward.
+/// </summary>
+public sealed class MonteCarloGmmKlOp<T> : StochasticOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    readonly PosteriorKind _posterior;
+
+    public MonteCarloGmmKlOp(Node<T> z, Node<T> eps, Node<T> scale, PosteriorKind posterior, Node<T> means, Node<T> logVars, Node<T> logits)
+        : base("kl_gmm", z, eps, scale, means, logVars, logits)
+    {
+        _posterior = posterior;
+        Shapes.Same(z, eps, Name);
+        int scaleCols = posterior == PosteriorKind.Full ? z.Cols * z.Cols : z.Cols;
+        if (scale.Rows != z.Rows || scale.Cols != scaleCols)
+            throw new ArgumentException($"{Name}: the {posterior} scale {scale} does not match {z}");
+        if (means.Cols != z.Cols) throw new ArgumentException($"{Name}: mixture means {means} do not match {z}");
+        Shapes.Same(means, logVars, Name);
+        if (logits.Length != means.Rows) throw new ArgumentException($"{Name}: {logits} must hold one logit per component of {means}");
+    }
+
+    int Rows => Inputs[0].Rows;
+    int Dim => Inputs[0].Cols;
+    int Components => Inputs[3].Rows;
+
+    public override IEnumerable<Node<T>> SavedForBackward => Inputs;
+
+    public override long ForwardScratch(Device device) => 2L * Rows + (long)Rows * Components;
+
+    public override long BackwardScratch(Device device) => Rows + (long)Rows * Components + ScatterScratch(3, 4);
+
+    public override void Forward(Exec<T> x)
+    {
+        var s = x.Scratch(this);
+        var negLogQ = s.SubView(0, Rows);
+        var negLogP = s.SubView(Rows, Rows);
+        var resp = s.SubView(2L * Rows, (long)Rows * Components);
+        NegLogQ(x, negLogQ);
+        Mixture(x, negLogP, resp);
+        Axpby(x, negLogQ, negLogP, -T.One, T.One); // log q − log p
+        SumToScalar(x, negLogP, x.Value(Output), PerRow(Rows));
+    }
+
+    void NegLogQ(Exec<T> x, ArrayView<T> rows)
+    {
+        var loop = x.Device.LoopFor(Rows);
+        var k = _posterior == PosteriorKind.Diagonal
+            ? x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int>(PosteriorKernels.NegLogQDiagonalForward)
+            : x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int>(PosteriorKernels.NegLogQLowerTriangularForward);
+        k(loop.Threads, loop, x.Value(Inputs[1]), x.Value(Inputs[2]), rows, Dim);
+    }
+
+    void Mixture(Exec<T> x, ArrayView<T> negLogP, ArrayView<T> resp)
+    {
+        var loop = x.Device.LoopFor(Rows);
+        x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int>(MixtureKernels.GmmNegLogDensityForward)(
+            loop.Threads, loop, x.Value(Inputs[0]), x.Value(Inputs[3]), x.Value(Inputs[4]), x.Value(Inputs[5]), negLogP, resp, Dim);
+    }
+
+    public override void Backward(Exec<T> x)
+    {
+        var s = x.Scratch(this);
+        var negLogP = s.SubView(0, Rows);
+        var resp = s.SubView(Rows, (long)Rows * Components);
+        var rest = s.SubView(Rows + (long)Rows * Components, ScatterScratch(3, 4));
+        Mixture(x, negLogP, resp);
+        var g = x.Grad(Output);
+        T scale = PerRow(Rows);
+        var v = Inputs.Select(x.Value).ToArray();
+        if (x.NeedsGrad(Inputs[0]))
+        {
+            var loop = x.Device.LoopFor(Rows);
+            x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T, T>(MixtureKernels.GmmNegLogDensityBackwardZ)(
+                loop.Threads, loop, v[0], v[3], v[4], resp, g, x.Grad(Inputs[0]), Dim, scale, x.Beta(this, 0));
+        }
+        if (x.NeedsGrad(Inputs[2]))
+        {
+            // d(log q)/d(scale) = −d(−log q)/d(scale): the negated scale.
+            var loop = x.Device.LoopFor(Inputs[2].Length);
+            if (_posterior == PosteriorKind.Diagonal)
+                x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, T, T>(PosteriorKernels.NegLogQDiagonalBackward)(
+                    loop.Threads, loop, g, x.Grad(Inputs[2]), -scale, x.Beta(this, 2));
+            else
+                x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T, T>(PosteriorKernels.NegLogQLowerTriangularBackward)(
+                    loop.Threads, loop, v[2], g, x.Grad(Inputs[2]), Dim, -scale, x.Beta(this, 2));
+        }
+        {
+            var loop = x.Device.LoopFor(Inputs[3].Length);
+            var k = x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T, T>(
+                MixtureKernels.GmmNegLogDensityBackwardParams);
+            Scatter(x, rest, [3, 4], (d, beta) => k(loop.Threads, loop, v[0], v[3], v[4], resp, g, d[0], d[1], Dim, scale, beta));
+        }
+        if (x.NeedsGrad(Inputs[5]))
+        {
+            var loop = x.Device.LoopFor(Components);
+            x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T, T>(MixtureKernels.GmmNegLogDensityBackwardLogits)(
+                loop.Threads, loop, v[5], resp, g, x.Grad(Inputs[5]), Rows, scale, x.Beta(this, 5));
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using System.Numerics;
+using IlgpuAe.Data;
+using IlgpuAe.Models;
+using IlgpuAe.Plots;
+
+namespace IlgpuAe.Training;
+
+/// <summary>The pictures of a VAE run: prior samples, reconstructions, and the test codes by class.</summary>
+public static class VariationalPictures
+{
+    public static IReadOnlyList<string> Write<T>(Vae<T> model, Dataset test, string outDir, int codes = 2000)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Directory.CreateDirectory(outDir);
+        var z = model.SamplePrior(64, model.Seed).Select(v => (float)v).ToArray();
+        var means = model.Decode(z, 64);
+        var rows = Enumerable.Range(0, 8).Select(r => (IReadOnlyList<float[]>)Enumerable.Range(0, 8)
+            .Select(c => means.AsSpan((r * 8 + c) * test.Features, test.Features).ToArray()).ToList()).ToList();
+        ImageGrid.Save(Path.Combine(outDir, "samples.png"), rows, test.Width, test.Height);
+
+        Pictures.Reconstructions(model, test, Path.Combine(outDir, "reconstructions.png"));
+
+        var slice = test.Slice(0, Math.Min(codes, test.Count));
+        var (mean, _) = VaeDiagnostics.Posteriors(model, slice, 500, model.Latent, model.Posterior == Posterior.Diag ? model.Latent : model.Latent * model.Latent);
+        int d = model.Latent;
+        var xs = Enumerable.Range(0, slice.Count).Select(i => mean[i * d]).ToArray();
+        var ys = Enumerable.Range(0, slice.Count).Select(i => d > 1 ? mean[i * d + 1] : 0).ToArray();
+        LatentPlot.Save(Path.Combine(outDir, "latent.png"),
+            d == 2 ? "test codes (posterior means) by class" : $"test codes by class: first 2 of {d} dimensions of the posterior mean",
+            xs, ys, slice.Labels);
+        return ["samples.png", "reconstructions.png", "latent.png"];
+    }
+}
