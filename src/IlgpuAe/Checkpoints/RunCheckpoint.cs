@@ -18,8 +18,10 @@ public sealed record RunResume(TrainerState State, IReadOnlyDictionary<string, d
 /// </summary>
 public static class RunCheckpoint
 {
+    /// <summary>The name of the run checkpoint inside a run directory.</summary>
     public const string FileName = "checkpoint.safetensors";
 
+    /// <summary>Writes the model plus the optimizer state (in double) and the trainer position to <paramref name="path"/>; <paramref name="extra"/> adds metadata.</summary>
     public static void Save<T>(string path, Model<T> model, Optimizer optimizer, TrainerState state,
         IReadOnlyDictionary<string, string>? extra = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -39,6 +41,7 @@ public static class RunCheckpoint
         ModelFile.Save(model, path, metadata, tensors);
     }
 
+    /// <summary>Reads a run checkpoint back; throws <see cref="IlgpuAeException"/> when the file is a plain model file or its run metadata is damaged.</summary>
     public static (Model<T> Model, RunResume Resume) Load<T>(Device device, string path) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var model = ModelFile.LoadWithFile<T>(device, path, out SafeTensorFile file);

@@ -11,10 +11,13 @@ public sealed class ActivationOp<T>(Node<T> input, Activation activation, T slop
     : KernelOp<T>(activation.ToString().ToLowerInvariant(), input)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>Only the output: f' is written from y.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => [Output];
 
+    /// <summary>y = f(x; a)</summary>
     public override void Forward(Exec<T> x) => LaunchForward(x.Device, activation, x.Value(Inputs[0]), x.Value(Output), slope);
 
+    /// <summary>dx = beta·dx + dy ⊙ f'(y)</summary>
     public override void Backward(Exec<T> x)
     {
         if (x.NeedsGrad(Inputs[0]))

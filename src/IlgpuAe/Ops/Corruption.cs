@@ -34,6 +34,7 @@ public sealed record Corruption(NoiseKind Kind, double Level)
         _ => "saltpepper",
     };
 
+    /// <summary>"gaussian sigma 0.3", or "mask p 0.25" / "saltpepper p 0.25", for logs.</summary>
     public override string ToString() =>
         Kind == NoiseKind.Gaussian ? $"gaussian sigma {Level.ToString(CultureInfo.InvariantCulture)}" : $"{Name} p {Level.ToString(CultureInfo.InvariantCulture)}";
 }

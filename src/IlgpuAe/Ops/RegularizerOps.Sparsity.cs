@@ -14,10 +14,13 @@ public sealed class L1PenaltyOp<T>(Node<T> h, T scale, bool detached = false)
     : KernelOp<T>(detached ? "mean_abs" : "l1", h)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>h, or nothing when detached.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => detached ? [] : Inputs;
 
+    /// <summary>One |h| sum per row.</summary>
     public override long ForwardScratch(Device device) => Inputs[0].Rows;
 
+    /// <summary>s = scale·Σ_r Σ_c |h[r,c]|</summary>
     public override void Forward(Exec<T> x)
     {
         var h = Inputs[0];
@@ -27,6 +30,7 @@ public sealed class L1PenaltyOp<T>(Node<T> h, T scale, bool detached = false)
         SumToScalar(x, rowPenalty, x.Value(Output), scale);
     }
 
+    /// <summary>dh = beta·dh + ds·scale·sign(h); zeros when detached.</summary>
     public override void Backward(Exec<T> x)
     {
         var h = Inputs[0];
@@ -49,10 +53,13 @@ public sealed class L1PenaltyOp<T>(Node<T> h, T scale, bool detached = false)
 public sealed class KlSparsityOp<T>(Node<T> h, T rho) : KernelOp<T>("kl_sparsity", h)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>h: ρ̂ is recomputed in backward.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => Inputs;
 
+    /// <summary>One KL per unit (column).</summary>
     public override long ForwardScratch(Device device) => Inputs[0].Cols;
 
+    /// <summary>s = Σ_c KL(ρ ‖ ρ̂_c)</summary>
     public override void Forward(Exec<T> x)
     {
         var h = Inputs[0];
@@ -62,6 +69,7 @@ public sealed class KlSparsityOp<T>(Node<T> h, T rho) : KernelOp<T>("kl_sparsity
         SumToScalar(x, unitKl, x.Value(Output), T.One);
     }
 
+    /// <summary>dh[r,c] = beta·dh + ds·(−ρ/ρ̂_c + (1−ρ)/(1−ρ̂_c))/rows</summary>
     public override void Backward(Exec<T> x)
     {
         var h = Inputs[0];
@@ -79,10 +87,13 @@ public sealed class KlSparsityOp<T>(Node<T> h, T rho) : KernelOp<T>("kl_sparsity
 public sealed class FractionBelowOp<T>(Node<T> h, T threshold) : KernelOp<T>("fraction_below", h)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>Nothing: a statistic without gradient.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => [];
 
+    /// <summary>One count per row.</summary>
     public override long ForwardScratch(Device device) => Inputs[0].Rows;
 
+    /// <summary>s = #{|h| &lt; threshold} / (rows·cols)</summary>
     public override void Forward(Exec<T> x)
     {
         var h = Inputs[0];
@@ -92,6 +103,7 @@ public sealed class FractionBelowOp<T>(Node<T> h, T threshold) : KernelOp<T>("fr
         SumToScalar(x, rowCount, x.Value(Output), T.One / T.CreateTruncating(h.Length));
     }
 
+    /// <summary>Zeros for h, should anything upstream need a gradient.</summary>
     public override void Backward(Exec<T> x)
     {
         if (x.NeedsGrad(Inputs[0])) NoGradient.Zero(x, this, 0);
