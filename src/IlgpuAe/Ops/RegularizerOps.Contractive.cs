@@ -37,7 +37,10 @@ public sealed class FusedContractiveOp<T> : KernelOp<T> where T : unmanaged, IFl
     /// <summary>‖W_j‖² per unit, then one penalty per row.</summary>
     public override long ForwardScratch(Device device) => W.Rows + H.Rows;
 
-    // Row norms are recomputed rather than kept: one cheap pass over W against a buffer alive all step.
+    /// <summary>
+    /// ‖W_j‖² and its gradient per unit. Row norms are recomputed rather than kept: one cheap pass over W
+    /// against a buffer alive all step.
+    /// </summary>
     public override long BackwardScratch(Device device) => 2L * W.Rows;
 
     void RowNorms(Exec<T> x, ArrayView<T> norms)

@@ -29,9 +29,13 @@ public sealed partial class Device : IDisposable
     readonly ConcurrentDictionary<System.Reflection.MethodInfo, Delegate> _kernels = new();
     bool _disposed;
 
+    /// <summary>The ILGPU accelerator kernels launch on.</summary>
     public Accelerator Accelerator { get; }
+    /// <summary>The backend chosen (never <see cref="IlgpuAe.Backend.Auto"/>).</summary>
     public Backend Backend { get; }
+    /// <summary>The accelerator's name as ILGPU reports it.</summary>
     public string Name => Accelerator.Name;
+    /// <summary>Whether kernels run on ILGPU's CPU accelerator (chunked loops, float CPU kernels).</summary>
     public bool IsCpu => Backend == Backend.Cpu;
 
     Device(Context context, Accelerator accelerator, Backend backend)
@@ -118,6 +122,7 @@ public sealed partial class Device : IDisposable
         return null;
     }
 
+    /// <summary>The CLI spelling of <paramref name="b"/>, the inverse of <see cref="BackendNames.Parse"/>.</summary>
     public static string BackendName(Backend b) => b switch
     {
         Backend.Cuda => "cuda",
@@ -137,8 +142,10 @@ public sealed partial class Device : IDisposable
     /// <summary>Number of parallel workers for row-wise kernels (one row or chunk of rows each).</summary>
     public int Workers => Accelerator.MaxNumThreads;
 
+    /// <summary>Waits until every launched kernel has finished.</summary>
     public void Synchronize() => Accelerator.Synchronize();
 
+    /// <summary>Frees the accelerator and the ILGPU context; a second call does nothing.</summary>
     public void Dispose()
     {
         if (_disposed) return;

@@ -14,6 +14,7 @@ public sealed record EpochReport(
     double SamplesPerSecond,
     long Steps)
 {
+    /// <summary>One console line: losses, test terms, seconds and images per second.</summary>
     public override string ToString() =>
         $"epoch {Epoch}: train {TrainLoss:F3}  test {TestLoss:F3}  ({string.Join(", ", Terms.Select(t => $"{t.Key} {t.Value:F3}"))})  {Seconds:F1} s, {SamplesPerSecond:F0} img/s";
 }

@@ -7,12 +7,14 @@ namespace IlgpuAe.Training;
 /// </summary>
 public sealed record TrainerState(int Epoch, int Batch, long Steps, double[] TermSums)
 {
+    /// <summary>A fresh run: epoch 1, batch 0, no steps, no sums.</summary>
     public static TrainerState Start => new(1, 0, 0, []);
 }
 
 /// <summary>A NaN or infinity appeared; the parameters are those before the failing step.</summary>
 public sealed class DivergenceException(string message, long step, string culprit) : IlgpuAeException(message)
 {
+    /// <summary>The optimizer step that produced the non-finite value.</summary>
     public long Step { get; } = step;
 
     /// <summary>The loss term, or "gradient", that was not finite.</summary>
