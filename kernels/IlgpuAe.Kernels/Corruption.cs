@@ -79,9 +79,9 @@ public static class CorruptionReference
         x.Select((v, i) => RandomReference.Uniform(seed, stream, i, bits) < p ? 0 : v).ToArray();
 
     /// <summary>
-    /// /// Zeroes one blockH×blockW rectangle per height×width image (placed from Philox block r of image r);
-    /// /// <c>observed</c> is 0 inside the rectangle and 1 elsewhere.
-    /// /// </summary>
+    /// Zeroes one blockH×blockW rectangle per height×width image (placed from Philox block r of image r);
+    /// <c>observed</c> is 0 inside the rectangle and 1 elsewhere.
+    /// </summary>
     public static (double[] y, double[] observed) BlockMask(double[] x, int height, int width, int blockH, int blockW,
         ulong seed, ulong stream)
     {

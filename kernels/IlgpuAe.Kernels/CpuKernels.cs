@@ -13,9 +13,9 @@ namespace IlgpuAe.Kernels;
 public readonly struct AdamScalars
 {
     /// <summary>
-    /// /// lr, β1, β2, ε; L2 (decay added to g, Adam) and Shrink (decay applied to p, AdamW), one of them 0;
-    /// /// Bias1 = 1 − β1^t and Bias2 = 1 − β2^t, the bias corrections at the 1-based step t.
-    /// /// </summary>
+    /// lr, β1, β2, ε; L2 (decay added to g, Adam) and Shrink (decay applied to p, AdamW), one of them 0;
+    /// Bias1 = 1 − β1^t and Bias2 = 1 − β2^t, the bias corrections at the 1-based step t.
+    /// </summary>
     public readonly float Lr, Beta1, Beta2, Eps, L2, Shrink, Bias1, Bias2;
 
     /// <summary><paramref name="decoupled"/> puts the weight decay on p directly (AdamW) rather than into g.</summary>

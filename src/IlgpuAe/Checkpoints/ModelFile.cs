@@ -19,9 +19,9 @@ public static class ModelFile
     public const string StatePrefix = "optimizer.";
 
     /// <summary>
-    /// /// Writes the model's parameters, kind, configuration, seed and dtype to <paramref name="path"/> as safetensors,
-    /// /// atomically; <paramref name="extra"/> metadata and <paramref name="extraTensors"/> (optimizer state) are added as given.
-    /// /// </summary>
+    /// Writes the model's parameters, kind, configuration, seed and dtype to <paramref name="path"/> as safetensors,
+    /// atomically; <paramref name="extra"/> metadata and <paramref name="extraTensors"/> (optimizer state) are added as given.
+    /// </summary>
     public static void Save<T>(Model<T> model, string path, IReadOnlyDictionary<string, string>? extra = null,
         IEnumerable<TensorEntry>? extraTensors = null)
         where T : unmanaged, IFloatingPointIeee754<T>

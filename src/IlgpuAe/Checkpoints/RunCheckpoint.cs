@@ -8,6 +8,11 @@ using IlgpuAe.Training;
 namespace IlgpuAe.Checkpoints;
 
 /// <summary>What a run checkpoint restores besides the model.</summary>
+/// <param name="State">Where the run stopped: the next epoch and batch, steps, the epoch's term sums.</param>
+/// <param name="OptimizerState">The optimizer's named state arrays in double (for <see cref="Optimizer.Restore"/>).</param>
+/// <param name="OptimizerName"><see cref="Optimizer.Name"/> of the optimizer that wrote them.</param>
+/// <param name="OptimizerSteps">Optimizer steps taken, for Adam's bias correction.</param>
+/// <param name="Metadata">The whole header metadata, run options included.</param>
 public sealed record RunResume(TrainerState State, IReadOnlyDictionary<string, double[]> OptimizerState, string OptimizerName,
     long OptimizerSteps, IReadOnlyDictionary<string, string> Metadata);
 

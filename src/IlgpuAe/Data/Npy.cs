@@ -6,6 +6,9 @@ using System.Text.RegularExpressions;
 namespace IlgpuAe.Data;
 
 /// <summary>A NumPy array as read from a .npy file: element type, shape and values widened to double.</summary>
+/// <param name="DType">NumPy's descr as stored, e.g. "&lt;f4" or "|u1".</param>
+/// <param name="Shape">Dimensions, outermost first (C order).</param>
+/// <param name="Values">Every element in C order, widened to double.</param>
 public sealed record NpyArray(string DType, int[] Shape, double[] Values)
 {
     /// <summary>Number of elements (the product of <see cref="NpyArray.Shape"/>).</summary>

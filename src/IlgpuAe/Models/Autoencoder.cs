@@ -61,9 +61,9 @@ public class Autoencoder<T> : Model<T> where T : unmanaged, IFloatingPointIeee75
     public override string ConfigJson() => JsonSerializer.Serialize(Options, ModelJson.Options);
 
     /// <summary>
-    /// /// Input "x"; term "reconstruction" (per image, batch mean) plus the variant's terms; output "code",
-    /// /// and in evaluation graphs "reconstruction" (probabilities for BCE).
-    /// /// </summary>
+    /// Input "x"; term "reconstruction" (per image, batch mean) plus the variant's terms; output "code",
+    /// and in evaluation graphs "reconstruction" (probabilities for BCE).
+    /// </summary>
     protected override void Build(GraphBuilder<T> g)
     {
         var x = g.Input("x", Features);

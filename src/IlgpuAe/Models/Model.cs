@@ -4,6 +4,9 @@ using IlgpuAe.Graph;
 namespace IlgpuAe.Models;
 
 /// <summary>One batch on the host: images [Rows, Features] in [0, 1] and their labels.</summary>
+/// <param name="Images">Pixels row-major [Rows, Features], each in [0, 1].</param>
+/// <param name="Labels">One class label per row.</param>
+/// <param name="Rows">Images in the batch; Images.Length must be Rows times the model's features.</param>
 public sealed record Batch(float[] Images, byte[] Labels, int Rows);
 
 /// <summary>

@@ -11,10 +11,10 @@ namespace IlgpuAe.Modules;
 public sealed class Linear<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>
-    /// /// Declares "<paramref name="name"/>.weight" [outputs, inputs] and "<paramref name="name"/>.bias" [1, outputs] in <paramref name="store"/>;
-    /// /// <paramref name="slope"/> is LeakyReLU's slope or ELU's scale (null: <see cref="GraphBuilder{T}.DefaultSlope"/>).
-    /// /// Throws <see cref="IlgpuAeException"/> for a size that is not positive.
-    /// /// </summary>
+    /// Declares "<paramref name="name"/>.weight" [outputs, inputs] and "<paramref name="name"/>.bias" [1, outputs] in <paramref name="store"/>;
+    /// <paramref name="slope"/> is LeakyReLU's slope or ELU's scale (null: <see cref="GraphBuilder{T}.DefaultSlope"/>).
+    /// Throws <see cref="IlgpuAeException"/> for a size that is not positive.
+    /// </summary>
     public Linear(ParameterStore<T> store, string name, int inputs, int outputs, Activation activation = Activation.Identity, double? slope = null)
     {
         if (inputs <= 0 || outputs <= 0) throw new IlgpuAeException($"layer {name} needs positive sizes, got {inputs} -> {outputs}");

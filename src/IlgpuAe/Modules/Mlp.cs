@@ -8,9 +8,9 @@ namespace IlgpuAe.Modules;
 public sealed class Mlp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>
-    /// /// Declares layers "<paramref name="name"/>.0" … "<paramref name="name"/>.{n−2}" for <paramref name="sizes"/> (at least two, else
-    /// /// <see cref="IlgpuAeException"/>): <paramref name="hidden"/> on every layer but the last, <paramref name="output"/> on the last.
-    /// /// </summary>
+    /// Declares layers "<paramref name="name"/>.0" … "<paramref name="name"/>.{n−2}" for <paramref name="sizes"/> (at least two, else
+    /// <see cref="IlgpuAeException"/>): <paramref name="hidden"/> on every layer but the last, <paramref name="output"/> on the last.
+    /// </summary>
     public Mlp(ParameterStore<T> store, string name, IReadOnlyList<int> sizes, Activation hidden, Activation output = Activation.Identity, double? slope = null)
     {
         if (sizes.Count < 2) throw new IlgpuAeException($"{name} needs at least an input and an output size");

@@ -17,9 +17,9 @@ public sealed class FusedContractiveOp<T> : KernelOp<T> where T : unmanaged, IFl
     readonly T _slope, _scale;
 
     /// <summary>
-    /// /// The penalty of codes <paramref name="h"/> [rows, units] = f(x·Wᵀ + b) with <paramref name="weight"/> W [units, inputs];
-    /// /// <paramref name="scale"/> is usually 1/rows. ArgumentException when W does not produce h's units.
-    /// /// </summary>
+    /// The penalty of codes <paramref name="h"/> [rows, units] = f(x·Wᵀ + b) with <paramref name="weight"/> W [units, inputs];
+    /// <paramref name="scale"/> is usually 1/rows. ArgumentException when W does not produce h's units.
+    /// </summary>
     public FusedContractiveOp(Node<T> h, Node<T> weight, Activation activation, T slope, T scale) : base("contractive", h, weight)
     {
         if (weight.Rows != h.Cols) throw new ArgumentException($"contractive penalty: {weight} does not produce the units of {h}");

@@ -10,6 +10,12 @@ namespace IlgpuAe.Optim;
 /// Adam (Kingma and Ba): m = β1·m + (1-β1)·g, v = β2·v + (1-β2)·g², p -= lr·m̂/(√v̂ + ε).
 /// With <c>decoupled</c> it is AdamW: weight decay shrinks p directly instead of joining g.
 /// </summary>
+/// <param name="lr">Learning rate (positive).</param>
+/// <param name="beta1">β1, first-moment decay.</param>
+/// <param name="beta2">β2, second-moment decay.</param>
+/// <param name="eps">ε in the denominator.</param>
+/// <param name="weightDecay">Weight decay (zero or positive).</param>
+/// <param name="decoupled">True for AdamW's decoupled decay.</param>
 public class Adam(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0, bool decoupled = false)
     : Optimizer(lr, weightDecay)
 {
@@ -69,5 +75,10 @@ public class Adam(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, do
 }
 
 /// <summary>AdamW: Adam with decoupled weight decay (Loshchilov and Hutter).</summary>
+/// <param name="lr">Learning rate (positive).</param>
+/// <param name="weightDecay">Decay applied to p directly (0.01 by default).</param>
+/// <param name="beta1">β1, first-moment decay.</param>
+/// <param name="beta2">β2, second-moment decay.</param>
+/// <param name="eps">ε in the denominator.</param>
 public sealed class AdamW(double lr = 1e-3, double weightDecay = 1e-2, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
     : Adam(lr, beta1, beta2, eps, weightDecay, decoupled: true);

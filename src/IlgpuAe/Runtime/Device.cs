@@ -9,6 +9,11 @@ using IlgpuAe.Kernels;
 namespace IlgpuAe;
 
 /// <summary>One device ILGPU can see, whether the engine can use it, and if not, why.</summary>
+/// <param name="Backend">The device's backend family.</param>
+/// <param name="Name">The device's name as ILGPU reports it.</param>
+/// <param name="Usable">Whether the engine can run on it.</param>
+/// <param name="WhyNot">Why it cannot, when <paramref name="Usable"/> is false; else null.</param>
+/// <param name="Chosen">Whether <see cref="Device.Open"/> with the same backend would pick it.</param>
 public sealed record DeviceReport(Backend Backend, string Name, bool Usable, string? WhyNot, bool Chosen);
 
 /// <summary>
