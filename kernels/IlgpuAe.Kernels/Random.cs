@@ -4,6 +4,10 @@ using ILGPU;
 namespace IlgpuAe.Kernels;
 
 /// <summary>The four 32-bit words of one Philox4x32 block.</summary>
+/// <param name="x0">Word 0.</param>
+/// <param name="x1">Word 1.</param>
+/// <param name="x2">Word 2.</param>
+/// <param name="x3">Word 3.</param>
 public readonly struct PhiloxBlock(uint x0, uint x1, uint x2, uint x3)
 {
     /// <summary>The four words, in Random123's order.</summary>

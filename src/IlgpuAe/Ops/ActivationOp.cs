@@ -7,6 +7,9 @@ using IlgpuAe.Kernels;
 namespace IlgpuAe.Ops;
 
 /// <summary>y = f(x) elementwise; backward dx = dy ⊙ f'(y), from the output alone.</summary>
+/// <param name="input">x, any shape.</param>
+/// <param name="activation">f.</param>
+/// <param name="slope">LeakyReLU's slope or ELU's scale, ignored by the others.</param>
 public sealed class ActivationOp<T>(Node<T> input, Activation activation, T slope)
     : KernelOp<T>(activation.ToString().ToLowerInvariant(), input)
     where T : unmanaged, IFloatingPointIeee754<T>

@@ -11,6 +11,9 @@ namespace IlgpuAe.Ops;
 /// The corruption is a sample, not a function to learn through: x gets no gradient from it
 /// (zeros, should anything upstream need one).
 /// </summary>
+/// <param name="input">The clean x.</param>
+/// <param name="corruption">Noise kind and level.</param>
+/// <param name="salt">Distinguishes this op's Philox stream from the graph's other random ops.</param>
 public sealed class CorruptionOp<T>(Node<T> input, Corruption corruption, ulong salt)
     : KernelOp<T>($"corrupt_{corruption.Name}", input)
     where T : unmanaged, IFloatingPointIeee754<T>

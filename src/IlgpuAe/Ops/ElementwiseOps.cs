@@ -66,6 +66,8 @@ public sealed class MulOp<T> : KernelOp<T> where T : unmanaged, IFloatingPointIe
 }
 
 /// <summary>y = s·x for a constant s; dx = s·dy.</summary>
+/// <param name="input">x.</param>
+/// <param name="scale">The constant s.</param>
 public sealed class ScaleOp<T>(Node<T> input, T scale) : KernelOp<T>("scale", input)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -83,6 +85,8 @@ public sealed class ScaleOp<T>(Node<T> input, T scale) : KernelOp<T>("scale", in
 }
 
 /// <summary>s = scale·Σ x over every element, in a fixed order; dx = scale·ds.</summary>
+/// <param name="input">x, any shape.</param>
+/// <param name="scale">Factor on the sum (1/rows for a batch mean).</param>
 public sealed class SumOp<T>(Node<T> input, T scale) : KernelOp<T>("sum", input)
     where T : unmanaged, IFloatingPointIeee754<T>
 {

@@ -89,6 +89,9 @@ public sealed class FusedContractiveOp<T> : KernelOp<T> where T : unmanaged, IFl
 }
 
 /// <summary>d = f'(y) elementwise, from the output y; dy = dd·c(y), c = df'/dy.</summary>
+/// <param name="y">The activation's output.</param>
+/// <param name="activation">f.</param>
+/// <param name="slope">LeakyReLU's slope or ELU's scale.</param>
 public sealed class SlopeOp<T>(Node<T> y, Activation activation, T slope) : KernelOp<T>("slope", y)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -214,6 +217,7 @@ public sealed class ColumnScaleOp<T> : KernelOp<T> where T : unmanaged, IFloatin
 /// v ~ N(0, 1) per element, drawn from (seed, stream(step, salt), element): a Hutchinson probe. It
 /// has no inputs, so no gradient.
 /// </summary>
+/// <param name="salt">Distinguishes this op's Philox stream from the graph's other random ops.</param>
 public sealed class NormalProbeOp<T>(ulong salt) : KernelOp<T>("probe")
     where T : unmanaged, IFloatingPointIeee754<T>
 {

@@ -10,6 +10,9 @@ namespace IlgpuAe.Ops;
 /// code); dh = ds·scale·sign(h). As a <paramref name="detached"/> statistic (mean |h| with scale
 /// 1/(rows·cols)) it passes no gradient, so reporting it never changes training.
 /// </summary>
+/// <param name="h">Codes [rows, units].</param>
+/// <param name="scale">Factor on the sum: 1/rows for the penalty per image, 1/(rows·cols) for the mean.</param>
+/// <param name="detached">True for a statistic that passes no gradient.</param>
 public sealed class L1PenaltyOp<T>(Node<T> h, T scale, bool detached = false)
     : KernelOp<T>(detached ? "mean_abs" : "l1", h)
     where T : unmanaged, IFloatingPointIeee754<T>
@@ -50,6 +53,8 @@ public sealed class L1PenaltyOp<T>(Node<T> h, T scale, bool detached = false)
 /// s = Σ_c KL(ρ ‖ ρ̂_c), ρ̂_c = mean_r h[r,c] ∈ (0, 1) (sigmoid codes): the KL sparsity penalty of the
 /// batch, pulling each unit's mean activation to ρ. dh[r,c] = ds·(−ρ/ρ̂_c + (1−ρ)/(1−ρ̂_c))/rows.
 /// </summary>
+/// <param name="h">Sigmoid codes [rows, units], in (0, 1).</param>
+/// <param name="rho">ρ, the target mean activation.</param>
 public sealed class KlSparsityOp<T>(Node<T> h, T rho) : KernelOp<T>("kl_sparsity", h)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -84,6 +89,8 @@ public sealed class KlSparsityOp<T>(Node<T> h, T rho) : KernelOp<T>("kl_sparsity
 /// s = (1/(rows·cols))·#{ |h| &lt; threshold }: the fraction of code units that are (nearly) off. A
 /// statistic with no gradient (a step function's derivative is zero wherever it exists).
 /// </summary>
+/// <param name="h">Codes [rows, units].</param>
+/// <param name="threshold">|h| below this counts as off.</param>
 public sealed class FractionBelowOp<T>(Node<T> h, T threshold) : KernelOp<T>("fraction_below", h)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
