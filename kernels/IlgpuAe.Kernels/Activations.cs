@@ -4,7 +4,23 @@ using ILGPU;
 namespace IlgpuAe.Kernels;
 
 /// <summary>The activations the engine knows, named for the CLI and checkpoints.</summary>
-public enum Activation { Identity, Relu, LeakyRelu, Sigmoid, Tanh, Softplus, Elu }
+public enum Activation
+{
+    /// <summary>y = x</summary>
+    Identity,
+    /// <summary>y = max(x, 0)</summary>
+    Relu,
+    /// <summary>y = x if x &gt; 0 else a·x (a the slope)</summary>
+    LeakyRelu,
+    /// <summary>y = 1 / (1 + e^-x)</summary>
+    Sigmoid,
+    /// <summary>y = tanh(x)</summary>
+    Tanh,
+    /// <summary>y = log(1 + e^x)</summary>
+    Softplus,
+    /// <summary>y = x if x &gt; 0 else a·(e^x - 1) (a the scale)</summary>
+    Elu,
+}
 
 /// <summary>
 /// One elementwise function y = f(x; a) and its derivative written in terms of the output y
@@ -13,34 +29,43 @@ public enum Activation { Identity, Relu, LeakyRelu, Sigmoid, Tanh, Softplus, Elu
 /// </summary>
 public interface IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>y = f(x; a) for one element; <c>a</c> is the slope (LeakyReLU) or scale (ELU) and ignored elsewhere.</summary>
     static abstract T Forward(T x, T a);
+    /// <summary>f'(x; a) written from the output <paramref name="y"/> = f(x; a) alone, so backward needs no pre-activation.</summary>
     static abstract T Derivative(T y, T a);
 }
 
 /// <summary>y = x</summary>
 public struct IdentityAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>y = x</summary>
     public static T Forward(T x, T a) => x;
+    /// <summary>f' = 1</summary>
     public static T Derivative(T y, T a) => T.One;
 }
 
 /// <summary>y = max(x, 0); f' = [y &gt; 0]</summary>
 public struct ReluAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>y = max(x, 0)</summary>
     public static T Forward(T x, T a) => x > T.Zero ? x : T.Zero;
+    /// <summary>f' = [y &gt; 0]</summary>
     public static T Derivative(T y, T a) => y > T.Zero ? T.One : T.Zero;
 }
 
 /// <summary>y = x if x &gt; 0 else a·x; f' = 1 if y &gt; 0 else a</summary>
 public struct LeakyReluAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>y = x if x &gt; 0 else a·x</summary>
     public static T Forward(T x, T a) => x > T.Zero ? x : a * x;
+    /// <summary>f' = 1 if y &gt; 0 else a</summary>
     public static T Derivative(T y, T a) => y > T.Zero ? T.One : a;
 }
 
 /// <summary>y = 1 / (1 + e^-x), evaluated without overflow on either side; f' = y(1 - y)</summary>
 public struct SigmoidAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>y = 1 / (1 + e^-x), through e^x for negative x so neither side overflows</summary>
     public static T Forward(T x, T a)
     {
         if (x >= T.Zero) return T.One / (T.One + T.Exp(-x));
@@ -48,27 +73,34 @@ public struct SigmoidAct<T> : IActivation<T> where T : unmanaged, IFloatingPoint
         return e / (T.One + e);
     }
 
+    /// <summary>f' = y(1 - y)</summary>
     public static T Derivative(T y, T a) => y * (T.One - y);
 }
 
 /// <summary>y = tanh(x); f' = 1 - y^2</summary>
 public struct TanhAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>y = tanh(x)</summary>
     public static T Forward(T x, T a) => T.Tanh(x);
+    /// <summary>f' = 1 - y^2</summary>
     public static T Derivative(T y, T a) => T.One - y * y;
 }
 
 /// <summary>y = log(1 + e^x) = max(x, 0) + log(1 + e^-|x|); f' = sigmoid(x) = 1 - e^-y</summary>
 public struct SoftplusAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>y = max(x, 0) + log(1 + e^-|x|)  (= log(1 + e^x) without overflow)</summary>
     public static T Forward(T x, T a) => (x > T.Zero ? x : T.Zero) + T.Log(T.One + T.Exp(-T.Abs(x)));
+    /// <summary>f' = sigmoid(x) = 1 - e^-y</summary>
     public static T Derivative(T y, T a) => T.One - T.Exp(-y);
 }
 
 /// <summary>y = x if x &gt; 0 else a·(e^x - 1); f' = 1 if y &gt; 0 else y + a</summary>
 public struct EluAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>y = x if x &gt; 0 else a·(e^x - 1)</summary>
     public static T Forward(T x, T a) => x > T.Zero ? x : a * (T.Exp(x) - T.One);
+    /// <summary>f' = 1 if y &gt; 0 else y + a</summary>
     public static T Derivative(T y, T a) => y > T.Zero ? T.One : y + a;
 }
 
@@ -110,6 +142,7 @@ public static class ActivationKernels
 /// <summary>Plain double-precision reference of every activation, written from x (not y) so that it checks the kernels' y-form.</summary>
 public static class ActivationReference
 {
+    /// <summary>f(x; a) in double, the textbook formula; throws <see cref="ArgumentOutOfRangeException"/> for an unknown <paramref name="f"/>.</summary>
     public static double Forward(Activation f, double x, double a) => f switch
     {
         Activation.Identity => x,
@@ -122,6 +155,7 @@ public static class ActivationReference
         _ => throw new ArgumentOutOfRangeException(nameof(f)),
     };
 
+    /// <summary>f'(x; a) in double, from the input x (not the output y, unlike <see cref="IActivation{T}.Derivative"/>); throws <see cref="ArgumentOutOfRangeException"/> for an unknown <paramref name="f"/>.</summary>
     public static double Derivative(Activation f, double x, double a) => f switch
     {
         Activation.Identity => 1,

@@ -35,9 +35,11 @@ public static class BroadcastKernels
 /// <summary>Double references of the broadcast kernels.</summary>
 public static class BroadcastReference
 {
+    /// <summary>y[i] = beta·y[i] + scale·s, with beta 0 ignoring y (returns a new array).</summary>
     public static double[] Scalar(double s, double[] y, double scale, double beta) =>
         y.Select(v => (beta == 0 ? 0 : beta * v) + scale * s).ToArray();
 
+    /// <summary>y[r, c] = x[r, c] + v[c] for x row-major with <paramref name="cols"/> columns.</summary>
     public static double[] AddRow(double[] x, double[] v, int cols) =>
         x.Select((value, i) => value + v[i % cols]).ToArray();
 }

@@ -29,6 +29,7 @@ public static class CodeStatsKernels
 /// <summary>The double-precision meaning of <see cref="CodeStatsKernels"/>.</summary>
 public static class CodeStatsReference
 {
+    /// <summary>count[r] = #{c : |h[r, c]| &lt; threshold}, one count per row of h [rows, cols].</summary>
     public static double[] RowCountBelow(double[] h, int rows, int cols, double threshold) =>
         Enumerable.Range(0, rows).Select(r => (double)Enumerable.Range(r * cols, cols).Count(i => Math.Abs(h[i]) < threshold)).ToArray();
 }

@@ -70,12 +70,18 @@ public static class CorruptionKernels
 /// <summary>The double-precision meaning of <see cref="CorruptionKernels"/>, from the same Philox words.</summary>
 public static class CorruptionReference
 {
+    /// <summary>y[i] = x[i] + std·N(0, 1), the normal drawn from Philox element i of (seed, stream).</summary>
     public static double[] GaussianNoise(double[] x, ulong seed, ulong stream, int bits, double std) =>
         x.Select((v, i) => v + RandomReference.Normal(seed, stream, i, bits, 0, std)).ToArray();
 
+    /// <summary>y[i] = 0 where the uniform of element i is below <paramref name="p"/>, else x[i].</summary>
     public static double[] MaskingNoise(double[] x, ulong seed, ulong stream, int bits, double p) =>
         x.Select((v, i) => RandomReference.Uniform(seed, stream, i, bits) < p ? 0 : v).ToArray();
 
+    /// <summary>
+    /// Zeroes one blockH×blockW rectangle per height×width image (placed from Philox block r of image r);
+    /// <c>observed</c> is 0 inside the rectangle and 1 elsewhere.
+    /// </summary>
     public static (double[] y, double[] observed) BlockMask(double[] x, int height, int width, int blockH, int blockW,
         ulong seed, ulong stream)
     {

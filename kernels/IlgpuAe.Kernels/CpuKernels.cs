@@ -12,6 +12,10 @@ namespace IlgpuAe.Kernels;
 /// <summary>Adam's per-step scalars in one argument (ILGPU's launchers stop at 13 arguments).</summary>
 public readonly struct AdamScalars
 {
+    /// <summary>
+    /// lr, β1, β2, ε; L2 (decay added to g, Adam) and Shrink (decay applied to p, AdamW), one of them 0;
+    /// Bias1 = 1 − β1^t and Bias2 = 1 − β2^t, the bias corrections at the 1-based step t.
+    /// </summary>
     public readonly float Lr, Beta1, Beta2, Eps, L2, Shrink, Bias1, Bias2;
 
     /// <summary><paramref name="decoupled"/> puts the weight decay on p directly (AdamW) rather than into g.</summary>
@@ -91,26 +95,32 @@ public static class CpuKernels
 
     // The helpers: [IntrinsicImplementation] makes ILGPU's CPU accelerator call the .NET body as it is.
 
+    /// <summary>Adam on elements [start, end); on the CPU the vectorised .NET body, elsewhere <see cref="AdamRunScalar"/>.</summary>
     [IntrinsicImplementation]
     public static void AdamRun(ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, AdamScalars s, int start, int end) =>
         CpuBodies.Adam(p, g, m, v, s, start, end);
 
+    /// <summary>Σ x[i]² over [start, end); on the CPU the vectorised .NET body, elsewhere <see cref="SquaredNormRunScalar"/>.</summary>
     [IntrinsicImplementation]
     public static float SquaredNormRun(ArrayView<float> x, int start, int end) => CpuBodies.SquaredNorm(x, start, end);
 
+    /// <summary>y[c] = beta·y[c] + scale·Σ_r x[r, c] for columns [c0, c1) of x [rows, cols]; rows in ascending order.</summary>
     [IntrinsicImplementation]
     public static void ColumnSumsRun(ArrayView<float> x, ArrayView<float> y, int rows, int cols, float scale, float beta, int c0, int c1) =>
         CpuBodies.ColumnSums(x, y, rows, cols, scale, beta, c0, c1);
 
+    /// <summary>dx[i] = beta·dx[i] + dy[i]·f'(y[i]; a) over [start, end), f the <see cref="Activation"/> numbered <paramref name="activation"/>.</summary>
     [IntrinsicImplementation]
     public static void ActivationBackwardRun(ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, float a, float beta,
         int activation, int start, int end) =>
         CpuBodies.ActivationBackward(y, dy, dx, a, beta, activation, start, end);
 
+    /// <summary>rowLoss[r] = Σ_c max(z,0) − z·x + log(1 + e^−|z|) for rows [r0, r1) of logits [rows, cols].</summary>
     [IntrinsicImplementation]
     public static void BceForwardRun(ArrayView<float> logits, ArrayView<float> target, ArrayView<float> rowLoss, int cols, int r0, int r1) =>
         CpuBodies.BceForward(logits, target, rowLoss, cols, r0, r1);
 
+    /// <summary>dz[i] = beta·dz[i] + gs·(σ(z[i]) − x[i]) over [start, end); gs is the upstream gradient times the scale.</summary>
     [IntrinsicImplementation]
     public static void BceBackwardRun(ArrayView<float> logits, ArrayView<float> target, ArrayView<float> dLogits, float gs, float beta,
         int start, int end) =>
@@ -118,6 +128,7 @@ public static class CpuKernels
 
     // Their scalar twins: what PTX and OpenCL compile in their place (same formulas, one element at a time).
 
+    /// <summary>The one-element-at-a-time twin of <see cref="AdamRun"/> that PTX and OpenCL compile.</summary>
     public static void AdamRunScalar(ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, AdamScalars s, int start, int end)
     {
         for (int i = start; i < end; i++)
@@ -132,6 +143,7 @@ public static class CpuKernels
         }
     }
 
+    /// <summary>The one-element-at-a-time twin of <see cref="SquaredNormRun"/> that PTX and OpenCL compile.</summary>
     public static float SquaredNormRunScalar(ArrayView<float> x, int start, int end)
     {
         float acc = 0;
@@ -139,6 +151,7 @@ public static class CpuKernels
         return acc;
     }
 
+    /// <summary>The one-element-at-a-time twin of <see cref="ColumnSumsRun"/> that PTX and OpenCL compile.</summary>
     public static void ColumnSumsRunScalar(ArrayView<float> x, ArrayView<float> y, int rows, int cols, float scale, float beta, int c0, int c1)
     {
         for (int c = c0; c < c1; c++)
@@ -149,6 +162,7 @@ public static class CpuKernels
         }
     }
 
+    /// <summary>The one-element-at-a-time twin of <see cref="ActivationBackwardRun"/> that PTX and OpenCL compile.</summary>
     public static void ActivationBackwardRunScalar(ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx, float a, float beta,
         int activation, int start, int end)
     {
@@ -159,6 +173,7 @@ public static class CpuKernels
         }
     }
 
+    /// <summary>The one-row-at-a-time twin of <see cref="BceForwardRun"/> that PTX and OpenCL compile.</summary>
     public static void BceForwardRunScalar(ArrayView<float> logits, ArrayView<float> target, ArrayView<float> rowLoss, int cols, int r0, int r1)
     {
         for (int r = r0; r < r1; r++)
@@ -174,6 +189,7 @@ public static class CpuKernels
         }
     }
 
+    /// <summary>The one-element-at-a-time twin of <see cref="BceBackwardRun"/> that PTX and OpenCL compile.</summary>
     public static void BceBackwardRunScalar(ArrayView<float> logits, ArrayView<float> target, ArrayView<float> dLogits, float gs, float beta,
         int start, int end)
     {

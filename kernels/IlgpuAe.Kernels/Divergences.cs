@@ -174,15 +174,19 @@ public static class DivergenceReference
     static double[] Rows(int rows, int cols, Func<int, double> term) =>
         Enumerable.Range(0, rows).Select(r => Enumerable.Range(r * cols, cols).Sum(term)).ToArray();
 
+    /// <summary>KL_r = ½ Σ_c (μ² + e^{logσ²} − 1 − logσ²) per row of [rows, cols].</summary>
     public static double[] KlDiagonal(double[] mu, double[] lv, int rows, int cols) =>
         Rows(rows, cols, i => 0.5 * (mu[i] * mu[i] + Math.Exp(lv[i]) - 1 - lv[i]));
 
+    /// <summary>(dμ, dlogσ²) = g·(μ, ½(e^{logσ²} − 1)) per element.</summary>
     public static (double[] dMean, double[] dLogVar) KlDiagonalGrad(double[] mu, double[] lv, double g) =>
         (mu.Select(m => g * m).ToArray(), lv.Select(v => g * 0.5 * (Math.Exp(v) - 1)).ToArray());
 
+    /// <summary>KL_r(q ‖ p) = ½ Σ_c [logσp² − logσq² + (e^{logσq²} + (μq − μp)²)·e^{−logσp²} − 1] per row.</summary>
     public static double[] KlDiagonalGaussians(double[] mq, double[] lq, double[] mp, double[] lp, int rows, int cols) =>
         Rows(rows, cols, i => 0.5 * (lp[i] - lq[i] + (Math.Exp(lq[i]) + (mq[i] - mp[i]) * (mq[i] - mp[i])) * Math.Exp(-lp[i]) - 1));
 
+    /// <summary>The gradients of <see cref="KlDiagonalGaussians"/> times g, in the order [dμq, dlogσq², dμp, dlogσp²].</summary>
     public static double[][] KlDiagonalGaussiansGrad(double[] mq, double[] lq, double[] mp, double[] lp, double g)
     {
         var dmq = mq.Select((m, i) => g * (m - mp[i]) * Math.Exp(-lp[i])).ToArray();
@@ -195,6 +199,7 @@ public static class DivergenceReference
         ];
     }
 
+    /// <summary>KL_r = ½ [Σ_{j≤i} L_ij² + Σ_i μ_i² − dim − 2 Σ_i log|L_ii|] per row; L is [rows, dim, dim], entries above the diagonal ignored.</summary>
     public static double[] KlLowerTriangular(double[] mu, double[] l, int rows, int dim) =>
         Enumerable.Range(0, rows).Select(r =>
         {
@@ -207,6 +212,7 @@ public static class DivergenceReference
             return 0.5 * acc;
         }).ToArray();
 
+    /// <summary>dμ = g·μ;  dL_ij = g·(L_ij − [i = j]/L_ii) for j ≤ i and 0 above the diagonal.</summary>
     public static (double[] dMean, double[] dL) KlLowerTriangularGrad(double[] mu, double[] l, int dim, double g)
     {
         var dl = new double[l.Length];

@@ -104,14 +104,19 @@ public static class ElementwiseKernels
 /// <summary>The double-precision meaning of <see cref="ElementwiseKernels"/>.</summary>
 public static class ElementwiseReference
 {
+    /// <summary>alpha·x[i] + beta·y[i]; beta 0 never reads y.</summary>
     public static double[] Axpby(double[] x, double[] y, double alpha, double beta) =>
         x.Select((v, i) => beta == 0 ? alpha * v : alpha * v + beta * y[i]).ToArray();
 
+    /// <summary>a[i] + b[i]</summary>
     public static double[] Add(double[] a, double[] b) => a.Select((v, i) => v + b[i]).ToArray();
 
+    /// <summary>a[i]·b[i]</summary>
     public static double[] Mul(double[] a, double[] b) => a.Select((v, i) => v * b[i]).ToArray();
 
+    /// <summary>alpha·x[i]</summary>
     public static double[] Scale(double[] x, double alpha) => x.Select(v => alpha * v).ToArray();
 
+    /// <summary>True when no value is NaN or ±∞.</summary>
     public static bool AllFinite(IEnumerable<double> x) => x.All(double.IsFinite);
 }

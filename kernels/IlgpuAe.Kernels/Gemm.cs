@@ -10,10 +10,14 @@ namespace IlgpuAe.Kernels;
 /// </summary>
 public readonly struct GemmShape<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>C is [M, N]; K is the inner dimension of op(A) [M, K]·op(B) [K, N].</summary>
     public readonly int M, N, K;
+    /// <summary>Element strides: op(A)[i,p] = a[i·AStrideRow + p·AStrideK], op(B)[p,j] = b[p·BStrideK + j·BStrideCol].</summary>
     public readonly int AStrideRow, AStrideK, BStrideK, BStrideCol;
+    /// <summary>Scale of the product, of the old C (0: C is never read), and the activation's parameter <c>a</c>.</summary>
     public readonly T Alpha, Beta, ActParam;
 
+    /// <summary>Shape of C = act(alpha·op(A)·op(B) + beta·C + bias) with row-major A [m, k] (or [k, m] if <paramref name="transA"/>) and B [k, n] (or [n, k] if <paramref name="transB"/>).</summary>
     public GemmShape(bool transA, bool transB, int m, int n, int k, T alpha, T beta, T actParam)
     {
         M = m; N = n; K = k;

@@ -11,9 +11,12 @@ namespace IlgpuAe.Kernels;
 /// </summary>
 public readonly struct Loop
 {
+    /// <summary>Number of threads in the launch.</summary>
     public readonly int Threads;
+    /// <summary>Contiguous elements per run (1: a grid-stride loop).</summary>
     public readonly int Span;
 
+    /// <summary>A walk of <paramref name="threads"/> threads in runs of <paramref name="span"/> elements; see <see cref="Chunked"/> and <see cref="GridStride"/>.</summary>
     public Loop(int threads, int span)
     {
         Threads = threads;

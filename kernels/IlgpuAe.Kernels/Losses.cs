@@ -192,23 +192,30 @@ public static class LossReference
     static double[] Rows(int rows, int cols, Func<int, double> term) =>
         Enumerable.Range(0, rows).Select(r => Enumerable.Range(r * cols, cols).Sum(term)).ToArray();
 
+    /// <summary>σ(z) = 1 / (1 + e^−z), evaluated from the side that does not overflow.</summary>
     public static double Sigmoid(double z) => z >= 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));
 
+    /// <summary>ℓ_r = Σ_c max(z,0) − z·x + log(1 + e^−|z|) per row of [rows, cols].</summary>
     public static double[] BceWithLogits(double[] z, double[] x, int rows, int cols) =>
         Rows(rows, cols, i => Math.Max(z[i], 0) - z[i] * x[i] + Math.Log(1 + Math.Exp(-Math.Abs(z[i]))));
 
+    /// <summary>dz = g·(σ(z) − x) per element.</summary>
     public static double[] BceWithLogitsGrad(double[] z, double[] x, double g) =>
         z.Select((v, i) => g * (Sigmoid(v) - x[i])).ToArray();
 
+    /// <summary>ℓ_r = Σ_c (p − x)² per row (a sum over features, not a mean).</summary>
     public static double[] Mse(double[] p, double[] x, int rows, int cols) =>
         Rows(rows, cols, i => (p[i] - x[i]) * (p[i] - x[i]));
 
+    /// <summary>dp = g·2(p − x) per element.</summary>
     public static double[] MseGrad(double[] p, double[] x, double g) =>
         p.Select((v, i) => g * 2 * (v - x[i])).ToArray();
 
+    /// <summary>ℓ_r = ½ Σ_c [(x − μ)² e^−logσ² + logσ² + log 2π] per row.</summary>
     public static double[] GaussianNll(double[] mu, double[] logVar, double[] x, int rows, int cols) =>
         Rows(rows, cols, i => 0.5 * ((x[i] - mu[i]) * (x[i] - mu[i]) * Math.Exp(-logVar[i]) + logVar[i] + Math.Log(2 * Math.PI)));
 
+    /// <summary>dμ = g·(μ − x)e^−logσ²;  dlogσ² = g·½(1 − (x − μ)² e^−logσ²).</summary>
     public static (double[] dMean, double[] dLogVar) GaussianNllGrad(double[] mu, double[] logVar, double[] x, double g) =>
         (mu.Select((m, i) => g * (m - x[i]) * Math.Exp(-logVar[i])).ToArray(),
          mu.Select((m, i) => g * 0.5 * (1 - (x[i] - m) * (x[i] - m) * Math.Exp(-logVar[i]))).ToArray());

@@ -188,12 +188,14 @@ public static class MixtureReference
         return a;
     }
 
+    /// <summary>ℓ_r = −log Σ_k π_k N(z_r; m_k, diag e^{logσ²_k}), π = softmax(logits); z is [rows, dim], means and logVars [K, dim].</summary>
     public static double[] NegLogDensity(double[] z, double[] means, double[] logVars, double[] logits, int dim)
     {
         var a = Joint(z, means, logVars, logits, dim);
         return Enumerable.Range(0, z.Length / dim).Select(r => -LogSumExp(Enumerable.Range(0, logits.Length).Select(c => a[r, c]))).ToArray();
     }
 
+    /// <summary>The gradients of g·Σ_r ℓ_r (<see cref="NegLogDensity"/>), in the order [dz, dmeans, dlogVars, dlogits].</summary>
     public static double[][] NegLogDensityGrad(double[] z, double[] means, double[] logVars, double[] logits, int dim, double g)
     {
         int rows = z.Length / dim, k = logits.Length;

@@ -8,7 +8,9 @@ namespace IlgpuAe.Kernels;
 /// </summary>
 public static class Num<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>2, as T.One + T.One.</summary>
     public static T Two => T.One + T.One;
+    /// <summary>½, as T.One / (T.One + T.One).</summary>
     public static T Half => T.One / (T.One + T.One);
 
     /// <summary>

@@ -90,6 +90,7 @@ public static class OptimizerKernels
 /// <summary>The double-precision meaning of <see cref="OptimizerKernels"/>: one step, in place.</summary>
 public static class OptimizerReference
 {
+    /// <summary>v = μ·v + g + wd·p;  p = p − lr·v, in place on p and vel.</summary>
     public static void SgdMomentum(double[] p, double[] g, double[] vel, double lr, double mu, double wd)
     {
         for (int i = 0; i < p.Length; i++)
@@ -114,6 +115,7 @@ public static class OptimizerReference
         }
     }
 
+    /// <summary>min(1, maxNorm / ‖g‖₂): the factor that clips g to norm <paramref name="maxNorm"/>.</summary>
     public static double ClipFactor(double[] g, double maxNorm)
     {
         double norm = Math.Sqrt(g.Sum(x => x * x));

@@ -205,13 +205,16 @@ public static class PenaltyKernels
 /// <summary>The double-precision meaning of <see cref="PenaltyKernels"/>.</summary>
 public static class PenaltyReference
 {
+    /// <summary>ℓ_r = Σ_c |h[r,c]| per row.</summary>
     public static double[] L1(double[] h, int rows, int cols) =>
         Enumerable.Range(0, rows).Select(r => Enumerable.Range(r * cols, cols).Sum(i => Math.Abs(h[i]))).ToArray();
 
+    /// <summary>dh = g·sign(h), sign(0) = 0.</summary>
     public static double[] L1Grad(double[] h, double g) => h.Select(v => g * Math.Sign(v)).ToArray();
 
     static double ColumnMean(double[] h, int c, int rows, int cols) => Enumerable.Range(0, rows).Average(r => h[r * cols + c]);
 
+    /// <summary>kl[c] = ρ log(ρ/ρ̂_c) + (1−ρ) log((1−ρ)/(1−ρ̂_c)), ρ̂_c the mean of column c: one value per unit.</summary>
     public static double[] KlSparsity(double[] h, int rows, int cols, double rho) =>
         Enumerable.Range(0, cols).Select(c =>
         {
@@ -219,6 +222,7 @@ public static class PenaltyReference
             return rho * Math.Log(rho / q) + (1 - rho) * Math.Log((1 - rho) / (1 - q));
         }).ToArray();
 
+    /// <summary>dh[r,c] = g·(−ρ/ρ̂_c + (1−ρ)/(1−ρ̂_c))/rows</summary>
     public static double[] KlSparsityGrad(double[] h, int rows, int cols, double rho, double g) =>
         h.Select((_, i) =>
         {
@@ -226,9 +230,11 @@ public static class PenaltyReference
             return g * (-rho / q + (1 - rho) / (1 - q)) / rows;
         }).ToArray();
 
+    /// <summary>w[j] = Σ_i W[j,i]² for W [units, inputs].</summary>
     public static double[] WeightNorms(double[] w, int units, int inputs) =>
         Enumerable.Range(0, units).Select(j => Enumerable.Range(j * inputs, inputs).Sum(i => w[i] * w[i])).ToArray();
 
+    /// <summary>ℓ_r = Σ_j (h_j(1 − h_j))²·w_j, the squared Frobenius norm of a sigmoid encoder's Jacobian.</summary>
     public static double[] Contractive(double[] h, double[] wRowSq, int rows, int cols) =>
         Enumerable.Range(0, rows).Select(r => Enumerable.Range(0, cols).Sum(c =>
         {
@@ -236,6 +242,7 @@ public static class PenaltyReference
             return s * s * wRowSq[c];
         })).ToArray();
 
+    /// <summary>dh = g·2h(1 − h)(1 − 2h)·w_j and dw_j = g·Σ_r (h[r,j](1 − h[r,j]))².</summary>
     public static (double[] dH, double[] dWRowSq) ContractiveGrad(double[] h, double[] wRowSq, int rows, int cols, double g) =>
         (h.Select((v, i) => g * 2 * v * (1 - v) * (1 - 2 * v) * wRowSq[i % cols]).ToArray(),
          Enumerable.Range(0, cols).Select(c => g * Enumerable.Range(0, rows).Sum(r =>
@@ -244,6 +251,7 @@ public static class PenaltyReference
              return s * s;
          })).ToArray());
 
+    /// <summary>dW[j,i] = 2·W[j,i]·dw_j, the chain through w_j = Σ_i W_ji².</summary>
     public static double[] WeightGrad(double[] w, double[] dWRowSq, int inputs) =>
         w.Select((v, i) => 2 * v * dWRowSq[i / inputs]).ToArray();
 }

@@ -4,8 +4,13 @@ using ILGPU;
 namespace IlgpuAe.Kernels;
 
 /// <summary>The four 32-bit words of one Philox4x32 block.</summary>
+/// <param name="x0">Word 0.</param>
+/// <param name="x1">Word 1.</param>
+/// <param name="x2">Word 2.</param>
+/// <param name="x3">Word 3.</param>
 public readonly struct PhiloxBlock(uint x0, uint x1, uint x2, uint x3)
 {
+    /// <summary>The four words, in Random123's order.</summary>
     public readonly uint X0 = x0, X1 = x1, X2 = x2, X3 = x3;
 }
 
@@ -115,12 +120,14 @@ public static class RandomReference
         return (k + 0.5) * Math.Pow(2, -bits);
     }
 
+    /// <summary>The uniform in (0, 1) of element <paramref name="i"/>: Unit(X0, X2, bits) of its Philox block.</summary>
     public static double Uniform(ulong seed, ulong stream, long i, int bits)
     {
         var r = Philox.Generate(seed, stream, (ulong)i);
         return Unit(r.X0, r.X2, bits);
     }
 
+    /// <summary>mean + std·√(−2 log u1)·cos(2π u2), the Box–Muller normal of element <paramref name="i"/> (u1 from X0:X2, u2 from X1:X3).</summary>
     public static double Normal(ulong seed, ulong stream, long i, int bits, double mean, double std)
     {
         var r = Philox.Generate(seed, stream, (ulong)i);

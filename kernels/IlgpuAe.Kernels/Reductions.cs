@@ -131,15 +131,20 @@ public static class ReductionKernels
 /// <summary>The double-precision meaning of <see cref="ReductionKernels"/>.</summary>
 public static class ReductionReference
 {
+    /// <summary>y[r] = scale·Σ_c x[r, c]</summary>
     public static double[] RowSums(double[] x, int rows, int cols, double scale) =>
         Enumerable.Range(0, rows).Select(r => scale * Enumerable.Range(0, cols).Sum(c => x[r * cols + c])).ToArray();
 
+    /// <summary>y[c] = scale·Σ_r x[r, c]</summary>
     public static double[] ColumnSums(double[] x, int rows, int cols, double scale) =>
         Enumerable.Range(0, cols).Select(c => scale * Enumerable.Range(0, rows).Sum(r => x[r * cols + c])).ToArray();
 
+    /// <summary>scale·Σ x[i]</summary>
     public static double Sum(double[] x, double scale) => scale * x.Sum();
 
+    /// <summary>Σ x[i]²</summary>
     public static double SquaredNorm(double[] x) => x.Sum(v => v * v);
 
+    /// <summary>max x[i]; throws <see cref="InvalidOperationException"/> when x is empty.</summary>
     public static double Max(double[] x) => x.Max();
 }

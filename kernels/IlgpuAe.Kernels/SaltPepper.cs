@@ -34,6 +34,7 @@ public static class SaltPepperKernels
 /// <summary>The double-precision meaning of <see cref="SaltPepperKernels"/>, from the same Philox words.</summary>
 public static class SaltPepperReference
 {
+    /// <summary>y[i] = 0 or 1 (a fair coin) where the uniform of element i is below <paramref name="p"/>, else x[i].</summary>
     public static double[] Noise(double[] x, ulong seed, ulong stream, int bits, double p) =>
         x.Select((v, i) =>
         {

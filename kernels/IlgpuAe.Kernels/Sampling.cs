@@ -99,12 +99,15 @@ public static class SamplingKernels
 /// <summary>The double-precision meaning of <see cref="SamplingKernels"/>.</summary>
 public static class SamplingReference
 {
+    /// <summary>z = μ + e^{½logσ²}·ε</summary>
     public static double[] Diagonal(double[] mu, double[] logVar, double[] eps) =>
         mu.Select((m, i) => m + Math.Exp(0.5 * logVar[i]) * eps[i]).ToArray();
 
+    /// <summary>dμ = dz;  dlogσ² = dz·ε·½e^{½logσ²}</summary>
     public static (double[] dMean, double[] dLogVar) DiagonalGrad(double[] logVar, double[] eps, double[] dz) =>
         (dz.ToArray(), dz.Select((g, i) => g * eps[i] * 0.5 * Math.Exp(0.5 * logVar[i])).ToArray());
 
+    /// <summary>z[r,i] = μ[r,i] + Σ_{j≤i} L[r,i,j]·ε[r,j], L [rows, dim, dim]</summary>
     public static double[] LowerTriangular(double[] mu, double[] l, double[] eps, int dim)
     {
         var z = new double[mu.Length];
@@ -118,6 +121,7 @@ public static class SamplingReference
         return z;
     }
 
+    /// <summary>dμ = dz;  dL[r,i,j] = dz[r,i]·ε[r,j] for j ≤ i, 0 above the diagonal.</summary>
     public static (double[] dMean, double[] dL) LowerTriangularGrad(double[] eps, double[] dz, int dim)
     {
         var dl = new double[dz.Length * dim];

@@ -1,7 +1,17 @@
 namespace IlgpuAe.Checkpoints;
 
 /// <summary>Element types a checkpoint tensor may hold, spelled in the file as "F32", "F64", "U8", "I64".</summary>
-public enum DType { F32, F64, U8, I64 }
+public enum DType
+{
+    /// <summary>IEEE 754 single precision, 4 bytes.</summary>
+    F32,
+    /// <summary>IEEE 754 double precision, 8 bytes.</summary>
+    F64,
+    /// <summary>Unsigned byte (images, labels).</summary>
+    U8,
+    /// <summary>Signed 64-bit integer, little-endian.</summary>
+    I64,
+}
 
 /// <summary>Sizes and safetensors spellings of <see cref="DType"/>.</summary>
 public static class DTypes

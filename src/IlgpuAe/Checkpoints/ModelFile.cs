@@ -12,11 +12,16 @@ namespace IlgpuAe.Checkpoints;
 /// </summary>
 public static class ModelFile
 {
+    /// <summary>The "format" metadata value of every model file this version writes and reads.</summary>
     public const string Format = "ilgpu-ae/1";
 
     /// <summary>Tensors under this prefix are not parameters (a run checkpoint's optimizer state); loading a model skips them.</summary>
     public const string StatePrefix = "optimizer.";
 
+    /// <summary>
+    /// Writes the model's parameters, kind, configuration, seed and dtype to <paramref name="path"/> as safetensors,
+    /// atomically; <paramref name="extra"/> metadata and <paramref name="extraTensors"/> (optimizer state) are added as given.
+    /// </summary>
     public static void Save<T>(Model<T> model, string path, IReadOnlyDictionary<string, string>? extra = null,
         IEnumerable<TensorEntry>? extraTensors = null)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -8,6 +8,11 @@ using IlgpuAe.Training;
 namespace IlgpuAe.Checkpoints;
 
 /// <summary>What a run checkpoint restores besides the model.</summary>
+/// <param name="State">Where the run stopped: the next epoch and batch, steps, the epoch's term sums.</param>
+/// <param name="OptimizerState">The optimizer's named state arrays in double (for <see cref="Optimizer.Restore"/>).</param>
+/// <param name="OptimizerName"><see cref="Optimizer.Name"/> of the optimizer that wrote them.</param>
+/// <param name="OptimizerSteps">Optimizer steps taken, for Adam's bias correction.</param>
+/// <param name="Metadata">The whole header metadata, run options included.</param>
 public sealed record RunResume(TrainerState State, IReadOnlyDictionary<string, double[]> OptimizerState, string OptimizerName,
     long OptimizerSteps, IReadOnlyDictionary<string, string> Metadata);
 
@@ -18,8 +23,10 @@ public sealed record RunResume(TrainerState State, IReadOnlyDictionary<string, d
 /// </summary>
 public static class RunCheckpoint
 {
+    /// <summary>The name of the run checkpoint inside a run directory.</summary>
     public const string FileName = "checkpoint.safetensors";
 
+    /// <summary>Writes the model plus the optimizer state (in double) and the trainer position to <paramref name="path"/>; <paramref name="extra"/> adds metadata.</summary>
     public static void Save<T>(string path, Model<T> model, Optimizer optimizer, TrainerState state,
         IReadOnlyDictionary<string, string>? extra = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -39,6 +46,7 @@ public static class RunCheckpoint
         ModelFile.Save(model, path, metadata, tensors);
     }
 
+    /// <summary>Reads a run checkpoint back; throws <see cref="IlgpuAeException"/> when the file is a plain model file or its run metadata is damaged.</summary>
     public static (Model<T> Model, RunResume Resume) Load<T>(Device device, string path) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var model = ModelFile.LoadWithFile<T>(device, path, out SafeTensorFile file);

@@ -18,6 +18,7 @@ public static class CpuFast
 
     static float F<T>(T v) where T : unmanaged, IFloatingPointIeee754<T> => float.CreateTruncating(v);
 
+    /// <summary>dx = beta·dx + dy·f'(y; a) through <see cref="CpuKernels.ActivationBackward"/>; false (nothing launched) unless <see cref="Applies{T}"/>.</summary>
     public static bool ActivationBackward<T>(Device d, Activation f, ArrayView<T> y, ArrayView<T> dy, ArrayView<T> dx, T a, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -28,6 +29,7 @@ public static class CpuFast
         return true;
     }
 
+    /// <summary>dst[c] = beta·dst[c] + scale·Σ_r src[r, c] for src [rows, dst.Length]; false (nothing launched) unless <see cref="Applies{T}"/>.</summary>
     public static bool ColumnSums<T>(Device d, ArrayView<T> src, ArrayView<T> dst, int rows, T scale, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -38,6 +40,7 @@ public static class CpuFast
         return true;
     }
 
+    /// <summary>rowLoss[r] = BCE-with-logits of row r of [rows, cols]; false (nothing launched) unless <see cref="Applies{T}"/>.</summary>
     public static bool BceForward<T>(Device d, ArrayView<T> logits, ArrayView<T> target, ArrayView<T> rowLoss, int cols)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -48,6 +51,7 @@ public static class CpuFast
         return true;
     }
 
+    /// <summary>dLogits = beta·dLogits + gradOut[0]·scale·(σ(z) − x); false (nothing launched) unless <see cref="Applies{T}"/>.</summary>
     public static bool BceBackward<T>(Device d, ArrayView<T> logits, ArrayView<T> target, ArrayView<T> gradOut, ArrayView<T> dLogits, T scale, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -58,6 +62,7 @@ public static class CpuFast
         return true;
     }
 
+    /// <summary>One Adam/AdamW step in place on p, m and v; false (nothing launched) unless <see cref="Applies{T}"/>.</summary>
     public static bool Adam<T>(Device d, ArrayView<T> p, ArrayView<T> g, ArrayView<T> m, ArrayView<T> v, AdamScalars s)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

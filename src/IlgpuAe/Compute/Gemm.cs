@@ -7,7 +7,13 @@ using IlgpuAe.Kernels;
 namespace IlgpuAe.Compute;
 
 /// <summary>Which GEMM kernel body runs: the coarse CPU one or the shared-memory tiled GPU one.</summary>
-public enum GemmBody { Cpu, Gpu }
+public enum GemmBody
+{
+    /// <summary>Blocks of 4 rows per thread in 4x4 register tiles, no shared memory: ILGPU's CPU accelerator.</summary>
+    Cpu,
+    /// <summary>64x64 tiles per group of 256 threads, staged in shared memory: CUDA and OpenCL.</summary>
+    Gpu,
+}
 
 /// <summary>Launches the GEMM kernels: argument checks, body choice, activation dispatch.</summary>
 public static class Gemm

@@ -7,6 +7,7 @@ namespace IlgpuAe.Data;
 /// </summary>
 public static class DataSources
 {
+    /// <summary>Loads the split <paramref name="directory"/> names (null: the system Fashion-MNIST, else the embedded test set); throws <see cref="IlgpuAeException"/> when it does not exist or holds neither format.</summary>
     public static DataSplit Load(string? directory)
     {
         if (directory is null) return FashionMnist.Load();

@@ -6,8 +6,12 @@ using System.Text.RegularExpressions;
 namespace IlgpuAe.Data;
 
 /// <summary>A NumPy array as read from a .npy file: element type, shape and values widened to double.</summary>
+/// <param name="DType">NumPy's descr as stored, e.g. "&lt;f4" or "|u1".</param>
+/// <param name="Shape">Dimensions, outermost first (C order).</param>
+/// <param name="Values">Every element in C order, widened to double.</param>
 public sealed record NpyArray(string DType, int[] Shape, double[] Values)
 {
+    /// <summary>Number of elements (the product of <see cref="NpyArray.Shape"/>).</summary>
     public long Count => Values.LongLength;
 }
 
@@ -23,6 +27,7 @@ public static partial class Npy
     /// <summary>Largest payload accepted (1 GiB): a header claiming more is treated as damaged.</summary>
     public const long MaxDataBytes = 1L << 30;
 
+    /// <summary>Reads one .npy file; throws <see cref="IlgpuAeException"/> naming the problem for a missing, damaged, oversized, Fortran-order or unsupported-dtype file.</summary>
     public static NpyArray Read(string path)
     {
         byte[] bytes;

@@ -10,6 +10,10 @@ public static class Arena
     /// <summary>Offsets are multiples of this many elements, so that every buffer starts on a 64-byte line.</summary>
     public const long Alignment = 16;
 
+    /// <summary>One buffer to place.</summary>
+    /// <param name="Length">Elements (a zero length still gets one aligned slot).</param>
+    /// <param name="First">Plan step where the buffer is first written.</param>
+    /// <param name="Last">Plan step where it is last read (inclusive).</param>
     public readonly record struct Request(long Length, int First, int Last);
 
     /// <summary>Returns an offset per request and the total length of the block.</summary>

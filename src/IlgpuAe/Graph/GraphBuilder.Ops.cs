@@ -22,10 +22,13 @@ public sealed partial class GraphBuilder<T>
     public Node<T> Apply(Node<T> x, Activation activation, double? slope = null) =>
         Add(new ActivationOp<T>(x, activation, T.CreateTruncating(slope ?? DefaultSlope(activation))), x.Rows, x.Cols);
 
+    /// <summary>a + b elementwise; the shapes must match (ArgumentException otherwise).</summary>
     public Node<T> Add(Node<T> a, Node<T> b) => Add(new AddOp<T>(a, b), a.Rows, a.Cols);
 
+    /// <summary>a·b elementwise (Hadamard); the shapes must match (ArgumentException otherwise).</summary>
     public Node<T> Mul(Node<T> a, Node<T> b) => Add(new MulOp<T>(a, b), a.Rows, a.Cols);
 
+    /// <summary>s·x elementwise, s a constant.</summary>
     public Node<T> Scale(Node<T> x, double s) => Add(new ScaleOp<T>(x, T.CreateTruncating(s)), x.Rows, x.Cols);
 
     /// <summary>scale·(sum of every element): a [1, 1] scalar.</summary>

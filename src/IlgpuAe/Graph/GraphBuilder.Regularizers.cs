@@ -104,5 +104,9 @@ public sealed partial class GraphBuilder<T>
 }
 
 /// <summary>One layer of an encoder as its Jacobian sees it: the layer's output y = f(x·Wᵀ + b), W, f and f's parameter.</summary>
+/// <param name="Output">y, the layer's output node [batch, units].</param>
+/// <param name="Weight">W [units, inputs].</param>
+/// <param name="Activation">f, whose derivative f'(y) enters the Jacobian.</param>
+/// <param name="Slope">LeakyReLU's slope or ELU's scale; null for the default.</param>
 public sealed record JacobianLayer<T>(Node<T> Output, Parameter<T> Weight, Activation Activation, double? Slope = null)
     where T : unmanaged, IFloatingPointIeee754<T>;

@@ -15,6 +15,7 @@ public sealed partial class GraphBuilder<T> where T : unmanaged, IFloatingPointI
     readonly Dictionary<string, Node<T>> _outputs = [];
     readonly Dictionary<Parameter<T>, Node<T>> _parameterNodes = [];
 
+    /// <summary>Starts an empty graph over <paramref name="parameters"/> for batches of <paramref name="batch"/> rows (positive, else ArgumentOutOfRangeException).</summary>
     public GraphBuilder(ParameterStore<T> parameters, int batch, bool training)
     {
         if (batch <= 0) throw new ArgumentOutOfRangeException(nameof(batch), "batch size must be positive");
@@ -29,7 +30,9 @@ public sealed partial class GraphBuilder<T> where T : unmanaged, IFloatingPointI
     /// </summary>
     public bool Training { get; }
 
+    /// <summary>The parameters the graph's parameter nodes read.</summary>
     public ParameterStore<T> Parameters { get; }
+    /// <summary>The device of <see cref="Parameters"/>, where the compiled plan runs.</summary>
     public Device Device => Parameters.Device;
 
     /// <summary>Rows of every batch-shaped node.</summary>

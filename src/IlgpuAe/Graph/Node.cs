@@ -30,11 +30,17 @@ public sealed class Node<T> where T : unmanaged, IFloatingPointIeee754<T>
         Producer = producer;
     }
 
+    /// <summary>Position in the graph's node list, unique within one graph.</summary>
     public int Id { get; }
+    /// <summary>The input's or parameter's name, or the producing op's name; for messages, not unique.</summary>
     public string Name { get; }
+    /// <summary>Rows (the batch for batch-shaped nodes, 1 for a scalar).</summary>
     public int Rows { get; }
+    /// <summary>Columns (features per row).</summary>
     public int Cols { get; }
+    /// <summary>Elements, Rows·Cols.</summary>
     public long Length => (long)Rows * Cols;
+    /// <summary>Where the value comes from: input, parameter or op.</summary>
     public NodeKind Kind { get; }
 
     /// <summary>The parameter this node reads, for <see cref="NodeKind.Parameter"/> nodes.</summary>
@@ -43,7 +49,9 @@ public sealed class Node<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The op computing this node, for <see cref="NodeKind.Value"/> nodes.</summary>
     public Op<T>? Producer { get; internal set; }
 
+    /// <summary>Whether the node is [1, 1], the shape of a loss term.</summary>
     public bool IsScalar => Rows == 1 && Cols == 1;
 
+    /// <summary>Name and shape, e.g. "linear[64x784]".</summary>
     public override string ToString() => $"{Name}[{Rows}x{Cols}]";
 }

@@ -10,14 +10,18 @@ namespace IlgpuAe.Graph;
 /// </summary>
 public abstract class Op<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>An op called <paramref name="name"/> (in profiles and messages) reading <paramref name="inputs"/> in order.</summary>
     protected Op(string name, params Node<T>[] inputs)
     {
         Name = name;
         Inputs = inputs;
     }
 
+    /// <summary>Short kind name, e.g. "linear", shown in profiles and errors.</summary>
     public string Name { get; }
+    /// <summary>The nodes read, in the order <c>x.Beta(this, i)</c> numbers them.</summary>
     public IReadOnlyList<Node<T>> Inputs { get; }
+    /// <summary>The node this op computes, set when the op is added to a graph.</summary>
     public Node<T> Output { get; internal set; } = null!;
 
     /// <summary>Computes <see cref="Output"/> from the inputs.</summary>
@@ -45,6 +49,7 @@ public abstract class Op<T> where T : unmanaged, IFloatingPointIeee754<T>
 /// <summary>What an op sees while it runs: bound buffers, gradient bookkeeping, the device and the step.</summary>
 public abstract class Exec<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>The device every buffer lives on and every kernel launches to.</summary>
     public abstract Device Device { get; }
 
     /// <summary>The buffer holding a node's value.</summary>

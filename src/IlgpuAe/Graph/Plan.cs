@@ -49,9 +49,13 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         _runner = new Runner(this);
     }
 
+    /// <summary>The device the plan's buffers live on.</summary>
     public Device Device => _graph.Device;
+    /// <summary>Rows of every batch-shaped input; each forward pass needs exactly this many.</summary>
     public int Batch => _graph.Batch;
+    /// <summary>Whether the plan has a backward schedule and gradient buffers.</summary>
     public bool Training { get; }
+    /// <summary>The parameters (values and gradients) the plan reads and writes.</summary>
     public ParameterStore<T> Parameters => _graph.Parameters;
 
     /// <summary>Elements in the arena holding every intermediate value and gradient.</summary>
@@ -59,8 +63,10 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
 
     /// <summary>Kernel-launching ops in the forward and backward schedules.</summary>
     public int ForwardOps => _forward.Length;
+    /// <summary>Kernel-launching ops in the backward schedule (0 for an evaluation plan).</summary>
     public int BackwardOps => _backward.Length;
 
+    /// <summary>The loss terms' names, in term order (the order of every per-term array).</summary>
     public IReadOnlyList<string> TermNames => _terms.Select(t => t.Name).ToArray();
 
     /// <summary>The weight of each term in the objective, in term order.</summary>
@@ -255,6 +261,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         return _termSums.GetAsArray1D().Take(_terms.Length).Select(v => double.CreateTruncating(v)).ToArray();
     }
 
+    /// <summary>Zeroes the running sums of <see cref="TermSums"/> (at the start of an epoch).</summary>
     public void ResetTermSums() => _termSums.MemSetToZero();
 
     /// <summary>Replaces the running sums (a resumed run continues the epoch's sums exactly).</summary>
@@ -287,6 +294,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         return Download(View(node));
     }
 
+    /// <summary>The node kept under <paramref name="name"/> by <see cref="GraphBuilder{T}.Output"/>; KeyNotFoundException if none.</summary>
     public Node<T> OutputNode(string name) => _graph.Outputs[name];
 
     ArrayView<T> View(Node<T> node) => _runner.Value(node);
@@ -298,6 +306,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         return host;
     }
 
+    /// <summary>Frees the arena and the term buffers; parameters belong to the store and stay.</summary>
     public void Dispose()
     {
         _arena.Dispose();

@@ -36,6 +36,7 @@ public sealed class StepProfile
     /// <summary>Steps the rows are averaged over (the trainer counts them; a hand-driven plan calls <see cref="CountStep"/>).</summary>
     public int Steps { get; private set; }
 
+    /// <summary>Counts one more step in <see cref="Steps"/>, for a plan driven by hand.</summary>
     public void CountStep() => Steps++;
 
     /// <summary>Forgets everything measured so far (after warm-up steps, for example).</summary>

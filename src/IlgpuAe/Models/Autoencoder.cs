@@ -10,13 +10,20 @@ namespace IlgpuAe.Models;
 /// <summary>Sizes and choices of a deterministic autoencoder.</summary>
 public sealed record AutoencoderOptions
 {
+    /// <summary>Input features per image (784 for 28x28 pictures).</summary>
     public int Features { get; init; } = 784;
+    /// <summary>Hidden layer widths of the encoder, input side first; the decoder mirrors them. Empty: one layer each way.</summary>
     public int[] Hidden { get; init; } = [400];
+    /// <summary>Width of the code h.</summary>
     public int Code { get; init; } = 32;
+    /// <summary>Activation of every hidden layer, encoder and decoder.</summary>
     public Activation Activation { get; init; } = Activation.Relu;
+    /// <summary>Activation of the encoder's last layer, the code (sigmoid for KL sparsity and the exact contractive kernel).</summary>
     public Activation CodeActivation { get; init; } = Activation.Identity;
+    /// <summary>Reconstruction loss: BCE on the decoder's logits, or squared error on its linear output.</summary>
     public Reconstruction Loss { get; init; } = Reconstruction.Bce;
 
+    /// <summary>Throws <see cref="IlgpuAeException"/> naming the first size that is not positive.</summary>
     public void Validate()
     {
         if (Features <= 0) throw new IlgpuAeException($"features must be positive, got {Features}");
@@ -31,6 +38,7 @@ public sealed record AutoencoderOptions
 /// </summary>
 public class Autoencoder<T> : Model<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>Declares the encoder and decoder parameters on <paramref name="device"/>, initialised from <paramref name="seed"/>; throws <see cref="IlgpuAeException"/> for invalid options.</summary>
     public Autoencoder(Device device, AutoencoderOptions options, ulong seed = 1) : base(device, seed)
     {
         options.Validate();
@@ -39,13 +47,23 @@ public class Autoencoder<T> : Model<T> where T : unmanaged, IFloatingPointIeee75
         Decoder = new Mlp<T>(Parameters, "decoder", [options.Code, .. options.Hidden.Reverse(), options.Features], options.Activation);
     }
 
+    /// <summary>The sizes and choices the model was built with.</summary>
     public AutoencoderOptions Options { get; }
+    /// <summary>f: Features → Hidden… → Code (parameters "encoder.i.weight", "encoder.i.bias").</summary>
     public Mlp<T> Encoder { get; }
+    /// <summary>g: Code → reversed Hidden… → Features, linear at the end (logits for BCE).</summary>
     public Mlp<T> Decoder { get; }
+    /// <summary>"ae"</summary>
     public override string Kind => "ae";
+    /// <see cref="AutoencoderOptions.Features"/>
     public override int Features => Options.Features;
+    /// <see cref="Options"/> as snake_case JSON (<see cref="ModelJson.Options"/>).
     public override string ConfigJson() => JsonSerializer.Serialize(Options, ModelJson.Options);
 
+    /// <summary>
+    /// Input "x"; term "reconstruction" (per image, batch mean) plus the variant's terms; output "code",
+    /// and in evaluation graphs "reconstruction" (probabilities for BCE).
+    /// </summary>
     protected override void Build(GraphBuilder<T> g)
     {
         var x = g.Input("x", Features);

@@ -19,11 +19,16 @@ public enum JacobianMethod
 /// <summary>An autoencoder's sizes plus the contractive penalty's weight and method.</summary>
 public sealed record ContractiveOptions
 {
+    /// <summary>The sizes; by default one sigmoid layer each way (the classic CAE, which the fused exact kernel serves).</summary>
     public AutoencoderOptions Autoencoder { get; init; } = new() { Hidden = [], CodeActivation = Activation.Sigmoid };
+    /// <summary>λ, the weight of the "contractive" term (zero or positive).</summary>
     public double Lambda { get; init; } = 0.1;
+    /// <summary>Exact Frobenius norm or Hutchinson's estimate.</summary>
     public JacobianMethod Jacobian { get; init; } = JacobianMethod.Exact;
+    /// <summary>Random probes v per image and step for <see cref="JacobianMethod.Hutchinson"/> (at least 1).</summary>
     public int Probes { get; init; } = 4;
 
+    /// <summary>Throws <see cref="IlgpuAeException"/> for invalid sizes, a negative or non-finite λ, or no Hutchinson probes.</summary>
     public void Validate()
     {
         Autoencoder.Validate();
@@ -39,13 +44,18 @@ public sealed record ContractiveOptions
 /// </summary>
 public sealed class ContractiveAutoencoder<T> : Autoencoder<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>A contractive autoencoder on <paramref name="device"/>; throws <see cref="IlgpuAeException"/> for invalid options.</summary>
     public ContractiveAutoencoder(Device device, ContractiveOptions options, ulong seed = 1)
         : base(device, Checked(options).Autoencoder, seed) => Contractive = options;
 
+    /// <summary>The options the model was built with.</summary>
     public ContractiveOptions Contractive { get; }
+    /// <summary>"cae"</summary>
     public override string Kind => "cae";
+    /// <see cref="Contractive"/> as snake_case JSON.
     public override string ConfigJson() => JsonSerializer.Serialize(Contractive, ModelJson.Options);
 
+    /// <summary>Adds λ·‖∂h/∂x‖²_F per image as the term "contractive".</summary>
     protected override void Regularize(GraphBuilder<T> g, Node<T> x, Node<T> h)
     {
         var layers = EncoderLayers(Encoder, h);

@@ -4,6 +4,9 @@ using IlgpuAe.Graph;
 namespace IlgpuAe.Models;
 
 /// <summary>One batch on the host: images [Rows, Features] in [0, 1] and their labels.</summary>
+/// <param name="Images">Pixels row-major [Rows, Features], each in [0, 1].</param>
+/// <param name="Labels">One class label per row.</param>
+/// <param name="Rows">Images in the batch; Images.Length must be Rows times the model's features.</param>
 public sealed record Batch(float[] Images, byte[] Labels, int Rows);
 
 /// <summary>
@@ -14,6 +17,7 @@ public abstract class Model<T> : IDisposable where T : unmanaged, IFloatingPoint
 {
     readonly Dictionary<(int, bool), Plan<T>> _plans = [];
 
+    /// <summary>Creates the model's empty parameter store on <paramref name="device"/>; <paramref name="seed"/> drives initialisation and in-graph noise.</summary>
     protected Model(Device device, ulong seed)
     {
         Device = device;
@@ -21,8 +25,11 @@ public abstract class Model<T> : IDisposable where T : unmanaged, IFloatingPoint
         Parameters = new ParameterStore<T>(device, seed);
     }
 
+    /// <summary>The device holding the parameters and running every plan.</summary>
     public Device Device { get; }
+    /// <summary>The seed of parameter initialisation and of every plan's random streams (stored in checkpoints).</summary>
     public ulong Seed { get; }
+    /// <summary>Every parameter of the model in one flat buffer, with its gradient.</summary>
     public ParameterStore<T> Parameters { get; }
 
     /// <summary>The model's name on the command line and in checkpoints ("ae", "vae", ...).</summary>
@@ -72,6 +79,7 @@ public abstract class Model<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// <summary>The compiled plans, for tools that report launch counts and memory.</summary>
     public IEnumerable<Plan<T>> Plans => _plans.Values;
 
+    /// <summary>Frees every compiled plan and the parameters.</summary>
     public virtual void Dispose()
     {
         foreach (var plan in _plans.Values) plan.Dispose();

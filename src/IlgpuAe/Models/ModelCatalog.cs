@@ -6,8 +6,10 @@ namespace IlgpuAe.Models;
 /// <summary>Rebuilds a model from its kind and configuration JSON (what a checkpoint stores).</summary>
 public static class ModelCatalog
 {
+    /// <summary>The model kinds <see cref="Create"/> knows, as <see cref="Model{T}.Kind"/> spells them.</summary>
     public static IReadOnlyList<string> Kinds => ["ae", "dae", "sparse", "cae", "vae", "cvae"];
 
+    /// <summary>The model of <paramref name="kind"/> from its <see cref="Model{T}.ConfigJson"/>; throws <see cref="IlgpuAeException"/> for an unknown kind or invalid JSON or options.</summary>
     public static Model<T> Create<T>(Device device, string kind, string configJson, ulong seed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

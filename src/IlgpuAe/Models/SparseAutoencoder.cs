@@ -17,11 +17,16 @@ public enum Sparsity
 /// <summary>An autoencoder's sizes plus its sparsity penalty.</summary>
 public sealed record SparseOptions
 {
+    /// <summary>The sizes; ReLU codes by default (KL sparsity needs sigmoid codes).</summary>
     public AutoencoderOptions Autoencoder { get; init; } = new() { CodeActivation = Activation.Relu };
+    /// <summary>Which penalty: L1 on the codes or KL of the mean activations.</summary>
     public Sparsity Sparsity { get; init; } = Sparsity.L1;
+    /// <summary>λ, the weight of the "sparsity" term (zero or positive).</summary>
     public double Lambda { get; init; } = 1e-2;
+    /// <summary>ρ, the target mean activation of each unit under KL sparsity, in (0, 1).</summary>
     public double Rho { get; init; } = 0.05;
 
+    /// <summary>Throws <see cref="IlgpuAeException"/> for invalid sizes, a negative λ, or KL sparsity without ρ in (0, 1) and sigmoid codes.</summary>
     public void Validate()
     {
         Autoencoder.Validate();
@@ -44,15 +49,21 @@ public sealed record SparseOptions
 /// </summary>
 public sealed class SparseAutoencoder<T> : Autoencoder<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>|h| below this counts as an inactive unit in the "code_below_1e-3" statistic.</summary>
     public const double OffThreshold = 1e-3;
 
+    /// <summary>A sparse autoencoder on <paramref name="device"/>; throws <see cref="IlgpuAeException"/> for invalid options.</summary>
     public SparseAutoencoder(Device device, SparseOptions options, ulong seed = 1)
         : base(device, Checked(options).Autoencoder, seed) => Sparse = options;
 
+    /// <summary>The options the model was built with.</summary>
     public SparseOptions Sparse { get; }
+    /// <summary>"sparse"</summary>
     public override string Kind => "sparse";
+    /// <see cref="Sparse"/> as snake_case JSON.
     public override string ConfigJson() => JsonSerializer.Serialize(Sparse, ModelJson.Options);
 
+    /// <summary>Adds the weighted "sparsity" term and the two weight-0 statistics of the code.</summary>
     protected override void Regularize(GraphBuilder<T> g, Node<T> x, Node<T> h)
     {
         var penalty = Sparse.Sparsity == Sparsity.L1 ? g.L1Penalty(h) : g.KlSparsity(h, Sparse.Rho);

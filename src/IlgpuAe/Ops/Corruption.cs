@@ -14,6 +14,8 @@ public enum NoiseKind
 }
 
 /// <summary>C(x~|x): which noise and how much (σ for Gaussian noise, p for masking and salt-and-pepper).</summary>
+/// <param name="Kind">Which noise.</param>
+/// <param name="Level">σ (&gt; 0) for Gaussian noise, the probability p in [0, 1] otherwise.</param>
 public sealed record Corruption(NoiseKind Kind, double Level)
 {
     /// <summary>Raises one <see cref="IlgpuAeException"/> naming the parameter when the level is meaningless.</summary>
@@ -34,6 +36,7 @@ public sealed record Corruption(NoiseKind Kind, double Level)
         _ => "saltpepper",
     };
 
+    /// <summary>"gaussian sigma 0.3", or "mask p 0.25" / "saltpepper p 0.25", for logs.</summary>
     public override string ToString() =>
         Kind == NoiseKind.Gaussian ? $"gaussian sigma {Level.ToString(CultureInfo.InvariantCulture)}" : $"{Name} p {Level.ToString(CultureInfo.InvariantCulture)}";
 }

@@ -11,14 +11,20 @@ namespace IlgpuAe.Ops;
 /// The corruption is a sample, not a function to learn through: x gets no gradient from it
 /// (zeros, should anything upstream need one).
 /// </summary>
+/// <param name="input">The clean x.</param>
+/// <param name="corruption">Noise kind and level.</param>
+/// <param name="salt">Distinguishes this op's Philox stream from the graph's other random ops.</param>
 public sealed class CorruptionOp<T>(Node<T> input, Corruption corruption, ulong salt)
     : KernelOp<T>($"corrupt_{corruption.Name}", input)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>The noise kind and level drawn each step.</summary>
     public Corruption Corruption { get; } = corruption;
 
+    /// <summary>Nothing: the corruption passes no gradient.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => [];
 
+    /// <summary>x~ = C(x) from the Philox stream of this step and salt: Gaussian, masking or salt-and-pepper.</summary>
     public override void Forward(Exec<T> x)
     {
         var d = x.Device;
@@ -34,6 +40,7 @@ public sealed class CorruptionOp<T>(Node<T> input, Corruption corruption, ulong 
         kernel(loop.Threads, loop, x.Value(Inputs[0]), x.Value(Output), x.Seed, stream, level);
     }
 
+    /// <summary>Zeros for x, should anything upstream need a gradient: the sample is not differentiated.</summary>
     public override void Backward(Exec<T> x)
     {
         if (x.NeedsGrad(Inputs[0])) NoGradient.Zero(x, this, 0);
@@ -46,5 +53,6 @@ public sealed class CorruptionOp<T>(Node<T> input, Corruption corruption, ulong 
 /// </summary>
 public static class RandomStreams
 {
+    /// <summary>(salt &lt;&lt; 48) ^ step: the Philox stream of one random op at one step.</summary>
     public static ulong For(ulong step, ulong salt) => (salt << 48) ^ step;
 }

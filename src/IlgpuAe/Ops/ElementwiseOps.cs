@@ -8,10 +8,13 @@ namespace IlgpuAe.Ops;
 /// <summary>y = a + b (same shapes); da = dy, db = dy.</summary>
 public sealed class AddOp<T> : KernelOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>a + b; ArgumentException when the shapes differ.</summary>
     public AddOp(Node<T> a, Node<T> b) : base("add", a, b) => Shapes.Same(a, b, "add");
 
+    /// <summary>Nothing: da = db = dy.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => [];
 
+    /// <summary>y = a + b</summary>
     public override void Forward(Exec<T> x)
     {
         var loop = x.Device.LoopFor(Output.Length);
@@ -19,6 +22,7 @@ public sealed class AddOp<T> : KernelOp<T> where T : unmanaged, IFloatingPointIe
             loop.Threads, loop, x.Value(Inputs[0]), x.Value(Inputs[1]), x.Value(Output));
     }
 
+    /// <summary>da = beta·da + dy, db = beta·db + dy</summary>
     public override void Backward(Exec<T> x)
     {
         for (int i = 0; i < 2; i++)
@@ -29,14 +33,19 @@ public sealed class AddOp<T> : KernelOp<T> where T : unmanaged, IFloatingPointIe
 /// <summary>y = a ⊙ b (same shapes); da = dy ⊙ b, db = dy ⊙ a.</summary>
 public sealed class MulOp<T> : KernelOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>a ⊙ b; ArgumentException when the shapes differ.</summary>
     public MulOp(Node<T> a, Node<T> b) : base("mul", a, b) => Shapes.Same(a, b, "mul");
 
+    /// <summary>Both inputs, each the other's gradient factor.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => Inputs;
 
+    /// <summary>One output-sized buffer for dy ⊙ b (or dy ⊙ a) before it is added in.</summary>
     public override long BackwardScratch(Device device) => Output.Length;
 
+    /// <summary>y = a ⊙ b</summary>
     public override void Forward(Exec<T> x) => Mul(x, x.Value(Inputs[0]), x.Value(Inputs[1]), x.Value(Output));
 
+    /// <summary>da = beta·da + dy ⊙ b, db = beta·db + dy ⊙ a (correct for Mul(x, x) too).</summary>
     public override void Backward(Exec<T> x)
     {
         for (int i = 0; i < 2; i++)
@@ -57,13 +66,18 @@ public sealed class MulOp<T> : KernelOp<T> where T : unmanaged, IFloatingPointIe
 }
 
 /// <summary>y = s·x for a constant s; dx = s·dy.</summary>
+/// <param name="input">x.</param>
+/// <param name="scale">The constant s.</param>
 public sealed class ScaleOp<T>(Node<T> input, T scale) : KernelOp<T>("scale", input)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>Nothing: dx = s·dy.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => [];
 
+    /// <summary>y = s·x</summary>
     public override void Forward(Exec<T> x) => Axpby(x, x.Value(Inputs[0]), x.Value(Output), scale, T.Zero);
 
+    /// <summary>dx = beta·dx + s·dy</summary>
     public override void Backward(Exec<T> x)
     {
         if (x.NeedsGrad(Inputs[0])) Axpby(x, x.Grad(Output), x.Grad(Inputs[0]), scale, x.Beta(this, 0));
@@ -71,13 +85,18 @@ public sealed class ScaleOp<T>(Node<T> input, T scale) : KernelOp<T>("scale", in
 }
 
 /// <summary>s = scale·Σ x over every element, in a fixed order; dx = scale·ds.</summary>
+/// <param name="input">x, any shape.</param>
+/// <param name="scale">Factor on the sum (1/rows for a batch mean).</param>
 public sealed class SumOp<T>(Node<T> input, T scale) : KernelOp<T>("sum", input)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>Nothing: every element gets scale·ds.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => [];
 
+    /// <summary>One partial sum per thread of the launch.</summary>
     public override long ForwardScratch(Device device) => device.LoopFor(Inputs[0].Length).Threads;
 
+    /// <summary>s = scale·Σ x, partial sums per thread then one thread adding them in order (repeatable bit for bit).</summary>
     public override void Forward(Exec<T> x)
     {
         // Two phases in a fixed order: per-thread partials, then one thread adds them up.
@@ -87,6 +106,7 @@ public sealed class SumOp<T>(Node<T> input, T scale) : KernelOp<T>("sum", input)
         SumToScalar(x, partial.SubView(0, loop.Threads), x.Value(Output), scale);
     }
 
+    /// <summary>dx = beta·dx + scale·ds, the same value in every element.</summary>
     public override void Backward(Exec<T> x)
     {
         if (x.NeedsGrad(Inputs[0])) BroadcastScalar(x, x.Grad(Output), x.Grad(Inputs[0]), scale, x.Beta(this, 0));

@@ -15,6 +15,7 @@ public sealed class LinearOp<T> : KernelOp<T> where T : unmanaged, IFloatingPoin
     readonly Activation _activation;
     readonly T _slope;
 
+    /// <summary>f(x·Wᵀ + b) for x [rows, in], W [out, in], b [1, out] or null; ArgumentException when the shapes disagree.</summary>
     public LinearOp(Node<T> x, Node<T> weight, Node<T>? bias, Activation activation, T slope)
         : base("linear", bias is null ? [x, weight] : [x, weight, bias])
     {
@@ -30,14 +31,18 @@ public sealed class LinearOp<T> : KernelOp<T> where T : unmanaged, IFloatingPoin
     Node<T> W => Inputs[1];
     Node<T>? B => Inputs.Count > 2 ? Inputs[2] : null;
 
+    /// <summary>x, W and y (f' is written from y); b is not needed.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => [X, W, Output];
 
+    /// <summary>dz = dy ⊙ f'(y), output-sized, unless f is the identity (then dz is dy itself).</summary>
     public override long BackwardScratch(Device device) => _activation == Activation.Identity ? 0 : Output.Length;
 
+    /// <summary>y = f(x·Wᵀ + b), one GEMM with the bias and activation in its epilogue.</summary>
     public override void Forward(Exec<T> x) =>
         Gemm.Run(x.Device, false, true, X.Rows, W.Rows, W.Cols, T.One, x.Value(X), x.Value(W), T.Zero, x.Value(Output),
             B is null ? default : x.Value(B), _activation, _slope);
 
+    /// <summary>dz = dy ⊙ f'(y); dx = dz·W; dW = dzᵀ·x; db = Σ_rows dz (each accumulated with its beta).</summary>
     public override void Backward(Exec<T> x)
     {
         int rows = X.Rows, outs = W.Rows, ins = W.Cols;

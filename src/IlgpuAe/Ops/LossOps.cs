@@ -24,6 +24,7 @@ public sealed class RowLossOp<T> : KernelOp<T> where T : unmanaged, IFloatingPoi
 {
     readonly Reconstruction _kind;
 
+    /// <summary>The batch mean of the per-image <paramref name="kind"/> loss; ArgumentException when the shapes differ. <paramref name="pred"/> are logits for BCE.</summary>
     public RowLossOp(Node<T> pred, Node<T> target, Reconstruction kind) : base(kind.ToString().ToLowerInvariant(), pred, target)
     {
         Shapes.Same(pred, target, Name);
@@ -33,10 +34,13 @@ public sealed class RowLossOp<T> : KernelOp<T> where T : unmanaged, IFloatingPoi
     Node<T> Pred => Inputs[0];
     Node<T> Target => Inputs[1];
 
+    /// <summary>Prediction and target; the gradient is recomputed from them.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => Inputs;
 
+    /// <summary>One loss per row before the batch mean.</summary>
     public override long ForwardScratch(Device device) => Pred.Rows;
 
+    /// <summary>loss = (1/rows)·Σ_r ℓ_r, ℓ_r the row's BCE-with-logits or squared error summed over features.</summary>
     public override void Forward(Exec<T> x)
     {
         var rowLoss = x.Scratch(this);
@@ -55,6 +59,7 @@ public sealed class RowLossOp<T> : KernelOp<T> where T : unmanaged, IFloatingPoi
         SumToScalar(x, rowLoss, x.Value(Output), T.One / T.CreateTruncating(Pred.Rows));
     }
 
+    /// <summary>dpred = beta·dpred + (dloss/rows)·ℓ'(pred, target); the target gets no gradient.</summary>
     public override void Backward(Exec<T> x)
     {
         if (!x.NeedsGrad(Pred)) return;

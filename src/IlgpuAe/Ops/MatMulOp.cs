@@ -12,6 +12,7 @@ public sealed class MatMulOp<T> : KernelOp<T> where T : unmanaged, IFloatingPoin
 {
     readonly bool _ta, _tb;
 
+    /// <summary>op(a)·op(b); ArgumentException when the inner dimensions differ.</summary>
     public MatMulOp(Node<T> a, Node<T> b, bool transA, bool transB) : base("matmul", a, b)
     {
         _ta = transA;
@@ -21,7 +22,9 @@ public sealed class MatMulOp<T> : KernelOp<T> where T : unmanaged, IFloatingPoin
     }
 
     static int K(Node<T> n, bool trans, bool left) => left ? (trans ? n.Rows : n.Cols) : (trans ? n.Cols : n.Rows);
+    /// <summary>Rows of op(a): its columns when transposed.</summary>
     public static int OutRows(Node<T> a, bool transA) => transA ? a.Cols : a.Rows;
+    /// <summary>Columns of op(b): its rows when transposed.</summary>
     public static int OutCols(Node<T> b, bool transB) => transB ? b.Rows : b.Cols;
 
     Node<T> A => Inputs[0];
@@ -30,11 +33,14 @@ public sealed class MatMulOp<T> : KernelOp<T> where T : unmanaged, IFloatingPoin
     int N => OutCols(B, _tb);
     int Kd => K(A, _ta, true);
 
+    /// <summary>Both operands, each needed for the other's gradient.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => Inputs;
 
+    /// <summary>C = op(A)·op(B), one GEMM.</summary>
     public override void Forward(Exec<T> x) =>
         Gemm.Run(x.Device, _ta, _tb, M, N, Kd, T.One, x.Value(A), x.Value(B), T.Zero, x.Value(Output));
 
+    /// <summary>dA and dB as one GEMM each (dA = dC·Bᵀ, dB = Aᵀ·dC for the untransposed case).</summary>
     public override void Backward(Exec<T> x)
     {
         var dc = x.Grad(Output);

@@ -7,6 +7,8 @@ using IlgpuAe.Kernels;
 namespace IlgpuAe.Ops;
 
 /// <summary>Shared launch helpers of the built-in ops: the loop shape always comes from the device.</summary>
+/// <param name="name">The op's kind name (<see cref="Op{T}.Name"/>).</param>
+/// <param name="inputs">The nodes read, in order.</param>
 public abstract class KernelOp<T>(string name, params Node<T>[] inputs) : Op<T>(name, inputs)
     where T : unmanaged, IFloatingPointIeee754<T>
 {

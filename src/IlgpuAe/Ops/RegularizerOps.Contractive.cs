@@ -16,6 +16,10 @@ public sealed class FusedContractiveOp<T> : KernelOp<T> where T : unmanaged, IFl
     readonly int _activation;
     readonly T _slope, _scale;
 
+    /// <summary>
+    /// The penalty of codes <paramref name="h"/> [rows, units] = f(x·Wᵀ + b) with <paramref name="weight"/> W [units, inputs];
+    /// <paramref name="scale"/> is usually 1/rows. ArgumentException when W does not produce h's units.
+    /// </summary>
     public FusedContractiveOp(Node<T> h, Node<T> weight, Activation activation, T slope, T scale) : base("contractive", h, weight)
     {
         if (weight.Rows != h.Cols) throw new ArgumentException($"contractive penalty: {weight} does not produce the units of {h}");
@@ -27,11 +31,16 @@ public sealed class FusedContractiveOp<T> : KernelOp<T> where T : unmanaged, IFl
     Node<T> H => Inputs[0];
     Node<T> W => Inputs[1];
 
+    /// <summary>h and W: the gradient is analytic in both.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => Inputs;
 
+    /// <summary>‖W_j‖² per unit, then one penalty per row.</summary>
     public override long ForwardScratch(Device device) => W.Rows + H.Rows;
 
-    // Row norms are recomputed rather than kept: one cheap pass over W against a buffer alive all step.
+    /// <summary>
+    /// ‖W_j‖² and its gradient per unit. Row norms are recomputed rather than kept: one cheap pass over W
+    /// against a buffer alive all step.
+    /// </summary>
     public override long BackwardScratch(Device device) => 2L * W.Rows;
 
     void RowNorms(Exec<T> x, ArrayView<T> norms)
@@ -40,6 +49,7 @@ public sealed class FusedContractiveOp<T> : KernelOp<T> where T : unmanaged, IFl
         x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, int>(PenaltyKernels.ContractiveWeightNorms)(loop.Threads, loop, x.Value(W), norms, W.Cols);
     }
 
+    /// <summary>s = scale·Σ_r Σ_j f'(h[r,j])²·‖W_j‖²</summary>
     public override void Forward(Exec<T> x)
     {
         var scratch = x.Scratch(this);
@@ -52,6 +62,7 @@ public sealed class FusedContractiveOp<T> : KernelOp<T> where T : unmanaged, IFl
         SumToScalar(x, rowPenalty, x.Value(Output), _scale);
     }
 
+    /// <summary>dh = ds·scale·2f'(h)·c(h)·‖W_j‖²;  dW_ji = 2·W_ji·ds·scale·Σ_r f'(h[r,j])²</summary>
     public override void Backward(Exec<T> x)
     {
         var d = x.Device;
@@ -78,11 +89,16 @@ public sealed class FusedContractiveOp<T> : KernelOp<T> where T : unmanaged, IFl
 }
 
 /// <summary>d = f'(y) elementwise, from the output y; dy = dd·c(y), c = df'/dy.</summary>
+/// <param name="y">The activation's output.</param>
+/// <param name="activation">f.</param>
+/// <param name="slope">LeakyReLU's slope or ELU's scale.</param>
 public sealed class SlopeOp<T>(Node<T> y, Activation activation, T slope) : KernelOp<T>("slope", y)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>The input y: both f'(y) and c(y) are written from it.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => Inputs;
 
+    /// <summary>d = f'(y)</summary>
     public override void Forward(Exec<T> x)
     {
         var loop = x.Device.LoopFor(Output.Length);
@@ -90,6 +106,7 @@ public sealed class SlopeOp<T>(Node<T> y, Activation activation, T slope) : Kern
             loop.Threads, loop, x.Value(Inputs[0]), x.Value(Output), (int)activation, slope);
     }
 
+    /// <summary>dy = beta·dy + dd·c(y), c = df'/dy</summary>
     public override void Backward(Exec<T> x)
     {
         if (!x.NeedsGrad(Inputs[0])) return;
@@ -105,18 +122,22 @@ public sealed class SlopeOp<T>(Node<T> y, Activation activation, T slope) : Kern
 /// </summary>
 public sealed class RowScaleOp<T> : KernelOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>diag(s_b)·W for s [batch, code], W [code, width]; ArgumentException when s.Cols ≠ W.Rows.</summary>
     public RowScaleOp(Node<T> s, Node<T> w) : base("row_scale", s, w)
     {
         if (s.Cols != w.Rows) throw new ArgumentException($"row scale: {s} has {s.Cols} columns, {w} has {w.Rows} rows");
     }
 
+    /// <summary>The output shape, [batch·code, width].</summary>
     public static (int Rows, int Cols) Shape(Node<T> s, Node<T> w) => (s.Rows * s.Cols, w.Cols);
 
     Node<T> S => Inputs[0];
     Node<T> W => Inputs[1];
 
+    /// <summary>s and W, each the other's gradient factor.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => Inputs;
 
+    /// <summary>K[(b,c),k] = s[b,c]·W[c,k]</summary>
     public override void Forward(Exec<T> x)
     {
         var loop = x.Device.LoopFor(Output.Length);
@@ -124,6 +145,7 @@ public sealed class RowScaleOp<T> : KernelOp<T> where T : unmanaged, IFloatingPo
             loop.Threads, loop, x.Value(S), x.Value(W), x.Value(Output), S.Cols, W.Cols);
     }
 
+    /// <summary>ds = Σ_k dK·W;  dW = Σ_b dK·s</summary>
     public override void Backward(Exec<T> x)
     {
         var d = x.Device;
@@ -150,6 +172,7 @@ public sealed class ColumnScaleOp<T> : KernelOp<T> where T : unmanaged, IFloatin
 {
     readonly int _code;
 
+    /// <summary>K_b·diag(s_b) for K [batch·code, width], s [batch, width]; ArgumentException unless K stacks one [code, width] block per row of s.</summary>
     public ColumnScaleOp(Node<T> k, Node<T> s) : base("column_scale", k, s)
     {
         if (k.Cols != s.Cols || k.Rows % s.Rows != 0)
@@ -160,8 +183,10 @@ public sealed class ColumnScaleOp<T> : KernelOp<T> where T : unmanaged, IFloatin
     Node<T> K => Inputs[0];
     Node<T> S => Inputs[1];
 
+    /// <summary>K and s, each the other's gradient factor.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => Inputs;
 
+    /// <summary>Y[(b,c),k] = K[(b,c),k]·s[b,k]</summary>
     public override void Forward(Exec<T> x)
     {
         var loop = x.Device.LoopFor(Output.Length);
@@ -169,6 +194,7 @@ public sealed class ColumnScaleOp<T> : KernelOp<T> where T : unmanaged, IFloatin
             loop.Threads, loop, x.Value(K), x.Value(S), x.Value(Output), _code, K.Cols);
     }
 
+    /// <summary>dK = dY·s;  ds = Σ_c dY·K</summary>
     public override void Backward(Exec<T> x)
     {
         var d = x.Device;
@@ -191,11 +217,14 @@ public sealed class ColumnScaleOp<T> : KernelOp<T> where T : unmanaged, IFloatin
 /// v ~ N(0, 1) per element, drawn from (seed, stream(step, salt), element): a Hutchinson probe. It
 /// has no inputs, so no gradient.
 /// </summary>
+/// <param name="salt">Distinguishes this op's Philox stream from the graph's other random ops.</param>
 public sealed class NormalProbeOp<T>(ulong salt) : KernelOp<T>("probe")
     where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>Nothing: a probe has no inputs.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => [];
 
+    /// <summary>v = N(0, 1) per element from the Philox stream of this step and salt.</summary>
     public override void Forward(Exec<T> x)
     {
         var loop = x.Device.LoopFor(Output.Length);
@@ -203,5 +232,6 @@ public sealed class NormalProbeOp<T>(ulong salt) : KernelOp<T>("probe")
             loop.Threads, loop, x.Value(Output), x.Seed, RandomStreams.For(x.Step, salt), T.Zero, T.One);
     }
 
+    /// <summary>Nothing to do: no inputs.</summary>
     public override void Backward(Exec<T> x) { }
 }

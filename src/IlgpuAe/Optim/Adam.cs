@@ -10,17 +10,29 @@ namespace IlgpuAe.Optim;
 /// Adam (Kingma and Ba): m = β1·m + (1-β1)·g, v = β2·v + (1-β2)·g², p -= lr·m̂/(√v̂ + ε).
 /// With <c>decoupled</c> it is AdamW: weight decay shrinks p directly instead of joining g.
 /// </summary>
+/// <param name="lr">Learning rate (positive).</param>
+/// <param name="beta1">β1, first-moment decay.</param>
+/// <param name="beta2">β2, second-moment decay.</param>
+/// <param name="eps">ε in the denominator.</param>
+/// <param name="weightDecay">Weight decay (zero or positive).</param>
+/// <param name="decoupled">True for AdamW's decoupled decay.</param>
 public class Adam(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double weightDecay = 0, bool decoupled = false)
     : Optimizer(lr, weightDecay)
 {
     MemoryBuffer? _m, _v;
 
+    /// <summary>β1, the decay of the first-moment average m (0.9 by default).</summary>
     public double Beta1 { get; } = beta1;
+    /// <summary>β2, the decay of the second-moment average v (0.999 by default).</summary>
     public double Beta2 { get; } = beta2;
+    /// <summary>ε, added to √v̂ so that the step stays finite.</summary>
     public double Epsilon { get; } = eps;
+    /// <summary>True for AdamW (decay shrinks p directly), false for Adam (decay joins g as L2).</summary>
     public bool Decoupled { get; } = decoupled;
+    /// <summary>"adamw" when <see cref="Decoupled"/>, else "adam".</summary>
     public override string Name => Decoupled ? "adamw" : "adam";
 
+    /// <summary>One Adam step over every parameter, with the bias corrections of the new step count; m and v are allocated (zero) on the first step.</summary>
     public override void Step<T>(ParameterStore<T> p)
     {
         var m = StateBuffer(ref _m, p);
@@ -38,12 +50,14 @@ public class Adam(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, do
             Decoupled ? 1 : 0);
     }
 
+    /// <summary>"m" and "v" in the flat parameter layout (empty before the first step).</summary>
     public override IReadOnlyDictionary<string, double[]> State() => new Dictionary<string, double[]>
     {
         ["m"] = ToHost(_m),
         ["v"] = ToHost(_v),
     };
 
+    /// <summary>Puts back "m", "v" and the step count; <see cref="IlgpuAeException"/> when either is missing or the wrong length.</summary>
     public override void Restore<T>(ParameterStore<T> parameters, IReadOnlyDictionary<string, double[]> state, long steps)
     {
         RestoreBuffer(ref _m, parameters, state, "m");
@@ -51,6 +65,7 @@ public class Adam(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, do
         Steps = steps;
     }
 
+    /// <summary>Frees m and v; a later step starts from zero moments.</summary>
     public override void Dispose()
     {
         _m?.Dispose();
@@ -60,5 +75,10 @@ public class Adam(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, do
 }
 
 /// <summary>AdamW: Adam with decoupled weight decay (Loshchilov and Hutter).</summary>
+/// <param name="lr">Learning rate (positive).</param>
+/// <param name="weightDecay">Decay applied to p directly (0.01 by default).</param>
+/// <param name="beta1">β1, first-moment decay.</param>
+/// <param name="beta2">β2, second-moment decay.</param>
+/// <param name="eps">ε in the denominator.</param>
 public sealed class AdamW(double lr = 1e-3, double weightDecay = 1e-2, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
     : Adam(lr, beta1, beta2, eps, weightDecay, decoupled: true);

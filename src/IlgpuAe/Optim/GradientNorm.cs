@@ -18,6 +18,7 @@ public sealed class GradientNorm<T> : IDisposable where T : unmanaged, IFloating
     readonly MemoryBuffer1D<T, Stride1D.Dense> _squared;
     readonly Loop _loop;
 
+    /// <summary>Allocates the partial sums and the device scalar for the gradients of <paramref name="store"/>.</summary>
     public GradientNorm(ParameterStore<T> store)
     {
         _store = store;
@@ -43,6 +44,7 @@ public sealed class GradientNorm<T> : IDisposable where T : unmanaged, IFloating
     /// <summary>Reads ||g||² (synchronises).</summary>
     public double ReadSquared() => double.CreateTruncating(_squared.GetAsArray1D()[0]);
 
+    /// <summary>Frees the device buffers.</summary>
     public void Dispose()
     {
         _partial.Dispose();

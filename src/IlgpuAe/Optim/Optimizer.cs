@@ -10,6 +10,7 @@ namespace IlgpuAe.Optim;
 /// </summary>
 public abstract class Optimizer : IDisposable
 {
+    /// <summary>Throws <see cref="IlgpuAeException"/> unless <paramref name="lr"/> is positive and <paramref name="weightDecay"/> zero or positive, both finite.</summary>
     protected Optimizer(double lr, double weightDecay)
     {
         if (!(lr > 0) || !double.IsFinite(lr)) throw new IlgpuAeException($"learning rate must be a positive number, got {lr}");
@@ -18,7 +19,9 @@ public abstract class Optimizer : IDisposable
         WeightDecay = weightDecay;
     }
 
+    /// <summary>The step size; settable between steps (schedules).</summary>
     public double LearningRate { get; set; }
+    /// <summary>Weight decay wd (0: none); how it applies depends on the optimizer.</summary>
     public double WeightDecay { get; }
 
     /// <summary>Steps taken so far (Adam's bias correction counts them).</summary>
@@ -27,6 +30,7 @@ public abstract class Optimizer : IDisposable
     /// <summary>A short name for logs and checkpoints.</summary>
     public abstract string Name { get; }
 
+    /// <summary>Updates <see cref="ParameterStore{T}.Values"/> from <see cref="ParameterStore{T}.Grads"/> in one launch and counts the step; one instance serves one store.</summary>
     public abstract void Step<T>(ParameterStore<T> parameters) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>The optimizer state as named host arrays, for checkpoints.</summary>
@@ -47,6 +51,7 @@ public abstract class Optimizer : IDisposable
         StateBuffer(ref slot, p).View.CopyFromCPU(values.Select(T.CreateTruncating).ToArray());
     }
 
+    /// <summary>Frees the state buffers.</summary>
     public abstract void Dispose();
 
     /// <summary>Allocates (or checks) a state buffer of the parameter layout; zero at start.</summary>
@@ -61,6 +66,7 @@ public abstract class Optimizer : IDisposable
         return buffer;
     }
 
+    /// <summary>A state buffer's values widened to double (empty when it is not yet allocated).</summary>
     protected static double[] ToHost(MemoryBuffer? buffer) => buffer switch
     {
         MemoryBuffer1D<float, Stride1D.Dense> f => f.GetAsArray1D().Select(v => (double)v).ToArray(),

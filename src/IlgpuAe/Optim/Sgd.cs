@@ -10,15 +10,19 @@ public sealed class Sgd : Optimizer
 {
     MemoryBuffer? _velocity;
 
+    /// <summary>Throws <see cref="IlgpuAeException"/> unless <paramref name="momentum"/> is in [0, 1) and the learning rate and decay are valid.</summary>
     public Sgd(double lr = 1e-2, double momentum = 0.9, double weightDecay = 0) : base(lr, weightDecay)
     {
         if (!(momentum >= 0 && momentum < 1)) throw new IlgpuAeException($"momentum must be in [0, 1), got {momentum}");
         Momentum = momentum;
     }
 
+    /// <summary>μ, the decay of the velocity (0: plain SGD).</summary>
     public double Momentum { get; }
+    /// <summary>"sgd"</summary>
     public override string Name => "sgd";
 
+    /// <summary>v = μ·v + g + wd·p;  p -= lr·v over every parameter; the velocity is allocated (zero) on the first step.</summary>
     public override void Step<T>(ParameterStore<T> p)
     {
         var velocity = StateBuffer(ref _velocity, p);
@@ -29,14 +33,17 @@ public sealed class Sgd : Optimizer
             T.CreateTruncating(LearningRate), T.CreateTruncating(Momentum), T.CreateTruncating(WeightDecay));
     }
 
+    /// <summary>"velocity" in the flat parameter layout (empty before the first step).</summary>
     public override IReadOnlyDictionary<string, double[]> State() => new Dictionary<string, double[]> { ["velocity"] = ToHost(_velocity) };
 
+    /// <summary>Puts back "velocity" and the step count; <see cref="IlgpuAeException"/> when it is missing or the wrong length.</summary>
     public override void Restore<T>(ParameterStore<T> parameters, IReadOnlyDictionary<string, double[]> state, long steps)
     {
         RestoreBuffer(ref _velocity, parameters, state, "velocity");
         Steps = steps;
     }
 
+    /// <summary>Frees the velocity; a later step starts from zero.</summary>
     public override void Dispose()
     {
         _velocity?.Dispose();

@@ -7,6 +7,7 @@ namespace IlgpuAe;
 /// </summary>
 public static class HostRandom
 {
+    /// <summary>SplitMix64's step and finaliser: a bijection of 64-bit words that scatters every input bit.</summary>
     public static ulong Mix(ulong z)
     {
         z += 0x9E3779B97F4A7C15UL;
@@ -15,6 +16,7 @@ public static class HostRandom
         return z ^ (z >> 31);
     }
 
+    /// <summary>64 random bits, a pure function of (seed, stream, index).</summary>
     public static ulong Bits(ulong seed, ulong stream, ulong index) =>
         Mix(Mix(Mix(seed) ^ stream) ^ index);
 

@@ -28,15 +28,22 @@ public sealed class Parameter<T> where T : unmanaged, IFloatingPointIeee754<T>
         FanOut = fanOut;
     }
 
+    /// <summary>Unique name within its store, e.g. "encoder.0.weight" (the tensor name in checkpoints).</summary>
     public string Name { get; }
+    /// <summary>Rows (a weight's outputs; 1 for a bias).</summary>
     public int Rows { get; }
+    /// <summary>Columns (a weight's inputs).</summary>
     public int Cols { get; }
+    /// <summary>Elements, Rows·Cols.</summary>
     public long Length => (long)Rows * Cols;
 
     /// <summary>Position in the flat parameter (and gradient) buffer.</summary>
     public long Offset { get; }
 
+    /// <summary>How the values are drawn when the store is materialized.</summary>
     public Init Init { get; }
+    /// <summary>Inputs per unit, the scale of Xavier and He initialisation (0 when unused).</summary>
     public int FanIn { get; }
+    /// <summary>Outputs per unit, used by Xavier initialisation (0 when unused).</summary>
     public int FanOut { get; }
 }

@@ -17,16 +17,22 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
     MemoryBuffer1D<T, Stride1D.Dense>? _values;
     MemoryBuffer1D<T, Stride1D.Dense>? _grads;
 
+    /// <summary>An empty store on <paramref name="device"/>; <paramref name="seed"/> fixes every initial value.</summary>
     public ParameterStore(Device device, ulong seed)
     {
         Device = device;
         Seed = seed;
     }
 
+    /// <summary>The device holding the flat buffers.</summary>
     public Device Device { get; }
+    /// <summary>The seed of <see cref="InitialValues"/>.</summary>
     public ulong Seed { get; }
+    /// <summary>Every parameter in declaration order, which is also buffer order.</summary>
     public IReadOnlyList<Parameter<T>> Parameters => _parameters;
+    /// <summary>Elements of all parameters together, the length of both flat buffers.</summary>
     public long Count { get; private set; }
+    /// <summary>Whether the buffers exist; after that no parameter can be declared.</summary>
     public bool IsMaterialized => _values is not null;
 
     /// <summary>Declares a parameter; its initial values are drawn when the store is materialized.</summary>
@@ -41,6 +47,7 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
         return p;
     }
 
+    /// <summary>The parameter called <paramref name="name"/>; KeyNotFoundException if none.</summary>
     public Parameter<T> this[string name] =>
         _parameters.FirstOrDefault(p => p.Name == name) ?? throw new KeyNotFoundException($"no parameter named '{name}'");
 
@@ -85,15 +92,22 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
     MemoryBuffer1D<T, Stride1D.Dense> ValueBuffer { get { Materialize(); return _values!; } }
     MemoryBuffer1D<T, Stride1D.Dense> GradBuffer { get { Materialize(); return _grads!; } }
 
+    /// <summary>The flat value buffer, [Count]; the first access materializes the store.</summary>
     public ArrayView<T> Values => ValueBuffer.View;
+    /// <summary>The flat gradient buffer, same layout as <see cref="Values"/>; zero after materializing.</summary>
     public ArrayView<T> Grads => GradBuffer.View;
 
+    /// <summary>The slice of <see cref="Values"/> holding <paramref name="p"/>, row-major [Rows, Cols].</summary>
     public ArrayView<T> ValueOf(Parameter<T> p) => Values.SubView(p.Offset, p.Length);
+    /// <summary>The slice of <see cref="Grads"/> holding the gradient of <paramref name="p"/>.</summary>
     public ArrayView<T> GradOf(Parameter<T> p) => Grads.SubView(p.Offset, p.Length);
 
+    /// <summary>Copies every value to the host (synchronises).</summary>
     public T[] Download() => ValueBuffer.GetAsArray1D();
+    /// <summary>Copies every gradient to the host (synchronises).</summary>
     public T[] DownloadGrads() => GradBuffer.GetAsArray1D();
 
+    /// <summary>Overwrites every value (a loaded checkpoint); ArgumentException unless exactly <see cref="Count"/> values.</summary>
     public void Upload(ReadOnlySpan<T> values)
     {
         if (values.Length != Count)
@@ -101,6 +115,7 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
         ValueBuffer.View.CopyFromCPU(values.ToArray());
     }
 
+    /// <summary>Frees both buffers.</summary>
     public void Dispose()
     {
         _values?.Dispose();

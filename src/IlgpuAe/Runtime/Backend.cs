@@ -1,18 +1,31 @@
 namespace IlgpuAe;
 
 /// <summary>Which accelerator family to run on. Auto prefers CUDA, then a usable OpenCL device, then the CPU.</summary>
-public enum Backend { Auto, Cuda, OpenCL, Cpu }
+public enum Backend
+{
+    /// <summary>CUDA if present, else a usable OpenCL device, else the CPU.</summary>
+    Auto,
+    /// <summary>An NVIDIA GPU through CUDA.</summary>
+    Cuda,
+    /// <summary>An OpenCL device supporting OpenCL C 2.0 or later.</summary>
+    OpenCL,
+    /// <summary>ILGPU's CPU accelerator (always available).</summary>
+    Cpu,
+}
 
 /// <summary>A failure the user can act on: bad input, a missing device, a bad option. The CLI prints its message alone.</summary>
 public class IlgpuAeException : Exception
 {
+    /// <summary>A failure described by <paramref name="message"/>, printed to the user as it is.</summary>
     public IlgpuAeException(string message) : base(message) { }
+    /// <summary>As above, keeping the <paramref name="inner"/> exception that caused it.</summary>
     public IlgpuAeException(string message, Exception inner) : base(message, inner) { }
 }
 
 /// <summary>Parsing of backend names as the CLI spells them.</summary>
 public static class BackendNames
 {
+    /// <summary>"auto", "cuda", "opencl" or "cpu", any case; <see cref="IlgpuAeException"/> otherwise.</summary>
     public static Backend Parse(string name) => name.ToLowerInvariant() switch
     {
         "auto" => Backend.Auto,

@@ -9,6 +9,11 @@ using IlgpuAe.Kernels;
 namespace IlgpuAe;
 
 /// <summary>One device ILGPU can see, whether the engine can use it, and if not, why.</summary>
+/// <param name="Backend">The device's backend family.</param>
+/// <param name="Name">The device's name as ILGPU reports it.</param>
+/// <param name="Usable">Whether the engine can run on it.</param>
+/// <param name="WhyNot">Why it cannot, when <paramref name="Usable"/> is false; else null.</param>
+/// <param name="Chosen">Whether <see cref="Device.Open"/> with the same backend would pick it.</param>
 public sealed record DeviceReport(Backend Backend, string Name, bool Usable, string? WhyNot, bool Chosen);
 
 /// <summary>
@@ -29,9 +34,13 @@ public sealed partial class Device : IDisposable
     readonly ConcurrentDictionary<System.Reflection.MethodInfo, Delegate> _kernels = new();
     bool _disposed;
 
+    /// <summary>The ILGPU accelerator kernels launch on.</summary>
     public Accelerator Accelerator { get; }
+    /// <summary>The backend chosen (never <see cref="IlgpuAe.Backend.Auto"/>).</summary>
     public Backend Backend { get; }
+    /// <summary>The accelerator's name as ILGPU reports it.</summary>
     public string Name => Accelerator.Name;
+    /// <summary>Whether kernels run on ILGPU's CPU accelerator (chunked loops, float CPU kernels).</summary>
     public bool IsCpu => Backend == Backend.Cpu;
 
     Device(Context context, Accelerator accelerator, Backend backend)
@@ -118,6 +127,7 @@ public sealed partial class Device : IDisposable
         return null;
     }
 
+    /// <summary>The CLI spelling of <paramref name="b"/>, the inverse of <see cref="BackendNames.Parse"/>.</summary>
     public static string BackendName(Backend b) => b switch
     {
         Backend.Cuda => "cuda",
@@ -137,8 +147,10 @@ public sealed partial class Device : IDisposable
     /// <summary>Number of parallel workers for row-wise kernels (one row or chunk of rows each).</summary>
     public int Workers => Accelerator.MaxNumThreads;
 
+    /// <summary>Waits until every launched kernel has finished.</summary>
     public void Synchronize() => Accelerator.Synchronize();
 
+    /// <summary>Frees the accelerator and the ILGPU context; a second call does nothing.</summary>
     public void Dispose()
     {
         if (_disposed) return;

@@ -25,6 +25,7 @@ public static class JacobianSpectrum
 {
     const int Chunk = 64; // points per device pass: bounds the [points·code, inputs] Jacobian buffer
 
+    /// <summary>The mean Jacobian spectrum over the first <paramref name="points"/> images of <paramref name="data"/>; <see cref="IlgpuAeException"/> when points is out of [1, data.Count] or the feature counts differ.</summary>
     public static SpectrumResult Compute<T>(Autoencoder<T> model, Dataset data, int points)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

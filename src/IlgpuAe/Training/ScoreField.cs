@@ -7,6 +7,10 @@ using IlgpuAe.Ops;
 namespace IlgpuAe.Training;
 
 /// <summary>One arrow of a DAE's field: at <c>(X, Y)</c>, the reconstruction minus the point.</summary>
+/// <param name="X">The point's first coordinate.</param>
+/// <param name="Y">The point's second coordinate.</param>
+/// <param name="Dx">r(x) − x along X, r the reconstruction.</param>
+/// <param name="Dy">r(x) − x along Y.</param>
 public readonly record struct FieldArrow(double X, double Y, double Dx, double Dy);
 
 /// <summary>

@@ -5,6 +5,7 @@ namespace IlgpuAe.Training;
 /// <summary>spectrum.png: the mean sorted singular values of the encoder Jacobian, on a log scale.</summary>
 public static class SpectrumPlot
 {
+    /// <summary>Writes a PNG of log10 of <paramref name="spectrum"/> against the index k from 1, zeros left as gaps; <see cref="IlgpuAeException"/> when it is empty.</summary>
     public static void Save(string path, string title, double[] spectrum, int width = 640, int height = 400)
     {
         if (spectrum.Length == 0) throw new IlgpuAeException($"spectrum plot '{path}' has no values to draw.");

@@ -3,7 +3,13 @@ using IlgpuAe.Data;
 namespace IlgpuAe.Training;
 
 /// <summary>The 2-D toy distributions of `ilgpu-ae field`.</summary>
-public enum ToyShape { Circle, Spiral }
+public enum ToyShape
+{
+    /// <summary>A circle of radius <see cref="ToyData.Radius"/> about the centre.</summary>
+    Circle,
+    /// <summary>A two-turn spiral from radius 0.05 to 0.4 about the centre.</summary>
+    Spiral,
+}
 
 /// <summary>
 /// Seeded 2-D point clouds inside the unit square (datasets hold values in [0, 1]): a circle of
@@ -12,9 +18,12 @@ public enum ToyShape { Circle, Spiral }
 /// </summary>
 public static class ToyData
 {
+    /// <summary>Radius of the circle.</summary>
     public const double Radius = 0.3;
+    /// <summary>Centre of both shapes, the middle of the unit square.</summary>
     public const double CentreX = 0.5, CentreY = 0.5;
 
+    /// <paramref name="count"/> points [count, 2] of <paramref name="shape"/>, jittered by Gaussian noise of standard deviation <paramref name="noise"/> (in [0, 0.1)), labels 0; <see cref="IlgpuAeException"/> for a bad count or noise.
     public static Dataset Make(ToyShape shape, int count, double noise, ulong seed)
     {
         if (count <= 0) throw new IlgpuAeException($"a toy dataset needs at least one point, got {count}");

@@ -22,6 +22,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     float[] _images = [];
     byte[] _labels = [];
 
+    /// <summary>A trainer of <paramref name="model"/> in batches of <paramref name="batch"/> rows, the data order drawn from <paramref name="seed"/>; <see cref="IlgpuAeException"/> for a bad batch size or options.</summary>
     public Trainer(Model<T> model, Optimizer optimizer, int batch, ulong seed, TrainerOptions? options = null)
     {
         if (batch <= 0) throw new IlgpuAeException($"batch size must be positive, got {batch}");
@@ -36,7 +37,9 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         Seed = seed;
     }
 
+    /// <summary>Rows per training step.</summary>
     public int BatchSize { get; }
+    /// <summary>Seed of the per-epoch data order.</summary>
     public ulong Seed { get; }
 
     /// <summary>The next batch to train; set it (with restored parameters and optimizer) to resume.</summary>
@@ -232,5 +235,6 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     static double Objective(Plan<T> plan, IReadOnlyDictionary<string, double> terms) =>
         plan.TermNames.Select((n, i) => plan.TermWeights[i] * terms[n]).Sum();
 
+    /// <summary>Frees the gradient-norm buffers; the model and optimizer belong to the caller.</summary>
     public void Dispose() => _norm?.Dispose();
 }

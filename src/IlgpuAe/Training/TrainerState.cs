@@ -5,14 +5,23 @@ namespace IlgpuAe.Training;
 /// seeded order), the optimizer steps taken, and the running loss-term sums of the epoch so far.
 /// Together with the parameters and optimizer state it resumes a run exactly.
 /// </summary>
+/// <param name="Epoch">The epoch of the next batch, from 1.</param>
+/// <param name="Batch">The next batch within the epoch's seeded order, from 0.</param>
+/// <param name="Steps">Optimizer steps taken so far in the run.</param>
+/// <param name="TermSums">Running sums of the loss terms over the epoch's batches so far, in term order (empty at an epoch's start).</param>
 public sealed record TrainerState(int Epoch, int Batch, long Steps, double[] TermSums)
 {
+    /// <summary>A fresh run: epoch 1, batch 0, no steps, no sums.</summary>
     public static TrainerState Start => new(1, 0, 0, []);
 }
 
 /// <summary>A NaN or infinity appeared; the parameters are those before the failing step.</summary>
+/// <param name="message">What was not finite, for the user.</param>
+/// <param name="step">The failing step (<see cref="Step"/>).</param>
+/// <param name="culprit">The loss term or "gradient" (<see cref="Culprit"/>).</param>
 public sealed class DivergenceException(string message, long step, string culprit) : IlgpuAeException(message)
 {
+    /// <summary>The optimizer step that produced the non-finite value.</summary>
     public long Step { get; } = step;
 
     /// <summary>The loss term, or "gradient", that was not finite.</summary>
