@@ -9,12 +9,18 @@ namespace IlgpuAe.Cli.Commands;
 /// <summary>`ilgpu-ae eval`: reloads a checkpoint and reports the test loss training reported.</summary>
 public static class EvalCommand
 {
-    public const string Help = """
+    const string CommonHelp = """
         usage: ilgpu-ae eval --model-file FILE [--data DIR] [--batch B (default: the training batch)] [--backend auto|cuda|opencl|cpu] [--out DIR] [--json]
 
         Reloads a checkpoint written by `ilgpu-ae train` and reports the loss per image on the
         test set, with every named loss term. --json prints one JSON object with test_loss and terms.
+        Diagnostics of the model's kind (written as extra JSON keys, pictures into --out):
         """;
+
+    /// <summary>The common usage plus each model kind's diagnostic options.</summary>
+    public static string Help => CommonHelp + string.Concat(ModelRecipes.All
+        .Where(r => r.EvalOptions.Count > 0)
+        .Select(r => $"\n  --model {r.Kind}: {string.Join(", ", r.EvalOptions.Select(o => "--" + o))}"));
 
     public static int Run(string[] argv, TextWriter stdout)
     {
