@@ -103,72 +103,6 @@ public static class PenaltyKernels
         }
     }
 
-    /// <summary>ℓ_r = Σ_j (h_j(1 − h_j))²·w_j = ‖∂h/∂x‖_F² for a sigmoid encoder h = σ(Wx + b), w_j = Σ_i W_ji²  (loop over rows)</summary>
-    public static void ContractiveForward<T>(Index1D t, Loop loop, ArrayView<T> h, ArrayView<T> wRowSq, ArrayView<T> rowPenalty, int cols)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int rows = (int)rowPenalty.Length;
-        for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
-            {
-                T acc = T.Zero;
-                long o = (long)r * cols;
-                for (int c = 0; c < cols; c++)
-                {
-                    T v = h[o + c];
-                    T s = v * (T.One - v);
-                    acc += s * s * wRowSq[c];
-                }
-                rowPenalty[r] = acc;
-            }
-        }
-    }
-
-    /// <summary>dh = beta·dh + g·scale·2h(1 − h)(1 − 2h)·w_j  (j the column of the element; loop over elements)</summary>
-    public static void ContractiveBackward<T>(Index1D t, Loop loop, ArrayView<T> h, ArrayView<T> wRowSq, ArrayView<T> gradOut,
-        ArrayView<T> dH, int cols, T scale, T beta)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int n = (int)h.Length;
-        T gs2 = gradOut[0] * scale * Num<T>.Two;
-        for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
-            {
-                T v = h[i];
-                T d = gs2 * v * (T.One - v) * (T.One - Num<T>.Two * v) * wRowSq[i % cols];
-                dH[i] = beta == T.Zero ? d : beta * dH[i] + d;
-            }
-        }
-    }
-
-    /// <summary>dw_j = beta·dw_j + g·scale·Σ_r (h[r,j](1 − h[r,j]))²  (gradient w.r.t. the squared row norms; loop over units)</summary>
-    public static void ContractiveNormBackward<T>(Index1D t, Loop loop, ArrayView<T> h, ArrayView<T> gradOut, ArrayView<T> dWRowSq,
-        int rows, T scale, T beta)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int cols = (int)dWRowSq.Length;
-        T gs = gradOut[0] * scale;
-        for (int b = loop.First(t); b < cols; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, cols);
-            for (int c = b; c < e; c++)
-            {
-                T acc = T.Zero;
-                for (int r = 0; r < rows; r++)
-                {
-                    T v = h[(long)r * cols + c];
-                    T s = v * (T.One - v);
-                    acc += s * s;
-                }
-                dWRowSq[c] = beta == T.Zero ? gs * acc : beta * dWRowSq[c] + gs * acc;
-            }
-        }
-    }
-
     /// <summary>dW[j,i] = beta·dW[j,i] + 2·W[j,i]·dw_j  (chain through w_j = Σ_i W_ji²; loop over elements of W)</summary>
     public static void ContractiveWeightBackward<T>(Index1D t, Loop loop, ArrayView<T> w, ArrayView<T> dWRowSq, ArrayView<T> dW,
         int inputs, T beta)
@@ -233,23 +167,6 @@ public static class PenaltyReference
     /// <summary>w[j] = Σ_i W[j,i]² for W [units, inputs].</summary>
     public static double[] WeightNorms(double[] w, int units, int inputs) =>
         Enumerable.Range(0, units).Select(j => Enumerable.Range(j * inputs, inputs).Sum(i => w[i] * w[i])).ToArray();
-
-    /// <summary>ℓ_r = Σ_j (h_j(1 − h_j))²·w_j, the squared Frobenius norm of a sigmoid encoder's Jacobian.</summary>
-    public static double[] Contractive(double[] h, double[] wRowSq, int rows, int cols) =>
-        Enumerable.Range(0, rows).Select(r => Enumerable.Range(0, cols).Sum(c =>
-        {
-            double v = h[r * cols + c], s = v * (1 - v);
-            return s * s * wRowSq[c];
-        })).ToArray();
-
-    /// <summary>dh = g·2h(1 − h)(1 − 2h)·w_j and dw_j = g·Σ_r (h[r,j](1 − h[r,j]))².</summary>
-    public static (double[] dH, double[] dWRowSq) ContractiveGrad(double[] h, double[] wRowSq, int rows, int cols, double g) =>
-        (h.Select((v, i) => g * 2 * v * (1 - v) * (1 - 2 * v) * wRowSq[i % cols]).ToArray(),
-         Enumerable.Range(0, cols).Select(c => g * Enumerable.Range(0, rows).Sum(r =>
-         {
-             double v = h[r * cols + c], s = v * (1 - v);
-             return s * s;
-         })).ToArray());
 
     /// <summary>dW[j,i] = 2·W[j,i]·dw_j, the chain through w_j = Σ_i W_ji².</summary>
     public static double[] WeightGrad(double[] w, double[] dWRowSq, int inputs) =>

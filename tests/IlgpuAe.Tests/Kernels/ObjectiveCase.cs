@@ -131,13 +131,6 @@ sealed record ObjectiveCase(
             (i, x, rows, cols) => PenaltyReference.KlSparsity(i[0], rows, cols, SparsityTarget),
             (i, x, rows, cols, g) => [PenaltyReference.KlSparsityGrad(i[0], rows, cols, SparsityTarget, g)])
         { Output = (rows, cols, inputs, k, i) => i % cols, GradientSumsRows = true },
-        new("Contractive",
-            (rng, r, c) => [U(rng, r * c, 0.02, 0.98), U(rng, c, 0.1, 3)], NoTarget,
-            (t, i, x, rows, cols, s) => Pick(t, () => ObjectiveRunner<float>.Contractive(i, rows, cols, s), () => ObjectiveRunner<double>.Contractive(i, rows, cols, s)),
-            (t, i, x, rows, cols, g, sc, b, init, s) => Pick(t, () => ObjectiveRunner<float>.ContractiveBack(i, rows, cols, g, sc, b, init, s), () => ObjectiveRunner<double>.ContractiveBack(i, rows, cols, g, sc, b, init, s)),
-            (i, x, rows, cols) => PenaltyReference.Contractive(i[0], i[1], rows, cols),
-            (i, x, rows, cols, g) => { var (dh, dw) = PenaltyReference.ContractiveGrad(i[0], i[1], rows, cols, g); return [dh, dw]; })
-        { Output = (rows, cols, inputs, k, i) => k == 0 ? i / cols : -1, GradientSumsRows = true },
         new("GmmNegLogDensity",
             (rng, r, c) => [U(rng, r * c, -2, 2), U(rng, Components * c, -1.5, 1.5), U(rng, Components * c, -1, 1), U(rng, Components, -1, 1)], NoTarget,
             (t, i, x, rows, cols, s) => Pick(t, () => ObjectiveRunner<float>.Gmm(i, rows, cols, s).negLogP, () => ObjectiveRunner<double>.Gmm(i, rows, cols, s).negLogP),

@@ -190,33 +190,6 @@ static class ObjectiveRunner<T> where T : unmanaged, IFloatingPointIeee754<T>
         return [Download(dh)];
     }
 
-    public static double[] Contractive(double[][] i, int rows, int cols, int shape)
-    {
-        using var h = Upload<T>(i[0]);
-        using var w = Upload<T>(i[1]);
-        using var p = Poisoned<T>(rows);
-        var loop = Shape(shape, rows);
-        Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int>(PenaltyKernels.ContractiveForward)(loop.Threads, loop, h.View, w.View, p.View, cols);
-        return Download(p);
-    }
-
-    public static double[][] ContractiveBack(double[][] i, int rows, int cols, double g, double scale, double beta, double[][] initial, int shape)
-    {
-        int n = i[0].Length;
-        using var h = Upload<T>(i[0]);
-        using var w = Upload<T>(i[1]);
-        using var gradOut = Upload<T>([g]);
-        using var dh = Out(n, beta, initial, 0);
-        using var dw = Out(cols, beta, initial, 1);
-        var elements = Shape(shape, n);
-        var units = Shape(shape, cols);
-        Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T, T>(PenaltyKernels.ContractiveBackward)(
-            elements.Threads, elements, h.View, w.View, gradOut.View, dh.View, cols, C(scale), C(beta));
-        Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T, T>(PenaltyKernels.ContractiveNormBackward)(
-            units.Threads, units, h.View, gradOut.View, dw.View, rows, C(scale), C(beta));
-        return [Download(dh), Download(dw)];
-    }
-
     public static (double[] negLogP, MemoryBuffer1D<T, Stride1D.Dense> resp) Gmm(double[][] i, int rows, int cols, int shape, bool keep = false)
     {
         using var z = Upload<T>(i[0]);
