@@ -63,7 +63,7 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
     }
 
     /// <summary>
-    /// The initial values on the host, from Philox counters (seed, parameter index, element):
+    /// The initial values on the host, from counter-based host random numbers (<see cref="HostRandom"/> of seed, parameter index, element):
     /// the same seed gives the same model on every backend and whatever the declaration sizes before it.
     /// </summary>
     public T[] InitialValues()
