@@ -130,6 +130,7 @@ public static class PosteriorReference
 {
     static double Softplus(double v) => Math.Max(v, 0) + Math.Log(1 + Math.Exp(-Math.Abs(v)));
 
+    /// <summary>L[r,i,j] = raw for j &lt; i;  softplus(raw) + floor for j = i;  0 for j &gt; i  (raw and L [rows, dim·dim], each row a row-major dim×dim matrix)</summary>
     public static double[] TriangularFactor(double[] raw, int dim, double floor) =>
         raw.Select((v, k) =>
         {
@@ -137,10 +138,12 @@ public static class PosteriorReference
             return j < i ? v : j == i ? Softplus(v) + floor : 0;
         }).ToArray();
 
+    /// <summary>ℓ_r = ½ Σ_j (ε_rj² + log 2π + logσ²_rj), one −log q(z|x) in nats per row; ε and logσ² are [rows, dim].</summary>
     public static double[] NegLogQDiagonal(double[] eps, double[] logVar, int dim) =>
         Enumerable.Range(0, eps.Length / dim).Select(r =>
             Enumerable.Range(r * dim, dim).Sum(i => 0.5 * (eps[i] * eps[i] + Math.Log(2 * Math.PI) + logVar[i]))).ToArray();
 
+    /// <summary>ℓ_r = Σ_i [½ε_ri² + ½log 2π + log|L_rii|], one −log q(z|x) in nats per row; ε is [rows, dim], L [rows, dim·dim].</summary>
     public static double[] NegLogQLowerTriangular(double[] eps, double[] l, int dim) =>
         Enumerable.Range(0, eps.Length / dim).Select(r =>
             Enumerable.Range(0, dim).Sum(i =>

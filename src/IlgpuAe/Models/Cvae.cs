@@ -18,6 +18,11 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
     const int MaskStream = 1 << 20;
     readonly Dictionary<int, Plan<T>> _decodePlans = [];
 
+    /// <summary>
+    /// Builds encoder and decoder conditioned on c (<see cref="CvaeOptions.ConditionCols"/> columns), a diagonal head, and for
+    /// a learned prior the prior network; parameters initialised from <paramref name="seed"/>, which also places the masks.
+    /// Throws <see cref="IlgpuAeException"/> when <paramref name="options"/> do not validate.
+    /// </summary>
     public Cvae(Device device, CvaeOptions options, ulong seed = 1) : base(device, seed)
     {
         options.Validate();
@@ -35,19 +40,36 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
         }
     }
 
+    /// <summary>The validated options the model was built from (saved in checkpoints).</summary>
     public CvaeOptions Options { get; }
+    /// <summary>Trunk of q(z|x, c): Features → Hidden…, with c entering the first layer.</summary>
     public ConditionedMlp<T> Encoder { get; }
+    /// <summary>μ and logσ² of q(z|x, c) (always diagonal) and the reparameterised z.</summary>
     public GaussianHead<T> Head { get; }
+    /// <summary>p(x|z, c): Latent (+ c) → reversed Hidden… → Features Bernoulli logits.</summary>
     public LikelihoodDecoder<T> Decoder { get; }
+    /// <summary>The prior network's trunk c → Hidden…; null unless the prior is <see cref="ConditionalPrior.Learned"/>.</summary>
     public Mlp<T>? PriorTrunk { get; }
+    /// <summary>μ(c) [rows, latent] of the learned prior, on <see cref="PriorTrunk"/>; null unless learned.</summary>
     public Linear<T>? PriorMean { get; }
+    /// <summary>logσ²(c) [rows, latent] of the learned prior, on <see cref="PriorTrunk"/>; null unless learned.</summary>
     public Linear<T>? PriorLogVar { get; }
+    /// <summary>"cvae"</summary>
     public override string Kind => "cvae";
+    /// <summary><see cref="CvaeOptions.Features"/></summary>
     public override int Features => Options.Features;
+    /// <summary><see cref="CvaeOptions.Latent"/></summary>
     public int Latent => Options.Latent;
+    /// <summary>Always <see cref="Posterior.Diag"/>: the conditional model has no full-covariance head.</summary>
     public Posterior Posterior => Posterior.Diag;
+    /// <summary><see cref="Options"/> as snake_case JSON (<see cref="ModelJson.Options"/>).</summary>
     public override string ConfigJson() => JsonSerializer.Serialize(Options, ModelJson.Options);
 
+    /// <summary>
+    /// Inputs "x" [rows, Features] and "c" [rows, ConditionCols]; terms "reconstruction" (BCE per image, nats, batch mean)
+    /// and, unless the prior is None, "kl" (weight <see cref="CvaeOptions.Beta"/>, against p(z|c) or N(0, I)); in evaluation graphs
+    /// the outputs of <see cref="VariationalOutputs"/> plus "prior_mean" and "prior_logvar" for a learned prior.
+    /// </summary>
     protected override void Build(GraphBuilder<T> g)
     {
         var x = g.Input("x", Features);
@@ -76,12 +98,17 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
         }
     }
 
+    /// <summary>Copies the images into "x" and their <see cref="Conditions"/> for the plan's step into "c"; throws <see cref="IlgpuAeException"/> on a wrong feature count or a label outside the classes.</summary>
     public override void Feed(Plan<T> plan, Batch batch)
     {
         base.Feed(plan, batch);
         plan.SetInput(plan.Input("c"), Conditions(batch, plan.Step, out _));
     }
 
+    /// <summary>
+    /// Feeds each image of <paramref name="batch"/> and its condition <paramref name="repeats"/> times in a row (rows·repeats rows);
+    /// the conditions are made once per image, so every copy sees the same mask.
+    /// </summary>
     public void FeedRepeated(Plan<T> plan, Batch batch, int repeats)
     {
         var c = Conditions(batch, plan.Step, out _);
@@ -194,6 +221,7 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
         return z;
     }
 
+    /// <summary>Frees the decode-only plans, then the training and evaluation plans and the parameters.</summary>
     public override void Dispose()
     {
         foreach (var plan in _decodePlans.Values) plan.Dispose();

@@ -25,24 +25,39 @@ public enum ConditionalPrior
 /// <summary>Sizes and choices of a conditional VAE; names follow the command-line options.</summary>
 public sealed record CvaeOptions
 {
+    /// <summary>Features of one input row; width·height for a masked condition. Default 784.</summary>
     public int Features { get; init; } = 784;
+    /// <summary>Image width in pixels; used by the masked condition (above 1, width·height = features). Default 28.</summary>
     public int Width { get; init; } = 28;
+    /// <summary>Image height in pixels; used by the masked condition (above 1, width·height = features). Default 28.</summary>
     public int Height { get; init; } = 28;
+    /// <summary>Classes of the labels, the one-hot width of a label condition; labels must be below it. Default 10.</summary>
     public int Classes { get; init; } = 10;
+    /// <summary>Hidden sizes of encoder and prior network (input to code); the decoder uses them reversed. Each must be positive. Default [400].</summary>
     public int[] Hidden { get; init; } = [400];
+    /// <summary>Dimension d of z, at least 1. Default 20.</summary>
     public int Latent { get; init; } = 20;
+    /// <summary>Nonlinearity after every hidden layer of encoder, decoder and prior network. Default ReLU.</summary>
     public Activation Activation { get; init; } = Activation.Relu;
+    /// <summary>What c is: a one-hot label or a block-masked copy of the image. Default label.</summary>
     public Condition Condition { get; init; } = Condition.Label;
+    /// <summary>p(z|c): learned from c, fixed N(0, I), or none (no KL term). Default learned.</summary>
     public ConditionalPrior Prior { get; init; } = ConditionalPrior.Learned;
 
     /// <summary>Side of the hidden square of <see cref="Condition.Masked"/>.</summary>
     public int Block { get; init; } = 14;
 
+    /// <summary>Weight on the KL term; 1 is the conditional ELBO. Finite and at least 0. Default 1.</summary>
     public double Beta { get; init; } = 1;
 
     /// <summary>Columns of the condition input c.</summary>
     public int ConditionCols => Condition == Condition.Label ? Classes : Features;
 
+    /// <summary>
+    /// Throws <see cref="IlgpuAeException"/> (worded for the command line) when features or latent are not positive, hidden is
+    /// empty or holds a non-positive size, beta is negative or not finite, a label condition has no classes, or a masked
+    /// condition's width·height is not the features (or a side is 1 or less) or the block is not in 1..min(width, height).
+    /// </summary>
     public void Validate()
     {
         if (Features <= 0) throw new IlgpuAeException($"features must be positive, got {Features}");

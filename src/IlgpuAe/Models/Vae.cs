@@ -15,6 +15,10 @@ public sealed class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged,
 {
     readonly Dictionary<int, Plan<T>> _decodePlans = [];
 
+    /// <summary>
+    /// Builds encoder, Gaussian head, decoder (hidden sizes reversed) and, for a GMM prior, the mixture, with parameters
+    /// initialised from <paramref name="seed"/>. Throws <see cref="IlgpuAeException"/> when <paramref name="options"/> do not validate.
+    /// </summary>
     public Vae(Device device, VaeOptions options, ulong seed = 1) : base(device, seed)
     {
         options.Validate();
@@ -27,17 +31,32 @@ public sealed class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged,
             Mixture = new MixturePrior<T>(Parameters, "prior", options.Components, options.Latent);
     }
 
+    /// <summary>The validated options the model was built from (saved in checkpoints).</summary>
     public VaeOptions Options { get; }
+    /// <summary>Trunk of q(z|x): Features → Hidden…, unconditioned.</summary>
     public ConditionedMlp<T> Encoder { get; }
+    /// <summary>μ and scale of q(z|x) on the encoder trunk, and the reparameterised z.</summary>
     public GaussianHead<T> Head { get; }
+    /// <summary>p(x|z): Latent → reversed Hidden… → Features logits or means (and a log-variance head when learned).</summary>
     public LikelihoodDecoder<T> Decoder { get; }
+    /// <summary>The learned mixture p(z) of a GMM prior; null for N(0, I).</summary>
     public MixturePrior<T>? Mixture { get; }
+    /// <summary>"vae"</summary>
     public override string Kind => "vae";
+    /// <summary><see cref="VaeOptions.Features"/></summary>
     public override int Features => Options.Features;
+    /// <summary><see cref="VaeOptions.Latent"/></summary>
     public int Latent => Options.Latent;
+    /// <summary><see cref="VaeOptions.Posterior"/></summary>
     public Posterior Posterior => Options.Posterior;
+    /// <summary><see cref="Options"/> as snake_case JSON (<see cref="ModelJson.Options"/>).</summary>
     public override string ConfigJson() => JsonSerializer.Serialize(Options, ModelJson.Options);
 
+    /// <summary>
+    /// Input "x" [rows, Features]; terms "reconstruction" (−log p(x|z) per image, nats, batch mean) and "kl" (weight
+    /// <see cref="VaeOptions.Beta"/>: closed form for N(0, I), one-sample Monte Carlo for a GMM); in evaluation graphs
+    /// the outputs of <see cref="VariationalOutputs"/>.
+    /// </summary>
     protected override void Build(GraphBuilder<T> g)
     {
         var x = g.Input("x", Features);
@@ -75,6 +94,7 @@ public sealed class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged,
 
     double[] IVariationalModel<T>.LogPrior(Plan<T> plan, double[] z, int rows) => LogPrior(z, rows);
 
+    /// <summary>Feeds each image of <paramref name="batch"/> <paramref name="repeats"/> times in a row (rows·repeats rows; the plan must be that size).</summary>
     public void FeedRepeated(Plan<T> plan, Batch batch, int repeats) => Feed(plan, Repeat(batch, repeats));
 
     /// <summary>Each row of the batch <paramref name="repeats"/> times in a row.</summary>
@@ -97,6 +117,7 @@ public sealed class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged,
         ? PriorMath.StandardNormalSamples(count, Latent, seed)
         : Mixture.Sample(count, seed);
 
+    /// <summary>Frees the decode-only plans, then the training and evaluation plans and the parameters.</summary>
     public override void Dispose()
     {
         foreach (var plan in _decodePlans.Values) plan.Dispose();

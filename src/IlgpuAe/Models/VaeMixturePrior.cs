@@ -11,6 +11,10 @@ public sealed class MixturePrior<T> where T : unmanaged, IFloatingPointIeee754<T
 {
     readonly ParameterStore<T> _store;
 
+    /// <summary>
+    /// Adds <paramref name="name"/>.means [components, latent] (U(−1, 1)), .logvars [components, latent] (0, so σ² = 1) and
+    /// .logits [1, components] (0, so equal weights) to <paramref name="store"/>.
+    /// </summary>
     public MixturePrior(ParameterStore<T> store, string name, int components, int latent)
     {
         _store = store;
@@ -22,10 +26,15 @@ public sealed class MixturePrior<T> where T : unmanaged, IFloatingPointIeee754<T
         Logits = store.Add($"{name}.logits", 1, components, Init.Zeros);
     }
 
+    /// <summary>Number K of mixture components.</summary>
     public int Components { get; }
+    /// <summary>Dimension d of z, the columns of <see cref="Means"/> and <see cref="LogVars"/>.</summary>
     public int Latent { get; }
+    /// <summary>Component means m_k, [K, latent] row-major.</summary>
     public Parameter<T> Means { get; }
+    /// <summary>Component log-variances logσ²_k, [K, latent] row-major (diagonal covariances).</summary>
     public Parameter<T> LogVars { get; }
+    /// <summary>Unnormalised mixture weights, [1, K]; π = softmax(logits).</summary>
     public Parameter<T> Logits { get; }
 
     (double[] M, double[] L, double[] W) Read()
@@ -95,8 +104,10 @@ public sealed class MixturePrior<T> where T : unmanaged, IFloatingPointIeee754<T
 /// <summary>Host-side Gaussian log-densities and samples for diagnostics (never in a training step).</summary>
 public static class PriorMath
 {
+    /// <summary>log 2π ≈ 1.8379, the constant of every Gaussian log-density.</summary>
     public static readonly double Log2Pi = Math.Log(2 * Math.PI);
 
+    /// <summary>log N(z_r; 0, I) = −½(‖z_r‖² + dim·log 2π) in nats, one per row of z [rows, dim] row-major.</summary>
     public static double[] LogStandardNormal(double[] z, int rows, int dim)
     {
         var result = new double[rows];
@@ -109,6 +120,10 @@ public static class PriorMath
         return result;
     }
 
+    /// <summary>
+    /// <paramref name="count"/>·<paramref name="dim"/> draws of N(0, 1), [count, dim] row-major, element i from
+    /// <see cref="RandomReference.Normal"/>(seed, stream 0xC1, i): the same seed gives the same samples.
+    /// </summary>
     public static double[] StandardNormalSamples(int count, int dim, ulong seed) =>
         Enumerable.Range(0, count * dim).Select(i => RandomReference.Normal(seed, 0xC1, i, 52, 0, 1)).ToArray();
 

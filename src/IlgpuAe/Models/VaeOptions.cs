@@ -3,22 +3,46 @@ using IlgpuAe.Kernels;
 namespace IlgpuAe.Models;
 
 /// <summary>The posterior family of a VAE encoder.</summary>
-public enum Posterior { Diag, Full }
+public enum Posterior
+{
+    /// <summary>N(μ, diag e^{logσ²}): the encoder emits μ and logσ², d values each.</summary>
+    Diag,
+    /// <summary>N(μ, LLᵀ), L lower-triangular with a softplus-positive diagonal: the encoder emits μ and d·d raw factor values.</summary>
+    Full,
+}
 
 /// <summary>The decoder likelihood p(x|z).</summary>
-public enum Decoder { Bernoulli, Gaussian }
+public enum Decoder
+{
+    /// <summary>Independent Bernoulli pixels on logits (binary cross-entropy); data in [0, 1].</summary>
+    Bernoulli,
+    /// <summary>N(x; μ, diag σ²) with logσ² learned per pixel, or one fixed value (<see cref="VaeOptions.DecoderLogVar"/>).</summary>
+    Gaussian,
+}
 
 /// <summary>The prior p(z) of a VAE.</summary>
-public enum Prior { Normal, Gmm }
+public enum Prior
+{
+    /// <summary>N(0, I); the KL is closed-form.</summary>
+    Normal,
+    /// <summary>A learned mixture Σ_k π_k N(m_k, diag σ²_k) of <see cref="VaeOptions.Components"/> components; the KL is a one-sample Monte-Carlo estimate.</summary>
+    Gmm,
+}
 
 /// <summary>Sizes and choices of a variational autoencoder; names follow the command-line options.</summary>
 public sealed record VaeOptions
 {
+    /// <summary>Features of one input row (pixels of an image); also the decoder's output width. Default 784 (28×28).</summary>
     public int Features { get; init; } = 784;
+    /// <summary>Encoder hidden sizes, input to code; the decoder uses them reversed. Each must be positive. Default [400].</summary>
     public int[] Hidden { get; init; } = [400];
+    /// <summary>Dimension d of z. At least 1; a full posterior's factor head is d·d wide. Default 20.</summary>
     public int Latent { get; init; } = 20;
+    /// <summary>Nonlinearity after every hidden layer of encoder and decoder. Default ReLU.</summary>
     public Activation Activation { get; init; } = Activation.Relu;
+    /// <summary>Diagonal or full-covariance q(z|x). Default diagonal.</summary>
     public Posterior Posterior { get; init; } = Posterior.Diag;
+    /// <summary>Bernoulli (BCE on logits, pixels in [0, 1]) or Gaussian p(x|z). Default Bernoulli.</summary>
     public Decoder Decoder { get; init; } = Decoder.Bernoulli;
 
     /// <summary>log σ² of a Gaussian decoder with fixed variance; null learns one per pixel.</summary>
@@ -27,9 +51,16 @@ public sealed record VaeOptions
     /// <summary>Weight on the KL term; 1 is the ELBO.</summary>
     public double Beta { get; init; } = 1;
 
+    /// <summary>N(0, I) (closed-form KL) or a learned Gaussian mixture (one-sample Monte-Carlo KL). Default N(0, I).</summary>
     public Prior Prior { get; init; } = Prior.Normal;
+    /// <summary>Mixture components K of a GMM prior; at least 1 when <see cref="Prior"/> is Gmm, ignored otherwise. Default 10.</summary>
     public int Components { get; init; } = 10;
 
+    /// <summary>
+    /// Throws <see cref="IlgpuAeException"/> (worded for the command line) when features or latent are not positive, hidden is
+    /// empty or holds a non-positive size, a GMM prior has no components, beta is negative or not finite, or the fixed
+    /// decoder log-variance is not finite.
+    /// </summary>
     public void Validate()
     {
         if (Features <= 0) throw new IlgpuAeException($"features must be positive, got {Features}");

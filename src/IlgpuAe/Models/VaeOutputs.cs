@@ -6,7 +6,9 @@ namespace IlgpuAe.Models;
 /// <summary>What the diagnostics and pictures of a variational model read from its evaluation graph.</summary>
 public interface IVariationalModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>Dimension d of z: the columns of the "z", "mean" and "eps" outputs.</summary>
     int Latent { get; }
+    /// <summary>The covariance family of q, which says whether "scale" is logσ² [rows, d] or L [rows, d·d].</summary>
     Posterior Posterior { get; }
 
     /// <summary>

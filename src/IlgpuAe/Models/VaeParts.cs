@@ -12,6 +12,11 @@ namespace IlgpuAe.Models;
 /// </summary>
 public sealed class ConditionedMlp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>
+    /// A trunk named <paramref name="name"/> with layer sizes <paramref name="inputs"/> → <paramref name="hidden"/>…, every layer
+    /// (the last included) followed by <paramref name="activation"/>. With <paramref name="conditionCols"/> &gt; 0 the first layer also gets
+    /// a bias-free weight W_c [hidden[0], conditionCols] (He for the ReLU family, Xavier otherwise); 0 builds a plain MLP.
+    /// </summary>
     public ConditionedMlp(ParameterStore<T> store, string name, int inputs, int conditionCols, IReadOnlyList<int> hidden, Activation activation)
     {
         Activation = activation;
@@ -22,13 +27,20 @@ public sealed class ConditionedMlp<T> where T : unmanaged, IFloatingPointIeee754
                 activation is Activation.Relu or Activation.LeakyRelu or Activation.Elu ? Init.He : Init.Xavier, conditionCols, hidden[0]);
     }
 
+    /// <summary>The nonlinearity after every layer, the first layer's sum x·Wxᵀ + c·Wcᵀ + b included.</summary>
     public Activation Activation { get; }
+    /// <summary>The dense layers in order; the first reads x [rows, inputs], the last writes [rows, <see cref="Outputs"/>].</summary>
     public IReadOnlyList<Linear<T>> Layers { get; }
 
     /// <summary>W_c of the first layer, [hidden[0], condition columns], when the trunk is conditioned.</summary>
     public Parameter<T>? ConditionWeight { get; }
+    /// <summary>Width of the trunk's output: the last hidden size.</summary>
     public int Outputs => Layers[^1].Outputs;
 
+    /// <summary>
+    /// Adds the trunk to <paramref name="g"/> for x [rows, inputs] and returns h [rows, <see cref="Outputs"/>]. The condition
+    /// <paramref name="c"/> [rows, conditionCols] enters the first layer only; it is ignored when the trunk has no W_c or c is null.
+    /// </summary>
     public Node<T> Apply(GraphBuilder<T> g, Node<T> x, Node<T>? c = null)
     {
         Node<T> h;
@@ -53,6 +65,10 @@ public sealed record PosteriorNodes<T>(Node<T> Mean, Node<T> Scale, Node<T> Eps,
 /// </summary>
 public sealed class GaussianHead<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>
+    /// Two dense heads named <paramref name="name"/>.mean and .logvar (diagonal) or .factor (full) on an <paramref name="inputs"/>-wide
+    /// trunk output: μ [rows, latent] and logσ² [rows, latent] or the raw factor [rows, latent·latent].
+    /// </summary>
     public GaussianHead(ParameterStore<T> store, string name, int inputs, int latent, Posterior posterior)
     {
         Latent = latent;
@@ -62,11 +78,19 @@ public sealed class GaussianHead<T> where T : unmanaged, IFloatingPointIeee754<T
             posterior == Posterior.Diag ? latent : latent * latent);
     }
 
+    /// <summary>Dimension d of z.</summary>
     public int Latent { get; }
+    /// <summary>The covariance family of q(z|x): diagonal (logσ² head) or full (lower-triangular factor head).</summary>
     public Posterior Posterior { get; }
+    /// <summary>The linear layer producing μ [rows, latent].</summary>
     public Linear<T> Mean { get; }
+    /// <summary>The linear layer producing logσ² [rows, latent] (diagonal) or the unconstrained factor [rows, latent·latent] (full).</summary>
     public Linear<T> Scale { get; }
 
+    /// <summary>
+    /// μ, the scale and a sample from trunk output <paramref name="h"/>: fresh ε ~ N(0, I) [rows, latent] each step, then
+    /// z = μ + e^{½logσ²}·ε (diagonal) or z = μ + L·ε with L the softplus-diagonal lower-triangular factor (full).
+    /// </summary>
     public PosteriorNodes<T> Apply(GraphBuilder<T> g, Node<T> h)
     {
         var mean = Mean.Apply(g, h);
@@ -82,6 +106,7 @@ public sealed class GaussianHead<T> where T : unmanaged, IFloatingPointIeee754<T
         ? g.KlStandardNormal(q.Mean, q.Scale)
         : g.KlStandardNormalFull(q.Mean, q.Scale);
 
+    /// <summary>The same family as <see cref="Posterior"/>, in the op-level enum a Monte-Carlo KL takes.</summary>
     public PosteriorKind Kind => Posterior == Posterior.Diag ? PosteriorKind.Diagonal : PosteriorKind.Full;
 }
 
@@ -94,6 +119,11 @@ public sealed class LikelihoodDecoder<T> where T : unmanaged, IFloatingPointIeee
     readonly Decoder _kind;
     readonly double? _fixedLogVar;
 
+    /// <summary>
+    /// A decoder named <paramref name="name"/>: a <see cref="ConditionedMlp{T}"/> from <paramref name="latent"/> (plus <paramref name="conditionCols"/>, 0 for none)
+    /// through <paramref name="hidden"/>, then a linear layer to <paramref name="features"/> logits (Bernoulli) or means (Gaussian). A Gaussian
+    /// <paramref name="kind"/> with <paramref name="fixedLogVar"/> null also gets a linear log-variance head; otherwise every pixel uses fixedLogVar.
+    /// </summary>
     public LikelihoodDecoder(ParameterStore<T> store, string name, int latent, int conditionCols, IReadOnlyList<int> hidden,
         Activation activation, int features, Decoder kind, double? fixedLogVar)
     {
@@ -105,13 +135,18 @@ public sealed class LikelihoodDecoder<T> where T : unmanaged, IFloatingPointIeee
             LogVar = new Linear<T>(store, $"{name}.logvar", Trunk.Outputs, features);
     }
 
+    /// <summary>The hidden layers z[, c] → h.</summary>
     public ConditionedMlp<T> Trunk { get; }
+    /// <summary>h → [rows, features]: Bernoulli logits or Gaussian means.</summary>
     public Linear<T> Out { get; }
+    /// <summary>h → learned logσ² [rows, features]; null for a Bernoulli decoder or a fixed variance.</summary>
     public Linear<T>? LogVar { get; }
 
+    /// <summary>The likelihood the decoder scores with: Bernoulli, Gaussian with learned variance, or Gaussian with a fixed one.</summary>
     public Likelihood Likelihood => _kind == Decoder.Bernoulli ? Likelihood.Bernoulli
         : LogVar is null ? Likelihood.GaussianFixed : Likelihood.Gaussian;
 
+    /// <summary>The log-variance every pixel of a fixed-variance Gaussian decoder uses; 0 when none was given (unused unless the likelihood is GaussianFixed).</summary>
     public double FixedLogVar => _fixedLogVar ?? 0;
 
     /// <summary>Decodes z and returns (logits or mean, learned logσ² or null).</summary>

@@ -33,6 +33,11 @@ public sealed class KlOp<T> : StochasticOp<T> where T : unmanaged, IFloatingPoin
 {
     readonly KlKind _kind;
 
+    /// <summary>
+    /// A KL of the given <paramref name="kind"/>, with the inputs that kind lists (two, or four for
+    /// <see cref="KlKind.DiagonalGaussians"/>). ArgumentException when the count is wrong, when L is not
+    /// [rows, dim·dim] for a mean [rows, dim], or when a diagonal kind's inputs differ in shape.
+    /// </summary>
     public KlOp(KlKind kind, params Node<T>[] inputs) : base("kl", inputs)
     {
         _kind = kind;
@@ -50,12 +55,16 @@ public sealed class KlOp<T> : StochasticOp<T> where T : unmanaged, IFloatingPoin
     int Rows => Inputs[0].Rows;
     int Dim => Inputs[0].Cols;
 
+    /// <summary>Every input: the analytic gradients read all of them.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => Inputs;
 
+    /// <summary>One KL per row before the batch mean.</summary>
     public override long ForwardScratch(Device device) => Rows;
 
+    /// <summary>Room for every input's gradient when they cannot all be written directly (their betas differ or some need none).</summary>
     public override long BackwardScratch(Device device) => ScatterScratch(Enumerable.Range(0, Inputs.Count).ToArray());
 
+    /// <summary>KL = (1/rows)·Σ_r KL_r in nats, KL_r the closed form of the kind (see <see cref="DivergenceKernels"/>).</summary>
     public override void Forward(Exec<T> x)
     {
         var rowKl = x.Scratch(this);
@@ -79,6 +88,10 @@ public sealed class KlOp<T> : StochasticOp<T> where T : unmanaged, IFloatingPoin
         SumToScalar(x, rowKl, x.Value(Output), PerRow(Rows));
     }
 
+    /// <summary>
+    /// The closed-form gradients of KL_r times dKL/rows, accumulated with each input's beta: (dμ, dlogσ²) for the
+    /// diagonal kinds (and (dμp, dlogσp²) for the learned prior), (dμ, dL) with dL_ij = L_ij − [i = j]/L_ii for j ≤ i for the full one.
+    /// </summary>
     public override void Backward(Exec<T> x)
     {
         var v = Inputs.Select(x.Value).ToArray();
@@ -126,6 +139,11 @@ public sealed class MonteCarloGmmKlOp<T> : StochasticOp<T> where T : unmanaged, 
 {
     readonly PosteriorKind _posterior;
 
+    /// <summary>
+    /// The KL at <paramref name="z"/> [rows, dim] = μ + B·<paramref name="eps"/>; <paramref name="scale"/> is logσ² [rows, dim]
+    /// or L [rows, dim·dim] as <paramref name="posterior"/> says; <paramref name="means"/> and <paramref name="logVars"/>
+    /// are [K, dim] and <paramref name="logits"/> holds K values. ArgumentException when any shape disagrees.
+    /// </summary>
     public MonteCarloGmmKlOp(Node<T> z, Node<T> eps, Node<T> scale, PosteriorKind posterior, Node<T> means, Node<T> logVars, Node<T> logits)
         : base("kl_gmm", z, eps, scale, means, logVars, logits)
     {
@@ -143,12 +161,16 @@ public sealed class MonteCarloGmmKlOp<T> : StochasticOp<T> where T : unmanaged, 
     int Dim => Inputs[0].Cols;
     int Components => Inputs[3].Rows;
 
+    /// <summary>Every input: backward recomputes −log p(z) and the responsibilities from them.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => Inputs;
 
+    /// <summary>−log q per row, −log p per row, and the responsibilities γ [rows, K].</summary>
     public override long ForwardScratch(Device device) => 2L * Rows + (long)Rows * Components;
 
+    /// <summary>−log p per row and γ [rows, K] recomputed, plus room for dmeans and dlogVars when they cannot be written directly.</summary>
     public override long BackwardScratch(Device device) => Rows + (long)Rows * Components + ScatterScratch(3, 4);
 
+    /// <summary>KL ≈ (1/rows)·Σ_r [log q(z_r|x_r) − log p(z_r)] in nats: one sample per row, an unbiased estimate of the KL.</summary>
     public override void Forward(Exec<T> x)
     {
         var s = x.Scratch(this);
@@ -177,6 +199,11 @@ public sealed class MonteCarloGmmKlOp<T> : StochasticOp<T> where T : unmanaged, 
             loop.Threads, loop, x.Value(Inputs[0]), x.Value(Inputs[3]), x.Value(Inputs[4]), x.Value(Inputs[5]), negLogP, resp, Dim);
     }
 
+    /// <summary>
+    /// With ε fixed: dz = d(−log p)/dz (log q does not move with z); the scale gets only the negated log-determinant
+    /// gradient (−½ per logσ², −1/L_ii on L's diagonal); means, log-variances and logits get d(−log p) through γ.
+    /// ε gets nothing. Every term is scaled by dKL/rows and accumulated with its input's beta.
+    /// </summary>
     public override void Backward(Exec<T> x)
     {
         var s = x.Scratch(this);

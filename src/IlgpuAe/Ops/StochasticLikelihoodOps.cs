@@ -32,12 +32,16 @@ public sealed class GaussianNllOp<T> : StochasticOp<T> where T : unmanaged, IFlo
     Node<T> Mean => Inputs[0];
     Node<T> Target => Inputs[^1];
 
+    /// <summary>Every input: the gradient is recomputed from μ, logσ² and x.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => Inputs;
 
+    /// <summary>One −log-likelihood per row before the batch mean.</summary>
     public override long ForwardScratch(Device device) => Mean.Rows;
 
+    /// <summary>Room for dμ and dlogσ² when the variance is learned and they cannot be written directly; nothing when it is fixed.</summary>
     public override long BackwardScratch(Device device) => Learned ? ScatterScratch(0, 1) : 0;
 
+    /// <summary>loss = (1/rows)·Σ_r ℓ_r in nats, ℓ_r = ½ Σ_c [(x − μ)² e^{−logσ²} + logσ² + log 2π].</summary>
     public override void Forward(Exec<T> x)
     {
         var rows = x.Scratch(this);
@@ -57,6 +61,10 @@ public sealed class GaussianNllOp<T> : StochasticOp<T> where T : unmanaged, IFlo
                 loop.Threads, loop, x.Value(inputs[0]), x.Value(inputs[1]), rows, inputs[0].Cols, fixedLogVar);
     }
 
+    /// <summary>
+    /// dμ = beta·dμ + (dloss/rows)·(μ − x)e^{−logσ²}; with a learned variance also
+    /// dlogσ² = beta·dlogσ² + (dloss/rows)·½(1 − (x − μ)² e^{−logσ²}). The target gets nothing.
+    /// </summary>
     public override void Backward(Exec<T> x)
     {
         var loop = x.Device.LoopFor(Mean.Length);
@@ -94,6 +102,11 @@ public sealed class RowReconstructionOp<T> : StochasticOp<T> where T : unmanaged
     readonly Likelihood _kind;
     readonly T _fixedLogVar;
 
+    /// <summary>
+    /// Row scores for <paramref name="kind"/>: inputs (logits, x) for Bernoulli, (μ, logσ², x) for Gaussian, (μ, x) for
+    /// GaussianFixed, which uses <paramref name="fixedLogVar"/> (ignored otherwise). ArgumentException when the input count
+    /// is wrong or the shapes differ.
+    /// </summary>
     public RowReconstructionOp(Likelihood kind, T fixedLogVar, params Node<T>[] inputs) : base("row_nll", inputs)
     {
         if (inputs.Length != (kind == Likelihood.Gaussian ? 3 : 2))
@@ -103,8 +116,10 @@ public sealed class RowReconstructionOp<T> : StochasticOp<T> where T : unmanaged
         _fixedLogVar = fixedLogVar;
     }
 
+    /// <summary>None: the op has no backward pass.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => [];
 
+    /// <summary>ℓ_r = −log p(x_r|z_r) in nats per row: BCE with logits summed over features, or the Gaussian NLL of <see cref="GaussianNllOp{T}"/>.</summary>
     public override void Forward(Exec<T> x)
     {
         if (_kind == Likelihood.Bernoulli)
@@ -117,6 +132,7 @@ public sealed class RowReconstructionOp<T> : StochasticOp<T> where T : unmanaged
             GaussianNllOp<T>.RowValues(x, Inputs, _fixedLogVar, x.Value(Output));
     }
 
+    /// <summary>Always throws NotSupportedException: this op is evaluation only.</summary>
     public override void Backward(Exec<T> x) =>
         throw new NotSupportedException($"{Name} is an evaluation output and has no backward pass; use a batch-mean loss to train");
 }

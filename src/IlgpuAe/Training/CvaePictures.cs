@@ -11,6 +11,13 @@ namespace IlgpuAe.Training;
 /// </summary>
 public static class CvaePictures
 {
+    /// <summary>
+    /// Writes into <paramref name="outDir"/> (created if needed): samples.png, 8 rows of 8 decoder means sampled from p(z|c) for
+    /// one condition each (classes 0..7 for labels, the first 8 test images for masks); for masked conditions also
+    /// completions.png (masked input, 6 completions with the visible pixels pasted back, the original); reconstructions.png;
+    /// and latent.png (dimensions 1–2 of the posterior means of the first <paramref name="codes"/> test images, by class).
+    /// Returns the file names written, relative to outDir.
+    /// </summary>
     public static IReadOnlyList<string> Write<T>(Cvae<T> model, Dataset test, string outDir, int codes = 2000)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -8,6 +8,11 @@ namespace IlgpuAe.Training;
 /// <summary>The pictures of a VAE run: prior samples, reconstructions, and the test codes by class.</summary>
 public static class VariationalPictures
 {
+    /// <summary>
+    /// Writes samples.png (8×8 decoder means of prior samples drawn with the model's seed), reconstructions.png and latent.png
+    /// (the first two dimensions of the posterior means of the first <paramref name="codes"/> images of <paramref name="test"/>, coloured by
+    /// class) into <paramref name="outDir"/>, creating it if needed. Returns the file names written, relative to outDir.
+    /// </summary>
     public static IReadOnlyList<string> Write<T>(Vae<T> model, Dataset test, string outDir, int codes = 2000)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
