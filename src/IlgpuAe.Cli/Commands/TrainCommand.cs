@@ -31,6 +31,7 @@ public static class TrainCommand
           --limit N                   use only the first N training images (quick runs)
           --checkpoint-every N        write DIR/checkpoint.safetensors every N steps (always at each epoch's end)
           --clip-grad X               clip the global gradient norm to X
+          --keep-last-batch           also train each epoch's short last batch (PyTorch's drop_last=False; default: drop it)
           --resume DIR                continue the run in DIR exactly where its checkpoint left it
                                       (may change only --epochs, --backend, --checkpoint-every, --quiet)
           --quiet                     no progress bar
@@ -49,7 +50,7 @@ public static class TrainCommand
         string? resumeDir = ResumeArgument(argv);
         if (resumeDir is not null) argv = ResumedArguments(resumeDir, argv);
         var recipe = ModelRecipes.Find(ModelArgument(argv) ?? "ae");
-        var args = Args.Parse("train", argv, [.. CommonOptions, .. recipe.Options], ["quiet", .. recipe.Flags]);
+        var args = Args.Parse("train", argv, [.. CommonOptions, .. recipe.Options], ["quiet", "keep-last-batch", .. recipe.Flags]);
         string kind = recipe.Kind;
         int epochs = args.Int("epochs", 5, 0, 100_000);
         int batch = args.Int("batch", 128, 1, 1 << 20);
@@ -61,6 +62,7 @@ public static class TrainCommand
         {
             CheckpointEvery = args.Int("checkpoint-every", 0, 0),
             ClipGrad = args.Has("clip-grad") ? args.Double("clip-grad", 1, 0, double.PositiveInfinity, exclusiveMin: true) : null,
+            KeepLastBatch = args.Has("keep-last-batch"),
         };
         var optimizer = MakeOptimizer(args, lr);
         int limit = args.Int("limit", int.MaxValue, 1);

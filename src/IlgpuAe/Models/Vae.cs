@@ -23,6 +23,7 @@ public sealed class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged,
     {
         options.Validate();
         Options = options;
+        Parameters.Scheme = options.Initialisation;
         Encoder = new ConditionedMlp<T>(Parameters, "encoder", options.Features, 0, options.Hidden, options.Activation);
         Head = new GaussianHead<T>(Parameters, "encoder.head", Encoder.Outputs, options.Latent, options.Posterior);
         Decoder = new LikelihoodDecoder<T>(Parameters, "decoder", options.Latent, 0, options.Hidden.Reverse().ToArray(),

@@ -55,6 +55,8 @@ public sealed record VaeOptions
     public Prior Prior { get; init; } = Prior.Normal;
     /// <summary>Mixture components K of a GMM prior; at least 1 when <see cref="Prior"/> is Gmm, ignored otherwise. Default 10.</summary>
     public int Components { get; init; } = 10;
+    /// <summary>How the linear layers start: the engine's He/Xavier with zero biases (default) or PyTorch's nn.Linear default.</summary>
+    public InitScheme Initialisation { get; init; } = InitScheme.Engine;
 
     /// <summary>
     /// Throws <see cref="IlgpuAeException"/> (worded for the command line) when features or latent are not positive, hidden is

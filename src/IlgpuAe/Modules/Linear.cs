@@ -6,7 +6,8 @@ namespace IlgpuAe.Modules;
 
 /// <summary>
 /// y = f(x·Wᵀ + b), W [out, in]. He initialisation for ReLU-family activations, Xavier otherwise
-/// (a linear output layer included), biases zero.
+/// (a linear output layer included), biases zero; with the store's <see cref="InitScheme.PyTorch"/>, weights and
+/// biases U(±1/√in) instead.
 /// </summary>
 public sealed class Linear<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -22,9 +23,11 @@ public sealed class Linear<T> where T : unmanaged, IFloatingPointIeee754<T>
         Outputs = outputs;
         Activation = activation;
         Slope = slope;
-        var init = activation is Activation.Relu or Activation.LeakyRelu or Activation.Elu ? Init.He : Init.Xavier;
+        bool pytorch = store.Scheme == InitScheme.PyTorch;
+        var init = pytorch ? Init.FanInUniform
+            : activation is Activation.Relu or Activation.LeakyRelu or Activation.Elu ? Init.He : Init.Xavier;
         Weight = store.Add($"{name}.weight", outputs, inputs, init, inputs, outputs);
-        Bias = store.Add($"{name}.bias", 1, outputs, Init.Zeros);
+        Bias = store.Add($"{name}.bias", 1, outputs, pytorch ? Init.FanInUniform : Init.Zeros, inputs, outputs);
     }
 
     /// <summary>Features in, the columns of <see cref="Weight"/>.</summary>

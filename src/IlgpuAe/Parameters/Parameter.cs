@@ -12,6 +12,17 @@ public enum Init
     Xavier,
     /// <summary>He/Kaiming uniform: U(-s, s), s = sqrt(6 / fanIn); for ReLU-family layers.</summary>
     He,
+    /// <summary>U(-s, s), s = 1/sqrt(fanIn): PyTorch's default for nn.Linear, weights (kaiming_uniform with a = √5) and biases alike.</summary>
+    FanInUniform,
+}
+
+/// <summary>How <see cref="Modules.Linear{T}"/> layers declared in a store initialise themselves.</summary>
+public enum InitScheme
+{
+    /// <summary>The engine's: He (ReLU family) or Xavier weights, zero biases.</summary>
+    Engine,
+    /// <summary>PyTorch's nn.Linear default: weights and biases U(±1/√fan_in) (<see cref="Init.FanInUniform"/>).</summary>
+    PyTorch,
 }
 
 /// <summary>A named [Rows, Cols] slice of the flat parameter buffer.</summary>

@@ -47,6 +47,12 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
         return p;
     }
 
+    /// <summary>
+    /// The initialisation that <see cref="Modules.Linear{T}"/> layers declared from now on use (<see cref="InitScheme.Engine"/> by default);
+    /// set it before declaring them.
+    /// </summary>
+    public InitScheme Scheme { get; set; }
+
     /// <summary>The parameter called <paramref name="name"/>; KeyNotFoundException if none.</summary>
     public Parameter<T> this[string name] =>
         _parameters.FirstOrDefault(p => p.Name == name) ?? throw new KeyNotFoundException($"no parameter named '{name}'");
@@ -77,6 +83,7 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
                 Init.Zeros => 0,
                 Init.Xavier => Math.Sqrt(6.0 / Math.Max(1, p.FanIn + p.FanOut)),
                 Init.He => Math.Sqrt(6.0 / Math.Max(1, p.FanIn)),
+                Init.FanInUniform => 1 / Math.Sqrt(Math.Max(1, p.FanIn)),
                 _ => 0,
             };
             for (long i = 0; i < p.Length; i++)

@@ -67,7 +67,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         if (train.Count < BatchSize)
             throw new IlgpuAeException($"the training set has {train.Count} images, fewer than one batch of {BatchSize}");
         Interrupted = false;
-        var batcher = new Batcher(train.Count, BatchSize, Seed);
+        var batcher = new Batcher(train.Count, BatchSize, Seed, dropLast: !_options.KeepLastBatch);
         var plan = _model.Plan(BatchSize, training: true);
         var reports = new List<EpochReport>();
         while (State.Epoch <= epochs)
@@ -77,9 +77,17 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
             else plan.ResetTermSums();
             var clock = Stopwatch.StartNew();
             int first = State.Batch, done = first;
+            double[]? shortTerms = null;
             foreach (var indices in batcher.Batches(epoch, first))
             {
-                Step(plan, Gather(train, indices), epoch, done);
+                if (indices.Length == BatchSize) Step(plan, Gather(train, indices), epoch, done);
+                else
+                {
+                    // The short last batch (KeepLastBatch): a plan of its own size; its terms join the epoch's sums below.
+                    var shortPlan = _model.Plan(indices.Length, training: true);
+                    Step(shortPlan, Gather(train, indices), epoch, done);
+                    shortTerms = shortPlan.LastTerms();
+                }
                 done++;
                 State = State with { Batch = done, Steps = State.Steps + 1, TermSums = [] };
                 onBatch?.Invoke(done, total);
@@ -95,6 +103,8 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
                 }
             }
             double[] sums = plan.TermSums(); // synchronises: the clock includes all device work
+            if (shortTerms is not null)
+                for (int i = 0; i < sums.Length; i++) sums[i] += shortTerms[i];
             double seconds = clock.Elapsed.TotalSeconds;
             var trainTerms = Named(plan, sums.Select(s => s / total).ToArray());
             var eval = Evaluate(_model, test, BatchSize);

@@ -39,4 +39,10 @@ public sealed record TrainerOptions
 
     /// <summary>Call the checkpoint hook every this many steps (0: only at the end of each epoch).</summary>
     public int CheckpointEvery { get; init; }
+
+    /// <summary>
+    /// Train the short last batch of each epoch too (count mod batch rows, through a plan of that size), as PyTorch's
+    /// DataLoader does by default (drop_last=False); false (the default) drops it, so every step sees a full batch.
+    /// </summary>
+    public bool KeepLastBatch { get; init; }
 }
