@@ -93,7 +93,23 @@ public static class CpuKernels
             BceBackwardRun(logits, target, dLogits, gs, beta, b, Math.Min(b + loop.Span, n));
     }
 
+    /// <summary>
+    /// y[i] = mean + std·√(−2 ln u1)·cos(2π u2) from Philox(seed, stream, i), bit for bit as
+    /// <see cref="RandomKernels.Normal{T}"/> at T = float (the uniforms come out of one exact integer-to-float conversion
+    /// instead of the generic 23-step Horner loop, which gives the same float).
+    /// </summary>
+    public static void Normal(Index1D t, Loop loop, ArrayView<float> y, ulong seed, ulong stream, float mean, float std)
+    {
+        int n = (int)y.Length;
+        for (int b = loop.First(t); b < n; b += loop.Step) NormalRun(y, seed, stream, mean, std, b, Math.Min(b + loop.Span, n));
+    }
+
     // The helpers: [IntrinsicImplementation] makes ILGPU's CPU accelerator call the .NET body as it is.
+
+    /// <summary>y[i] = mean + std·N(0,1) from Philox(seed, stream, i) over [start, end); on the CPU the .NET body, elsewhere <see cref="NormalRunScalar"/>.</summary>
+    [IntrinsicImplementation]
+    public static void NormalRun(ArrayView<float> y, ulong seed, ulong stream, float mean, float std, int start, int end) =>
+        CpuBodies.Normal(y, seed, stream, mean, std, start, end);
 
     /// <summary>Adam on elements [start, end); on the CPU the vectorised .NET body, elsewhere <see cref="AdamRunScalar"/>.</summary>
     [IntrinsicImplementation]
@@ -141,6 +157,12 @@ public static class CpuKernels
             v[i] = vi;
             p[i] = w - s.Lr * (mi / s.Bias1 / (MathF.Sqrt(vi / s.Bias2) + s.Eps) + s.Shrink * w);
         }
+    }
+
+    /// <summary>The one-element-at-a-time twin of <see cref="NormalRun"/> that PTX and OpenCL compile (the generic formula).</summary>
+    public static void NormalRunScalar(ArrayView<float> y, ulong seed, ulong stream, float mean, float std, int start, int end)
+    {
+        for (int i = start; i < end; i++) y[i] = mean + std * Philox.Gaussian<float>(seed, stream, (ulong)i);
     }
 
     /// <summary>The one-element-at-a-time twin of <see cref="SquaredNormRun"/> that PTX and OpenCL compile.</summary>
@@ -234,7 +256,7 @@ public static class CpuKernels
         ArgumentNullException.ThrowIfNull(context);
         var manager = context.GetIntrinsicManager();
         foreach (var name in new[] { nameof(AdamRun), nameof(SquaredNormRun), nameof(ColumnSumsRun), nameof(ActivationBackwardRun),
-                     nameof(BceForwardRun), nameof(BceBackwardRun) })
+                     nameof(BceForwardRun), nameof(BceBackwardRun), nameof(NormalRun) })
         {
             var helper = typeof(CpuKernels).GetMethod(name, BindingFlags.Public | BindingFlags.Static)!;
             manager.RegisterMethod(helper, new PTXIntrinsic(typeof(CpuKernels), name + "Scalar", IntrinsicImplementationMode.Redirect));
@@ -270,6 +292,22 @@ static unsafe class CpuBodies
             (w - lr * (mi / bias1 / (Vector.SquareRoot(vi / bias2) + eps) + shrink * w)).Store(p + i);
         }
         CpuKernels.AdamRunScalar(pv, gv, mv, vv, s, i, end);
+    }
+
+    // (k + ½)·2^−23 with k the top 23 bits of hi:lo: k + ½ has 24 significant bits and the scaling is a power of
+    // two, so this is exact and equal to Philox.Unit<float>'s Horner loop, bit for bit.
+    static float Unit(uint hi, uint lo) => ((float)(hi >> 9) + 0.5f) * (1f / 8388608f);
+
+    public static void Normal(ArrayView<float> yv, ulong seed, ulong stream, float mean, float std, int start, int end)
+    {
+        if (end <= start) return;
+        float* y = Ptr(yv);
+        for (int i = start; i < end; i++)
+        {
+            var r = Philox.Generate(seed, stream, (ulong)i);
+            float u1 = Unit(r.X0, r.X2), u2 = Unit(r.X1, r.X3);
+            y[i] = mean + std * (MathF.Sqrt(-2f * MathF.Log(u1)) * MathF.Cos(2f * MathF.PI * u2));
+        }
     }
 
     public static float SquaredNorm(ArrayView<float> xv, int start, int end)

@@ -140,7 +140,10 @@ static unsafe class GemmSimd
             for (int p0 = 0; p0 < k; p0 += kcMax)
             {
                 int kc = Math.Min(kcMax, k - p0);
-                PackA(s, pa, ap, r0, r1, rowTiles, p0, kc);
+                // A stored [m, k] with AVX-512: the micro-kernel reads its 6 rows in place (they stay in L1 across the
+                // panels), so op(A) is not packed. With column groups every thread would otherwise pack all of it.
+                bool direct = s.AStrideK == 1 && Vector512.IsHardwareAccelerated;
+                if (!direct) PackA(s, pa, ap, r0, r1, rowTiles, p0, kc);
                 for (int jc = j0; jc < j1; jc += NC)
                 {
                     int jcEnd = Math.Min(j1, jc + NC), panels = (jcEnd - jc + NR - 1) / NR;
@@ -153,7 +156,8 @@ static unsafe class GemmSimd
                         {
                             int jq = jc + q * NR, w = Math.Min(NR, jcEnd - jq);
                             float* panel = bp + (long)q * kc * NR;
-                            if (Vector512.IsHardwareAccelerated) Micro512(arow, panel, kc, tile);
+                            if (direct) Micro512Direct(pa + (long)i0 * s.AStrideRow + p0, s.AStrideRow, h, panel, kc, tile);
+                            else if (Vector512.IsHardwareAccelerated) Micro512(arow, panel, kc, tile);
                             else { Micro256(arow, panel, kc, tile); Micro256(arow, panel + 16, kc, tile + 16); }
                             // The first k-slice applies beta (and never reads C when beta is 0); later ones accumulate.
                             if (w == NR)
@@ -291,6 +295,33 @@ static unsafe class GemmSimd
             x = Vector512.Create(ap[3]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
             x = Vector512.Create(ap[4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
             x = Vector512.Create(ap[5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+        }
+        c00.Store(tile); c01.Store(tile + 16); c10.Store(tile + 32); c11.Store(tile + 48);
+        c20.Store(tile + 64); c21.Store(tile + 80); c30.Store(tile + 96); c31.Store(tile + 112);
+        c40.Store(tile + 128); c41.Store(tile + 144); c50.Store(tile + 160); c51.Store(tile + 176);
+    }
+
+    /// <summary>
+    /// As <see cref="Micro512"/>, reading op(A) in place: row ii of the tile from a + ii·lda (A stored [m, k]). Rows at
+    /// or past <paramref name="h"/> repeat row 0 (valid memory); the caller stores only the first h rows of the tile.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    static void Micro512Direct(float* a, long lda, int h, float* bp, int k, float* tile)
+    {
+        float* a0 = a, a1 = h > 1 ? a + lda : a, a2 = h > 2 ? a + 2 * lda : a;
+        float* a3 = h > 3 ? a + 3 * lda : a, a4 = h > 4 ? a + 4 * lda : a, a5 = h > 5 ? a + 5 * lda : a;
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < k; p++, bp += NR)
+        {
+            var b0 = Vector512.Load(bp);
+            var b1 = Vector512.Load(bp + 16);
+            var x = Vector512.Create(a0[p]); c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a1[p]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a2[p]); c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a3[p]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a4[p]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a5[p]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
         }
         c00.Store(tile); c01.Store(tile + 16); c10.Store(tile + 32); c11.Store(tile + 48);
         c20.Store(tile + 64); c21.Store(tile + 80); c30.Store(tile + 96); c31.Store(tile + 112);

@@ -31,6 +31,7 @@ public static class BenchCommand
           --batches B[,...]           train step batch sizes (default 128,1024)
           --repeat N                  timed repeats per row, median reported (default 10)
           --steps N                   timed train steps per batch size (default 20)
+          --models K[,...]            model kinds for the Adam and train step rows (default: every model)
           --profile                   also print a per-op profile of the train step (synchronised per op)
 
         Prints GEMM GFLOP/s, elementwise GB/s against a device memory copy measured in the same run, the
@@ -40,7 +41,7 @@ public static class BenchCommand
 
     public static int Run(string[] argv, TextWriter stdout)
     {
-        var args = Args.Parse("bench", argv, ["backend", "gemm", "elements", "batches", "repeat", "steps"], ["profile"]);
+        var args = Args.Parse("bench", argv, ["backend", "gemm", "elements", "batches", "repeat", "steps", "models"], ["profile"]);
         var backend = BackendNames.Parse(args.String("backend", "auto"));
         var shapes = ParseShapes(args.String("gemm", "1024x400x784,128x400x784"));
         int elements = args.Int("elements", 1 << 22, 1, 1 << 28);
@@ -48,6 +49,9 @@ public static class BenchCommand
         int repeat = args.Int("repeat", 10, 1, 100_000);
         int steps = args.Int("steps", 20, 1, 100_000);
         bool profile = args.Has("profile");
+        var recipes = args.Has("models")
+            ? args.String("models", "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(ModelRecipes.Find).ToArray()
+            : ModelRecipes.All.ToArray();
 
         using var device = Device.Open(backend);
         Line(stdout, $"ilgpu-ae bench: {device.Name} ({Device.BackendName(device.Backend)}), {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
@@ -74,7 +78,7 @@ public static class BenchCommand
         }
 
         var data = FashionMnist.LoadEmbedded().Train;
-        foreach (var recipe in ModelRecipes.All)
+        foreach (var recipe in recipes)
         {
             using (var model = recipe.Create(device, Args.Parse("bench", [], recipe.Options, recipe.Flags), data, 1))
             {
@@ -85,7 +89,7 @@ public static class BenchCommand
 
         stdout.WriteLine();
         Line(stdout, $"{"train step (float)",-28} {"batch",-16} {"ms",9} {"min ms",9} {"img/s",8}");
-        foreach (var recipe in ModelRecipes.All)
+        foreach (var recipe in recipes)
             foreach (int batch in batches)
             {
                 if (batch > data.Count) throw new UsageException($"--batches {batch} is larger than the {data.Count} images of the embedded data");

@@ -81,4 +81,15 @@ public static class CpuFast
         d.Load<Loop, ArrayView<float>, ArrayView<float>>(CpuKernels.SquaredNorm)(loop.Threads, loop, x.Cast<float>(), partial.Cast<float>());
         return true;
     }
+
+    /// <summary>y = mean + std·N(0,1) from Philox(seed, stream, element), bit for bit as <see cref="RandomKernels.Normal{T}"/>; false (nothing launched) unless <see cref="Applies{T}"/>.</summary>
+    public static bool Normal<T>(Device d, ArrayView<T> y, ulong seed, ulong stream, T mean, T std)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Applies<T>(d)) return false;
+        var loop = d.LoopFor(y.Length);
+        d.Load<Loop, ArrayView<float>, ulong, ulong, float, float>(CpuKernels.Normal)(
+            loop.Threads, loop, y.Cast<float>(), seed, stream, F(mean), F(std));
+        return true;
+    }
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using ILGPU;
+using IlgpuAe.Compute;
 using IlgpuAe.Graph;
 using IlgpuAe.Kernels;
 
@@ -227,6 +228,7 @@ public sealed class NormalProbeOp<T>(ulong salt) : KernelOp<T>("probe")
     /// <summary>v = N(0, 1) per element from the Philox stream of this step and salt.</summary>
     public override void Forward(Exec<T> x)
     {
+        if (CpuFast.Normal(x.Device, x.Value(Output), x.Seed, RandomStreams.For(x.Step, salt), T.Zero, T.One)) return;
         var loop = x.Device.LoopFor(Output.Length);
         x.Device.Load<Loop, ArrayView<T>, ulong, ulong, T, T>(RandomKernels.Normal)(
             loop.Threads, loop, x.Value(Output), x.Seed, RandomStreams.For(x.Step, salt), T.Zero, T.One);

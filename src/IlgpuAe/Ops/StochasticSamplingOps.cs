@@ -1,5 +1,6 @@
 using System.Numerics;
 using ILGPU;
+using IlgpuAe.Compute;
 using IlgpuAe.Graph;
 using IlgpuAe.Kernels;
 
@@ -19,6 +20,7 @@ public sealed class NoiseOp<T>(int stream) : StochasticOp<T>("noise")
     /// <summary>Fills the [rows, cols] output with N(0, 1) draws from Philox(seed, stream(op, step), element).</summary>
     public override void Forward(Exec<T> x)
     {
+        if (CpuFast.Normal(x.Device, x.Value(Output), x.Seed, StreamFor(stream, x.Step), T.Zero, T.One)) return;
         var loop = x.Device.LoopFor(Output.Length);
         x.Device.Load<Loop, ArrayView<T>, ulong, ulong, T, T>(RandomKernels.Normal)(
             loop.Threads, loop, x.Value(Output), x.Seed, StreamFor(stream, x.Step), T.Zero, T.One);
