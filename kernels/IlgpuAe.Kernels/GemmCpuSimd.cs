@@ -140,9 +140,11 @@ static unsafe class GemmSimd
             for (int p0 = 0; p0 < k; p0 += kcMax)
             {
                 int kc = Math.Min(kcMax, k - p0);
-                // A stored [m, k] with AVX-512: the micro-kernel reads its 6 rows in place (they stay in L1 across the
-                // panels), so op(A) is not packed. With column groups every thread would otherwise pack all of it.
-                bool direct = s.AStrideK == 1 && Vector512.IsHardwareAccelerated;
+                // A stored [m, k], m < n, AVX-512: the micro-kernel reads its 6 rows in place (they stay in L1 across
+                // the panels), so op(A) is not packed. m < n is where the launcher splits by column groups and every
+                // thread would otherwise pack all of op(A); with row bands (m >= n) packing measured no slower, and
+                // the 1024x400x784 NT case ran slower unpacked in some runs, so it keeps the packed path.
+                bool direct = s.AStrideK == 1 && s.M < s.N && Vector512.IsHardwareAccelerated;
                 if (!direct) PackA(s, pa, ap, r0, r1, rowTiles, p0, kc);
                 for (int jc = j0; jc < j1; jc += NC)
                 {
