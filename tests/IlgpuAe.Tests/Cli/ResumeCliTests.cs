@@ -64,11 +64,13 @@ public class ResumeCliTests : IDisposable
         Assert.Contains("holds no checkpoint.safetensors", r.Err);
     }
 
-    [Fact]
-    public void Sigterm_finishes_the_step_writes_a_checkpoint_and_says_how_to_resume()
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public void A_stop_signal_finishes_the_step_writes_a_checkpoint_and_says_how_to_resume(string signal)
     {
         string cli = Path.Combine(AppContext.BaseDirectory, "ilgpu-ae.dll");
-        string dir = Path.Combine(_dir, "signalled");
+        string dir = Path.Combine(_dir, "signalled-" + signal);
         var start = new ProcessStartInfo("dotnet", [cli, .. Common, "--epochs", "1000", "--out", dir])
         {
             RedirectStandardOutput = true,
@@ -78,9 +80,9 @@ public class ResumeCliTests : IDisposable
         string? line;
         while ((line = process.StandardOutput.ReadLine()) is not null && !line.StartsWith("epoch 1:", StringComparison.Ordinal)) { }
         Assert.NotNull(line); // at least one epoch done: the run is mid-training
-        Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
         string err = process.StandardError.ReadToEnd();
-        Assert.True(process.WaitForExit(60_000), "the run did not stop within a minute of SIGTERM");
+        Assert.True(process.WaitForExit(60_000), $"the run did not stop within a minute of SIG{signal}");
         Assert.Equal(130, process.ExitCode);
         Assert.Contains($"resume with: ilgpu-ae train --resume {dir}", err);
         Assert.True(File.Exists(Path.Combine(dir, "checkpoint.safetensors")));
