@@ -118,28 +118,11 @@ public class BandwidthConfig : ManualConfig
 }
 
 /// <summary>N · bytes per element / mean time, from the benchmark's N parameter and <see cref="ElementwiseBenchmarks.Bytes"/>.</summary>
-public class BandwidthColumn : IColumn
+public class BandwidthColumn() : RateColumn("GBps", "GB/s", "floats read and written once, times 4 bytes, / mean time, in 1e9 bytes per second")
 {
-    public string Id => "GBps";
-    public string ColumnName => "GB/s";
-    public bool AlwaysShow => true;
-    public ColumnCategory Category => ColumnCategory.Custom;
-    public int PriorityInCategory => 0;
-    public bool IsNumeric => true;
-    public UnitType UnitType => UnitType.Dimensionless;
-    public string Legend => "floats read and written once, times 4 bytes, / mean time, in 1e9 bytes per second";
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-    public bool IsAvailable(Summary summary) => true;
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
-    {
-        var report = summary[benchmarkCase];
-        var n = benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == "N")?.Value;
-        if (report?.ResultStatistics is null || n is not int count ||
-            !ElementwiseBenchmarks.Bytes.TryGetValue(benchmarkCase.Descriptor.WorkloadMethod.Name, out int bytes)) return "-";
-        double seconds = report.ResultStatistics.Mean * 1e-9;
-        return ((double)count * bytes / seconds / 1e9).ToString("F1", CultureInfo.InvariantCulture);
-    }
+    protected override double? Work(BenchmarkCase benchmarkCase) =>
+        benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == "N")?.Value is int count &&
+        ElementwiseBenchmarks.Bytes.TryGetValue(benchmarkCase.Descriptor.WorkloadMethod.Name, out int bytes)
+            ? (double)count * bytes
+            : null;
 }

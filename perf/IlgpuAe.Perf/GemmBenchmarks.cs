@@ -72,28 +72,12 @@ public class GemmConfig : ManualConfig
 }
 
 /// <summary>2·m·n·k / mean time, from the benchmark's Shape parameter.</summary>
-public class GflopsColumn : IColumn
+public class GflopsColumn() : RateColumn("GFLOPS", "GFLOP/s", "2·m·n·k / mean time, in 1e9 per second")
 {
-    public string Id => "GFLOPS";
-    public string ColumnName => "GFLOP/s";
-    public bool AlwaysShow => true;
-    public ColumnCategory Category => ColumnCategory.Custom;
-    public int PriorityInCategory => 0;
-    public bool IsNumeric => true;
-    public UnitType UnitType => UnitType.Dimensionless;
-    public string Legend => "2·m·n·k / mean time, in 1e9 per second";
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-    public bool IsAvailable(Summary summary) => true;
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+    protected override double? Work(BenchmarkCase benchmarkCase)
     {
-        var report = summary[benchmarkCase];
-        var shape = benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == "Shape")?.Value as string;
-        if (report?.ResultStatistics is null || shape is null) return "-";
-        var d = shape.Split(',').Select(double.Parse).ToArray();
-        double seconds = report.ResultStatistics.Mean * 1e-9;
-        return (2 * d[0] * d[1] * d[2] / seconds / 1e9).ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
+        if (benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == "Shape")?.Value is not string shape) return null;
+        var d = shape.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        return 2 * d[0] * d[1] * d[2];
     }
 }
