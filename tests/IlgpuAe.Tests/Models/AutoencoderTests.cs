@@ -27,10 +27,7 @@ public class AutoencoderTests
         using var model = new Autoencoder<double>(TestDevice.Cpu,
             new AutoencoderOptions { Features = 12, Hidden = [7, 5], Code = 3, Activation = activation, Loss = loss }, seed: 3);
         var batch = RandomBatch(6, 12, 11);
-        var plan = model.Plan(6, training: true);
-        var result = GradCheck.Check(plan, () => { model.Feed(plan, batch); plan.Forward(); }, perParameter: 1000);
-        Assert.Equal((int)model.Parameters.Count, result.Checked);
-        Assert.True(result.MaxError < GradCheck.Tolerance, $"max error {result.MaxError:E2} at {result.Worst}");
+        GradCheck.AssertWholeModel(model, batch);
     }
 
     [Fact]

@@ -1,4 +1,6 @@
 using IlgpuAe.Graph;
+using IlgpuAe.Models;
+using Xunit;
 
 namespace IlgpuAe.Tests.Support;
 
@@ -57,5 +59,27 @@ public static class GradCheck
         }
         store.Upload(values);
         return new Result(worst, where, count);
+    }
+
+    /// <summary>
+    /// The whole loss of a model on one batch: every coordinate of every parameter against finite
+    /// differences, at a fixed step (so that random draws are held fixed). Returns the plan for further checks.
+    /// </summary>
+    public static Plan<double> AssertWholeModel(Model<double> model, Batch batch, ulong step = 0)
+    {
+        var plan = model.Plan(batch.Rows, training: true);
+        plan.Step = step;
+        var result = Check(plan, () => { model.Feed(plan, batch); plan.Forward(); }, perParameter: 1000);
+        Assert.Equal((int)model.Parameters.Count, result.Checked);
+        Assert.True(result.MaxError < Tolerance, $"max error {result.MaxError:E2} at {result.Worst}");
+        return plan;
+    }
+
+    /// <summary>Every declared parameter received a non-zero gradient in the last backward pass (none sits unused in the checkpoint).</summary>
+    public static void AssertEveryParameterTakesPart<T>(Model<T> model) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var grads = model.Parameters.DownloadGrads();
+        foreach (var p in model.Parameters.Parameters)
+            Assert.True(grads.AsSpan((int)p.Offset, (int)p.Length).ToArray().Any(g => g != T.Zero), $"{p.Name} gets no gradient");
     }
 }

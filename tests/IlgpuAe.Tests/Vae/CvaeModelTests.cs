@@ -30,15 +30,8 @@ public class CvaeModelTests
             Condition = condition, Prior = prior, Beta = 0.8, Activation = IlgpuAe.Kernels.Activation.Tanh,
         }, seed: 6);
         var batch = RandomBatch(4, 12, 3, 3);
-        var plan = model.Plan(4, training: true);
-        plan.Step = 5;
-        var result = GradCheck.Check(plan, () => { model.Feed(plan, batch); plan.Forward(); }, perParameter: 1000);
-        Assert.Equal((int)model.Parameters.Count, result.Checked);
-        Assert.True(result.MaxError < GradCheck.Tolerance, $"max error {result.MaxError:E2} at {result.Worst}");
-        // Every declared parameter takes part in the loss (none sits unused in the checkpoint).
-        var grads = model.Parameters.DownloadGrads();
-        foreach (var p in model.Parameters.Parameters)
-            Assert.True(grads.AsSpan((int)p.Offset, (int)p.Length).ToArray().Any(g => g != 0), $"{p.Name} gets no gradient");
+        GradCheck.AssertWholeModel(model, batch, step: 5);
+        GradCheck.AssertEveryParameterTakesPart(model);
     }
 
     [Theory]
