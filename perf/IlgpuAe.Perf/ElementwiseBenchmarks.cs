@@ -25,6 +25,12 @@ public class ElementwiseBenchmarks
     [Params(409_600, 654_416)]
     public int N { get; set; }
 
+    /// <summary>"cpu" always; "cuda" too where a CUDA device is found.</summary>
+    public static IEnumerable<string> Backends => TrainStepBenchmarks.Backends;
+
+    [ParamsSource(nameof(Backends))]
+    public string Backend { get; set; } = "cpu";
+
     /// <summary>Floats moved per element: read + written.</summary>
     public static readonly IReadOnlyDictionary<string, int> Bytes = new Dictionary<string, int>
     {
@@ -44,7 +50,7 @@ public class ElementwiseBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _device = Device.Open(Backend.Cpu);
+        _device = Device.Open(BackendNames.Parse(Backend));
         var rng = new Random(1);
         var host = Enumerable.Range(0, N).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
         _x = _device.Accelerator.Allocate1D(host);

@@ -11,6 +11,7 @@ public static class Program
     /// </summary>
     public static int Main(string[] args)
     {
+        if (!CudaProbe.Available) Console.WriteLine($"CUDA rows left out: {CudaProbe.Reason}");
         var config = DefaultConfig.Instance.WithOptions(ConfigOptions.DisableOptimizationsValidator);
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
         return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;

@@ -8,8 +8,8 @@ namespace IlgpuAe.Perf;
 
 /// <summary>
 /// One training step (upload, forward, backward, guard, Adam) of every model the engine has, on the CPU
-/// accelerator, synchronised at the end so the time includes all device work. A new model is one line in
-/// <see cref="Models"/> and one case in <see cref="Create"/>.
+/// accelerator and, where this machine has one, on CUDA; synchronised at the end so the time includes all
+/// device work. A new model is one line in <see cref="Models"/> and one case in <see cref="Create"/>.
 /// </summary>
 [MemoryDiagnoser]
 public class TrainStepBenchmarks
@@ -20,11 +20,21 @@ public class TrainStepBenchmarks
     Trainer<float> _trainer = null!;
     Batch _batch = null!;
 
-    /// <summary>Model kinds measured: "ae" (784-400-32) and "vae" (784-400-20, Bernoulli decoder, normal prior).</summary>
-    public static IEnumerable<string> Models => ["ae", "vae"];
+    /// <summary>
+    /// Model kinds measured, each with the CLI's default options: ae (784-400-32), vae (784-400-20, Bernoulli
+    /// decoder, diagonal posterior, normal prior), cvae (label condition, learned prior), dae (Gaussian noise 0.3),
+    /// sparse (L1 on a ReLU code), cae (one sigmoid layer 784-32, exact Jacobian penalty).
+    /// </summary>
+    public static IEnumerable<string> Models => ["ae", "vae", "cvae", "dae", "sparse", "cae"];
 
     [ParamsSource(nameof(Models))]
     public string Model { get; set; } = "ae";
+
+    /// <summary>"cpu" always; "cuda" too where a CUDA device is found (see <see cref="CudaProbe"/>).</summary>
+    public static IEnumerable<string> Backends => CudaProbe.Available ? ["cpu", "cuda"] : ["cpu"];
+
+    [ParamsSource(nameof(Backends))]
+    public string Backend { get; set; } = "cpu";
 
     [Params(128, 1024)]
     public int BatchSize { get; set; }
@@ -33,13 +43,17 @@ public class TrainStepBenchmarks
     {
         "ae" => new Autoencoder<float>(device, new AutoencoderOptions { Hidden = [400], Code = 32 }, seed: 1),
         "vae" => new Vae<float>(device, new VaeOptions { Hidden = [400], Latent = 20 }, seed: 1),
+        "cvae" => new Cvae<float>(device, new CvaeOptions { Hidden = [400], Latent = 20 }, seed: 1),
+        "dae" => new DenoisingAutoencoder<float>(device, new DenoisingOptions(), seed: 1),
+        "sparse" => new SparseAutoencoder<float>(device, new SparseOptions(), seed: 1),
+        "cae" => new ContractiveAutoencoder<float>(device, new ContractiveOptions(), seed: 1),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown model"),
     };
 
     [GlobalSetup]
     public void Setup()
     {
-        _device = Device.Open(Backend.Cpu);
+        _device = Device.Open(BackendNames.Parse(Backend));
         _model = Create(_device, Model);
         _adam = new Adam(1e-3);
         _trainer = new Trainer<float>(_model, _adam, BatchSize, seed: 1);

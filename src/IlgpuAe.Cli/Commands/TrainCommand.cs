@@ -28,6 +28,8 @@ public static class TrainCommand
           --optimizer adam|adamw|sgd  (default adam)
           --weight-decay X            (default 0; AdamW default 0.01)
           --momentum X                SGD momentum (default 0.9)
+          --eps X                     Adam/AdamW epsilon (default 1e-8); a loss summed over a batch of B
+                                      instead of averaged trains exactly as the mean with --eps 1e-8/B
           --limit N                   use only the first N training images (quick runs)
           --checkpoint-every N        write DIR/checkpoint.safetensors every N steps (always at each epoch's end)
           --clip-grad X               clip the global gradient norm to X
@@ -42,7 +44,7 @@ public static class TrainCommand
         + string.Concat(ModelRecipes.All.Select(r => $"\n  options of --model {r.Kind}:\n{r.Help}"));
 
     static readonly string[] CommonOptions =
-        ["model", "data", "epochs", "batch", "lr", "seed", "backend", "out", "optimizer", "weight-decay", "momentum", "limit",
+        ["model", "data", "epochs", "batch", "lr", "seed", "backend", "out", "optimizer", "weight-decay", "momentum", "eps", "limit",
          "checkpoint-every", "clip-grad"];
 
     public static int Run(string[] argv, TextWriter stdout, TextWriter stderr)
@@ -226,8 +228,11 @@ public static class TrainCommand
 
     static Optimizer MakeOptimizer(Args args, double lr) => args.Choice("optimizer", "adam", "adam", "adamw", "sgd") switch
     {
-        "adamw" => new AdamW(lr, args.Double("weight-decay", 1e-2, 0)),
-        "sgd" => new Sgd(lr, args.Double("momentum", 0.9, 0, 0.999999), args.Double("weight-decay", 0, 0)),
-        _ => new Adam(lr, weightDecay: args.Double("weight-decay", 0, 0)),
+        "adamw" => new AdamW(lr, args.Double("weight-decay", 1e-2, 0), eps: AdamEpsilon(args)),
+        "sgd" => args.Has("eps") ? throw new UsageException("--eps applies to adam and adamw, not sgd")
+            : new Sgd(lr, args.Double("momentum", 0.9, 0, 0.999999), args.Double("weight-decay", 0, 0)),
+        _ => new Adam(lr, eps: AdamEpsilon(args), weightDecay: args.Double("weight-decay", 0, 0)),
     };
+
+    static double AdamEpsilon(Args args) => args.Double("eps", 1e-8, 0, 1, exclusiveMin: true);
 }

@@ -20,15 +20,17 @@ public sealed class VaeRecipe : ModelRecipe
           --beta X                    weight on the KL term; 1 is the ELBO (default 1)
           --prior normal|gmm          p(z): N(0, I) or a learned Gaussian mixture (default normal)
           --components K              mixture components of --prior gmm (default 10)
-          --init engine|pytorch       linear-layer initialisation: He/Xavier weights and zero biases (default),
-                                      or PyTorch's nn.Linear default, weights and biases U(±1/sqrt(fan_in))
+          --init pytorch|engine       linear-layer initialisation: PyTorch's nn.Linear default, weights and
+                                      biases U(±1/sqrt(fan_in)) (default), or He/Xavier weights and zero biases
+          --output-bias mean|init     the decoder's output bias starts at the training images' pixel means
+                                      (logits for bernoulli; default) or as --init says
           eval --iw K                 importance samples for -log p(x) (default 1000)
           eval --iw-images N          test images of the IW estimate (default 1000)
           eval --agg-samples N        codes for the KL decomposition (default 1000)
         """;
 
     public override IReadOnlyCollection<string> Options =>
-        ["hidden", "latent", "activation", "posterior", "decoder", "decoder-logvar", "beta", "prior", "components", "init"];
+        ["hidden", "latent", "activation", "posterior", "decoder", "decoder-logvar", "beta", "prior", "components", "init", "output-bias"];
 
     public override IReadOnlyCollection<string> EvalOptions => VaeDiagnosticsRunner.EvalOptions;
 
@@ -49,7 +51,8 @@ public sealed class VaeRecipe : ModelRecipe
             Beta = args.Double("beta", 1, 0),
             Prior = args.Choice("prior", "normal", "normal", "gmm") == "gmm" ? Prior.Gmm : Prior.Normal,
             Components = args.Int("components", 10, 0, 1 << 12),
-            Initialisation = args.Choice("init", "engine", "engine", "pytorch") == "pytorch" ? InitScheme.PyTorch : InitScheme.Engine,
+            Initialisation = args.Choice("init", "pytorch", "pytorch", "engine") == "pytorch" ? InitScheme.PyTorch : InitScheme.Engine,
+            OutputBias = args.Choice("output-bias", "mean", "mean", "init") == "mean" ? OutputBias.DataMean : OutputBias.Init,
         };
         if (args.Has("decoder-logvar") && options.Decoder != Decoder.Gaussian)
             throw new UsageException("--decoder-logvar applies only to --decoder gaussian");

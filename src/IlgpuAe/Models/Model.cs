@@ -1,4 +1,5 @@
 using System.Numerics;
+using IlgpuAe.Data;
 using IlgpuAe.Graph;
 
 namespace IlgpuAe.Models;
@@ -43,6 +44,13 @@ public abstract class Model<T> : IDisposable where T : unmanaged, IFloatingPoint
 
     /// <summary>Declares inputs, ops, loss terms and outputs for one batch size.</summary>
     protected abstract void Build(GraphBuilder<T> g);
+
+    /// <summary>
+    /// Data-dependent initialisation before the first step of a run (<see cref="Training.Trainer{T}.Run"/> calls it when the
+    /// run starts at step 0, never on resume). The base model does nothing; the VAE starts its decoder's output bias at the
+    /// training images' pixel means (<see cref="VaeOptions.OutputBias"/>).
+    /// </summary>
+    public virtual void InitialiseFromData(Dataset train) { }
 
     /// <summary>Copies a host batch into the plan's inputs.</summary>
     public virtual void Feed(Plan<T> plan, Batch batch)

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Text.Json;
+using IlgpuAe.Data;
 using IlgpuAe.Graph;
 using IlgpuAe.Kernels;
 using IlgpuAe.Ops;
@@ -69,6 +70,13 @@ public sealed class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged,
             : g.KlGmmMonteCarlo(q.Z, q.Eps, q.Scale, Head.Kind, g.Param(Mixture.Means), g.Param(Mixture.LogVars), g.Param(Mixture.Logits));
         g.Loss("kl", kl, Options.Beta);
         if (!g.Training) VariationalOutputs.Add(g, q, Decoder, d, x);
+    }
+
+    /// <summary>With <see cref="OutputBias.DataMean"/>, sets the decoder's output bias from the pixel means of <paramref name="train"/>.</summary>
+    public override void InitialiseFromData(Dataset train)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        if (Options.OutputBias == OutputBias.DataMean) Decoder.InitialiseOutputBias(Parameters, train);
     }
 
     /// <summary>Decoder means for latent codes z [rows, latent] (row-major), through a decode-only plan.</summary>

@@ -29,6 +29,18 @@ public enum Prior
     Gmm,
 }
 
+/// <summary>Where the decoder's output bias starts.</summary>
+public enum OutputBias
+{
+    /// <summary>As <see cref="VaeOptions.Initialisation"/> says (zero, or PyTorch's U(±1/√fan_in)).</summary>
+    Init,
+    /// <summary>
+    /// At the training images' mean, pixel by pixel: logit(mean) for a Bernoulli decoder (the mean clamped to
+    /// [0.001, 0.999]), the mean itself for a Gaussian one; set by <see cref="Vae{T}.InitialiseFromData"/>.
+    /// </summary>
+    DataMean,
+}
+
 /// <summary>Sizes and choices of a variational autoencoder; names follow the command-line options.</summary>
 public sealed record VaeOptions
 {
@@ -55,8 +67,16 @@ public sealed record VaeOptions
     public Prior Prior { get; init; } = Prior.Normal;
     /// <summary>Mixture components K of a GMM prior; at least 1 when <see cref="Prior"/> is Gmm, ignored otherwise. Default 10.</summary>
     public int Components { get; init; } = 10;
-    /// <summary>How the linear layers start: the engine's He/Xavier with zero biases (default) or PyTorch's nn.Linear default.</summary>
-    public InitScheme Initialisation { get; init; } = InitScheme.Engine;
+    /// <summary>
+    /// How the linear layers start: PyTorch's nn.Linear default, weights and biases U(±1/√fan_in) (default), or the
+    /// engine's He/Xavier with zero biases. On Fashion-MNIST the first ends 1.7 nats better after 5 epochs (README, "VAE quality bar").
+    /// </summary>
+    public InitScheme Initialisation { get; init; } = InitScheme.PyTorch;
+    /// <summary>
+    /// Where the decoder's output bias starts: at the data's pixel means (default; the untrained decoder predicts the
+    /// average image, so early steps go into structure rather than into learning the mean) or as the initialisation says.
+    /// </summary>
+    public OutputBias OutputBias { get; init; } = OutputBias.DataMean;
 
     /// <summary>
     /// Throws <see cref="IlgpuAeException"/> (worded for the command line) when features or latent are not positive, hidden is

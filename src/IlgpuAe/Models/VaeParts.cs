@@ -1,4 +1,5 @@
 using System.Numerics;
+using IlgpuAe.Data;
 using IlgpuAe.Graph;
 using IlgpuAe.Kernels;
 using IlgpuAe.Modules;
@@ -148,6 +149,37 @@ public sealed class LikelihoodDecoder<T> where T : unmanaged, IFloatingPointIeee
 
     /// <summary>The log-variance every pixel of a fixed-variance Gaussian decoder uses; 0 when none was given (unused unless the likelihood is GaussianFixed).</summary>
     public double FixedLogVar => _fixedLogVar ?? 0;
+
+    /// <summary>
+    /// Sets the output bias so that the decoder, before any training, predicts the mean image of <paramref name="data"/>:
+    /// logit(m_j) per pixel for a Bernoulli decoder, m_j clamped to [0.001, 0.999] so that a pixel that is always 0 starts at
+    /// a finite logit (−6.9); m_j for a Gaussian one. Throws <see cref="IlgpuAeException"/> when the data's feature count differs.
+    /// </summary>
+    public void InitialiseOutputBias(ParameterStore<T> store, Dataset data)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(data);
+        int f = Out.Outputs;
+        if (data.Features != f)
+            throw new IlgpuAeException($"the data has {data.Features} features per image, the decoder outputs {f}");
+        if (data.Count == 0) throw new IlgpuAeException("the output bias needs at least one training image");
+        var sum = new double[f];
+        var images = data.Images;
+        for (int i = 0; i < data.Count; i++)
+            for (int j = 0; j < f; j++) sum[j] += images[(long)i * f + j];
+        var values = store.Download();
+        for (int j = 0; j < f; j++)
+        {
+            double m = sum[j] / data.Count;
+            if (_kind == Decoder.Bernoulli)
+            {
+                m = Math.Clamp(m, 1e-3, 1 - 1e-3);
+                m = Math.Log(m / (1 - m));
+            }
+            values[Out.Bias.Offset + j] = T.CreateTruncating(m);
+        }
+        store.Upload(values);
+    }
 
     /// <summary>Decodes z and returns (logits or mean, learned logσ² or null).</summary>
     public (Node<T> Out, Node<T>? LogVar) Apply(GraphBuilder<T> g, Node<T> z, Node<T>? c = null)

@@ -67,6 +67,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         if (train.Count < BatchSize)
             throw new IlgpuAeException($"the training set has {train.Count} images, fewer than one batch of {BatchSize}");
         Interrupted = false;
+        if (State.Steps == 0 && State.Batch == 0 && State.Epoch == 1) _model.InitialiseFromData(train);
         var batcher = new Batcher(train.Count, BatchSize, Seed, dropLast: !_options.KeepLastBatch);
         var plan = _model.Plan(BatchSize, training: true);
         var reports = new List<EpochReport>();
