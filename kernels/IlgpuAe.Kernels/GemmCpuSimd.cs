@@ -12,15 +12,17 @@ namespace IlgpuAe.Kernels;
 
 public static partial class GemmKernels
 {
-    /// <summary>Rows per work unit of <see cref="CpuSimd{TAct}"/>: the SIMD core's micro-tile height.</summary>
-    public const int SimdRowUnit = 6;
-    /// <summary>Columns per panel of the SIMD core: column groups split C at multiples of this.</summary>
+    /// <summary>Rows per work unit of <see cref="CpuSimd{TAct}"/>: the SIMD core's micro-tile height (a batch of 128 is 16 tiles, none partial).</summary>
+    public const int SimdRowUnit = 8;
+    /// <summary>Columns per panel of the SIMD core.</summary>
     public const int SimdPanel = 32;
+    /// <summary>Column groups split C at multiples of this: half a panel, which the core computes at half the cost.</summary>
+    public const int SimdSplit = 16;
 
     /// <summary>
     /// CPU body for float with a SIMD core. C[i,j] = act(alpha·Σ_p op(A)[i,p]·op(B)[p,j] + beta·C[i,j] + bias[j]).
-    /// Work units are (column group g, 6 rows), numbered group-major: ceil(m/6) units per group, and
-    /// <paramref name="colGroups"/> groups splitting the 32-column panels evenly. With one group, threads
+    /// Work units are (column group g, 8 rows), numbered group-major: ceil(m/8) units per group, and
+    /// <paramref name="colGroups"/> groups splitting the columns evenly in steps of 16. With one group, threads
     /// own row bands (each packs all of op(B)); with one group per thread (small m), threads own column
     /// ranges and pack only their part of op(B). <see cref="SimdBlock"/> writes alpha·A·B + beta·C and, row tile by
     /// row tile while it is still in cache, adds the bias and applies the activation numbered <paramref name="epilogue"/>
@@ -33,7 +35,7 @@ public static partial class GemmKernels
         where TAct : struct, IActivation<float>
     {
         int rowUnits = (s.M + SimdRowUnit - 1) / SimdRowUnit;
-        int panels = (s.N + SimdPanel - 1) / SimdPanel;
+        int halves = (s.N + SimdSplit - 1) / SimdSplit;
         int units = rowUnits * colGroups;
         for (int first = loop.First(t); first < units; first += loop.Step)
         {
@@ -44,8 +46,8 @@ public static partial class GemmKernels
                 int g = u / rowUnits;
                 int uEnd = Math.Min(last, (g + 1) * rowUnits);
                 int r0 = (u - g * rowUnits) * SimdRowUnit, r1 = Math.Min((uEnd - g * rowUnits) * SimdRowUnit, s.M);
-                int j0 = Math.Min(panels * g / colGroups * SimdPanel, s.N);
-                int j1 = Math.Min(panels * (g + 1) / colGroups * SimdPanel, s.N);
+                int j0 = Math.Min(halves * g / colGroups * SimdSplit, s.N);
+                int j1 = Math.Min(halves * (g + 1) / colGroups * SimdSplit, s.N);
                 u = uEnd;
                 if (r0 >= r1 || j0 >= j1) continue;
                 SimdBlock(s, a, b, c, bias, epilogue, r0, r1, j0, j1);
@@ -57,7 +59,7 @@ public static partial class GemmKernels
     /// C[i,j] = act(alpha·Σ_p op(A)[i,p]·op(B)[p,j] + beta·C[i,j] + bias[j]) for r0 ≤ i &lt; r1, j0 ≤ j &lt; j1, act the
     /// activation numbered <paramref name="epilogue"/> (−1: neither bias nor activation); C is not read
     /// when beta == 0. ILGPU treats this method as an intrinsic: the CPU accelerator runs its .NET body
-    /// (packed panels and a 6x32 Vector512 FMA micro-kernel, or two 6x16 Vector256 ones without AVX-512:
+    /// (packed panels and an 8x32 Vector512 FMA micro-kernel, 8x16 for a panel at most 16 wide, or 4x16 Vector256 ones without AVX-512:
     /// code ILGPU's IR cannot express), while PTX and OpenCL are redirected to <see cref="ScalarBlock"/>
     /// by <see cref="RegisterIntrinsics"/>.
     /// </summary>
@@ -158,9 +160,11 @@ static unsafe class GemmSimd
                         {
                             int jq = jc + q * NR, w = Math.Min(NR, jcEnd - jq);
                             float* panel = bp + (long)q * kc * NR;
-                            if (direct) Micro512Direct(pa + (long)i0 * s.AStrideRow + p0, s.AStrideRow, h, panel, kc, tile);
-                            else if (Vector512.IsHardwareAccelerated) Micro512(arow, panel, kc, tile);
-                            else { Micro256(arow, panel, kc, tile); Micro256(arow, panel + 16, kc, tile + 16); }
+                            // A panel at most 16 wide (the last one, or a column group's edge) costs half a full one.
+                            bool half = w <= 16;
+                            if (direct) Micro512Direct(pa + (long)i0 * s.AStrideRow + p0, s.AStrideRow, h, panel, kc, tile, half);
+                            else if (Vector512.IsHardwareAccelerated) Micro512(arow, panel, kc, tile, half);
+                            else Micro256(arow, panel, kc, tile, half);
                             // The first k-slice applies beta (and never reads C when beta is 0); later ones accumulate.
                             if (w == NR)
                             {
@@ -281,12 +285,16 @@ static unsafe class GemmSimd
             }
     }
 
-    /// <summary>tile[6,32] = Σ_p ap[p,0..5] ⊗ bp[p,0..31] with AVX-512: 12 accumulators, 2 loads + 6 broadcasts per 12 FMAs.</summary>
+    /// <summary>
+    /// tile[8,32] = Σ_p ap[p,0..7] ⊗ bp[p,0..31] with AVX-512: 16 accumulators, 2 loads + 8 broadcasts per 16 FMAs
+    /// (19 of the 32 zmm registers). With <paramref name="half"/> only columns 0..15 (8 accumulators).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    static void Micro512(float* ap, float* bp, int k, float* tile)
+    static void Micro512(float* ap, float* bp, int k, float* tile, bool half)
     {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        if (half) { Micro512Half(ap, MR, bp, k, tile); return; }
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
         for (int p = 0; p < k; p++, ap += MR, bp += NR)
         {
             var b0 = Vector512.Load(bp);
@@ -297,10 +305,34 @@ static unsafe class GemmSimd
             x = Vector512.Create(ap[3]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
             x = Vector512.Create(ap[4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
             x = Vector512.Create(ap[5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(ap[6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(ap[7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
         }
         c00.Store(tile); c01.Store(tile + 16); c10.Store(tile + 32); c11.Store(tile + 48);
         c20.Store(tile + 64); c21.Store(tile + 80); c30.Store(tile + 96); c31.Store(tile + 112);
         c40.Store(tile + 128); c41.Store(tile + 144); c50.Store(tile + 160); c51.Store(tile + 176);
+        c60.Store(tile + 192); c61.Store(tile + 208); c70.Store(tile + 224); c71.Store(tile + 240);
+    }
+
+    /// <summary>tile[8, 0..16) = Σ_p a[p, 0..7] ⊗ bp[p, 0..15], a's rows <paramref name="aStep"/> floats apart per p (packed: 8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    static void Micro512Half(float* ap, int aStep, float* bp, int k, float* tile)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
+        for (int p = 0; p < k; p++, ap += aStep, bp += NR)
+        {
+            var b0 = Vector512.Load(bp);
+            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(ap[0]), b0, c0);
+            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(ap[1]), b0, c1);
+            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(ap[2]), b0, c2);
+            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(ap[3]), b0, c3);
+            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(ap[4]), b0, c4);
+            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(ap[5]), b0, c5);
+            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(ap[6]), b0, c6);
+            c7 = Vector512.FusedMultiplyAdd(Vector512.Create(ap[7]), b0, c7);
+        }
+        c0.Store(tile); c1.Store(tile + 32); c2.Store(tile + 64); c3.Store(tile + 96);
+        c4.Store(tile + 128); c5.Store(tile + 160); c6.Store(tile + 192); c7.Store(tile + 224);
     }
 
     /// <summary>
@@ -308,12 +340,31 @@ static unsafe class GemmSimd
     /// or past <paramref name="h"/> repeat row 0 (valid memory); the caller stores only the first h rows of the tile.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    static void Micro512Direct(float* a, long lda, int h, float* bp, int k, float* tile)
+    static void Micro512Direct(float* a, long lda, int h, float* bp, int k, float* tile, bool half)
     {
-        float* a0 = a, a1 = h > 1 ? a + lda : a, a2 = h > 2 ? a + 2 * lda : a;
-        float* a3 = h > 3 ? a + 3 * lda : a, a4 = h > 4 ? a + 4 * lda : a, a5 = h > 5 ? a + 5 * lda : a;
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        float* a0 = a, a1 = h > 1 ? a + lda : a, a2 = h > 2 ? a + 2 * lda : a, a3 = h > 3 ? a + 3 * lda : a;
+        float* a4 = h > 4 ? a + 4 * lda : a, a5 = h > 5 ? a + 5 * lda : a, a6 = h > 6 ? a + 6 * lda : a, a7 = h > 7 ? a + 7 * lda : a;
+        if (half)
+        {
+            Vector512<float> d0 = default, d1 = default, d2 = default, d3 = default, d4 = default, d5 = default, d6 = default, d7 = default;
+            for (int p = 0; p < k; p++, bp += NR)
+            {
+                var b = Vector512.Load(bp);
+                d0 = Vector512.FusedMultiplyAdd(Vector512.Create(a0[p]), b, d0);
+                d1 = Vector512.FusedMultiplyAdd(Vector512.Create(a1[p]), b, d1);
+                d2 = Vector512.FusedMultiplyAdd(Vector512.Create(a2[p]), b, d2);
+                d3 = Vector512.FusedMultiplyAdd(Vector512.Create(a3[p]), b, d3);
+                d4 = Vector512.FusedMultiplyAdd(Vector512.Create(a4[p]), b, d4);
+                d5 = Vector512.FusedMultiplyAdd(Vector512.Create(a5[p]), b, d5);
+                d6 = Vector512.FusedMultiplyAdd(Vector512.Create(a6[p]), b, d6);
+                d7 = Vector512.FusedMultiplyAdd(Vector512.Create(a7[p]), b, d7);
+            }
+            d0.Store(tile); d1.Store(tile + 32); d2.Store(tile + 64); d3.Store(tile + 96);
+            d4.Store(tile + 128); d5.Store(tile + 160); d6.Store(tile + 192); d7.Store(tile + 224);
+            return;
+        }
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
         for (int p = 0; p < k; p++, bp += NR)
         {
             var b0 = Vector512.Load(bp);
@@ -324,21 +375,31 @@ static unsafe class GemmSimd
             x = Vector512.Create(a3[p]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
             x = Vector512.Create(a4[p]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
             x = Vector512.Create(a5[p]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a6[p]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a7[p]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
         }
         c00.Store(tile); c01.Store(tile + 16); c10.Store(tile + 32); c11.Store(tile + 48);
         c20.Store(tile + 64); c21.Store(tile + 80); c30.Store(tile + 96); c31.Store(tile + 112);
         c40.Store(tile + 128); c41.Store(tile + 144); c50.Store(tile + 160); c51.Store(tile + 176);
+        c60.Store(tile + 192); c61.Store(tile + 208); c70.Store(tile + 224); c71.Store(tile + 240);
     }
 
     /// <summary>
-    /// Without AVX-512: tile[6, 16 of 32] = Σ_p ap[p,0..5] ⊗ bp[p,0..15] (rows of both bp and tile are 32
-    /// wide; the caller runs it on each half), 12 ymm accumulators.
+    /// Without AVX-512 (16 ymm registers): the 8x32 tile as 4x16 blocks of 8 ymm accumulators each, columns 16..31 skipped
+    /// when <paramref name="half"/>.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    static void Micro256(float* ap, float* bp, int k, float* tile)
+    static void Micro256(float* ap, float* bp, int k, float* tile, bool half)
     {
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int r = 0; r < MR; r += 4)
+            for (int j = 0; j < (half ? 16 : NR); j += 16)
+                Micro256Block(ap + r, bp + j, k, tile + r * NR + j);
+    }
+
+    /// <summary>tile[4 rows, 16 of 32 columns] = Σ_p ap[p·8 + 0..3] ⊗ bp[p·32 + 0..15].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    static void Micro256Block(float* ap, float* bp, int k, float* tile)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         for (int p = 0; p < k; p++, ap += MR, bp += NR)
         {
             var b0 = Vector256.Load(bp);
@@ -347,11 +408,8 @@ static unsafe class GemmSimd
             x = Vector256.Create(ap[1]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
             x = Vector256.Create(ap[2]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
             x = Vector256.Create(ap[3]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
-            x = Vector256.Create(ap[4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
-            x = Vector256.Create(ap[5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
         }
         c00.Store(tile); c01.Store(tile + 8); c10.Store(tile + NR); c11.Store(tile + NR + 8);
         c20.Store(tile + 2 * NR); c21.Store(tile + 2 * NR + 8); c30.Store(tile + 3 * NR); c31.Store(tile + 3 * NR + 8);
-        c40.Store(tile + 4 * NR); c41.Store(tile + 4 * NR + 8); c50.Store(tile + 5 * NR); c51.Store(tile + 5 * NR + 8);
     }
 }

@@ -48,6 +48,7 @@ public sealed partial class Device : IDisposable
         _context = context;
         Accelerator = accelerator;
         Backend = backend;
+        CpuWorkerPinning.Pin(this);
     }
 
     static Context CreateContext() => Context.Create(b => b
