@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using ILGPU;
 using ILGPU.Backends.OpenCL;
 using ILGPU.Backends.PTX;
@@ -142,12 +143,16 @@ static unsafe class GemmSimd
             for (int p0 = 0; p0 < k; p0 += kcMax)
             {
                 int kc = Math.Min(kcMax, k - p0);
-                // A stored [m, k], m < n, AVX-512: the micro-kernel reads its 6 rows in place (they stay in L1 across
+                // A stored [m, k], m < n, AVX-512: the micro-kernel reads its 8 rows in place (they stay in L1 across
                 // the panels), so op(A) is not packed. m < n is where the launcher splits by column groups and every
                 // thread would otherwise pack all of op(A); with row bands (m >= n) packing measured no slower, and
                 // the 1024x400x784 NT case ran slower unpacked in some runs, so it keeps the packed path.
                 bool direct = s.AStrideK == 1 && s.M < s.N && Vector512.IsHardwareAccelerated;
-                if (!direct) PackA(s, pa, ap, r0, r1, rowTiles, p0, kc);
+                // A stored [k, m] (TN), m < n, m a multiple of 8: a tile's 8 values at step p are a[p·m + i0 .. + 7], the
+                // packed layout with a stride of m instead of 8, so the packed kernel reads them in place. 128x400x784 TN
+                // measured 0.53-0.55 ms packed; see perf/RESULTS.md for the unpacked figure.
+                bool directT = s.AStrideRow == 1 && s.M < s.N && s.M % MR == 0 && Vector512.IsHardwareAccelerated;
+                if (!direct && !directT) PackA(s, pa, ap, r0, r1, rowTiles, p0, kc);
                 for (int jc = j0; jc < j1; jc += NC)
                 {
                     int jcEnd = Math.Min(j1, jc + NC), panels = (jcEnd - jc + NR - 1) / NR;
@@ -155,7 +160,8 @@ static unsafe class GemmSimd
                     for (int rt = 0; rt < rowTiles; rt++)
                     {
                         int i0 = r0 + rt * MR, h = Math.Min(MR, r1 - i0);
-                        float* arow = ap + (long)rt * kc * MR;
+                        float* arow = directT ? pa + (long)p0 * s.AStrideK + i0 : ap + (long)rt * kc * MR;
+                        int aStep = directT ? s.AStrideK : MR;
                         for (int q = 0; q < panels; q++)
                         {
                             int jq = jc + q * NR, w = Math.Min(NR, jcEnd - jq);
@@ -163,7 +169,7 @@ static unsafe class GemmSimd
                             // A panel at most 16 wide (the last one, or a column group's edge) costs half a full one.
                             bool half = w <= 16;
                             if (direct) Micro512Direct(pa + (long)i0 * s.AStrideRow + p0, s.AStrideRow, h, panel, kc, tile, half);
-                            else if (Vector512.IsHardwareAccelerated) Micro512(arow, panel, kc, tile, half);
+                            else if (Vector512.IsHardwareAccelerated) Micro512(arow, aStep, panel, kc, tile, half);
                             else Micro256(arow, panel, kc, tile, half);
                             // The first k-slice applies beta (and never reads C when beta is 0); later ones accumulate.
                             if (w == NR)
@@ -205,13 +211,45 @@ static unsafe class GemmSimd
                     new ReadOnlySpan<float>(src + jq, w).CopyTo(new Span<float>(bp + (long)q * kc * NR + p * NR, w));
                 }
             }
-        else // B stored [n, k]
-            for (int j = j0; j < j1; j++)
+        else // B stored [n, k]: 8x8 blocks transposed in registers (scalar copies where AVX is missing and at the edges)
+            for (int q = 0; q < panels; q++)
             {
-                float* src = pb + (long)j * s.BStrideCol + p0;
-                float* dst = bp + (long)((j - j0) / NR) * kc * NR + (j - j0) % NR;
-                for (int p = 0; p < kc; p++) dst[p * NR] = src[p];
+                int jq = j0 + q * NR, w = Math.Min(NR, j1 - jq);
+                float* dstPanel = bp + (long)q * kc * NR;
+                float* srcPanel = pb + (long)jq * s.BStrideCol + p0;
+                int p8 = Avx.IsSupported ? kc / 8 * 8 : 0, w8 = w / 8 * 8;
+                for (int p = 0; p < p8; p += 8)
+                    for (int jj = 0; jj < w8; jj += 8)
+                        Transpose8x8(srcPanel + (long)jj * s.BStrideCol + p, s.BStrideCol, dstPanel + p * NR + jj);
+                for (int jj = 0; jj < w; jj++)
+                {
+                    float* src = srcPanel + (long)jj * s.BStrideCol;
+                    for (int p = jj < w8 ? p8 : 0; p < kc; p++) dstPanel[p * NR + jj] = src[p];
+                }
             }
+    }
+
+    /// <summary>dst[c·32 + r] = src[r·stride + c] for r, c &lt; 8: eight rows of B stored [n, k] into eight k-rows of a panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Transpose8x8(float* src, long stride, float* dst)
+    {
+        var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + stride);
+        var r2 = Avx.LoadVector256(src + 2 * stride); var r3 = Avx.LoadVector256(src + 3 * stride);
+        var r4 = Avx.LoadVector256(src + 4 * stride); var r5 = Avx.LoadVector256(src + 5 * stride);
+        var r6 = Avx.LoadVector256(src + 6 * stride); var r7 = Avx.LoadVector256(src + 7 * stride);
+        // Pairs interleaved, then quads, then the 128-bit halves swapped: column c of the block ends up in one register.
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var s0 = Avx.Shuffle(t0, t2, 0x44); var s1 = Avx.Shuffle(t0, t2, 0xEE);
+        var s2 = Avx.Shuffle(t1, t3, 0x44); var s3 = Avx.Shuffle(t1, t3, 0xEE);
+        var s4 = Avx.Shuffle(t4, t6, 0x44); var s5 = Avx.Shuffle(t4, t6, 0xEE);
+        var s6 = Avx.Shuffle(t5, t7, 0x44); var s7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(s0, s4, 0x20)); Avx.Store(dst + NR, Avx.Permute2x128(s1, s5, 0x20));
+        Avx.Store(dst + 2 * NR, Avx.Permute2x128(s2, s6, 0x20)); Avx.Store(dst + 3 * NR, Avx.Permute2x128(s3, s7, 0x20));
+        Avx.Store(dst + 4 * NR, Avx.Permute2x128(s0, s4, 0x31)); Avx.Store(dst + 5 * NR, Avx.Permute2x128(s1, s5, 0x31));
+        Avx.Store(dst + 6 * NR, Avx.Permute2x128(s2, s6, 0x31)); Avx.Store(dst + 7 * NR, Avx.Permute2x128(s3, s7, 0x31));
     }
 
     /// <summary>
@@ -286,16 +324,17 @@ static unsafe class GemmSimd
     }
 
     /// <summary>
-    /// tile[8,32] = Σ_p ap[p,0..7] ⊗ bp[p,0..31] with AVX-512: 16 accumulators, 2 loads + 8 broadcasts per 16 FMAs
-    /// (19 of the 32 zmm registers). With <paramref name="half"/> only columns 0..15 (8 accumulators).
+    /// tile[8,32] = Σ_p ap[p·aStep + 0..7] ⊗ bp[p,0..31] with AVX-512: 16 accumulators, 2 loads + 8 broadcasts per 16 FMAs
+    /// (19 of the 32 zmm registers). With <paramref name="half"/> only columns 0..15 (8 accumulators). aStep is 8 for a
+    /// packed op(A), m for A stored [k, m] read in place.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    static void Micro512(float* ap, float* bp, int k, float* tile, bool half)
+    static void Micro512(float* ap, int aStep, float* bp, int k, float* tile, bool half)
     {
-        if (half) { Micro512Half(ap, MR, bp, k, tile); return; }
+        if (half) { Micro512Half(ap, aStep, bp, k, tile); return; }
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int p = 0; p < k; p++, ap += MR, bp += NR)
+        for (int p = 0; p < k; p++, ap += aStep, bp += NR)
         {
             var b0 = Vector512.Load(bp);
             var b1 = Vector512.Load(bp + 16);

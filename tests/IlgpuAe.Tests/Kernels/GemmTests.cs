@@ -137,7 +137,7 @@ public class GemmTests
     {
         foreach (bool ta in new[] { false, true })
             foreach (bool tb in new[] { false, true })
-                foreach (var (m, n, k) in new[] { (5, 200, 33), (13, 129, 70), (1, 97, 3), (64, 257, 17), (3, 1100, 300), (70, 40, 700) })
+                foreach (var (m, n, k) in new[] { (5, 200, 33), (13, 129, 70), (1, 97, 3), (64, 257, 17), (3, 1100, 300), (70, 40, 700), (16, 200, 600), (128, 400, 784) })
                 {
                     Check<float>(GemmBody.Cpu, ta, tb, m, n, k, 1, 0, false);
                     Check<float>(GemmBody.Cpu, ta, tb, m, n, k, -0.5, 1.5, true, Activation.Sigmoid);
