@@ -66,6 +66,14 @@ public static class CpuKernels
         for (int b = loop.First(t); b < cols; b += loop.Step) ColumnSumsRun(x, y, rows, cols, scale, beta, b, Math.Min(b + loop.Span, cols));
     }
 
+    /// <summary>y[i] = f(x[i]; a), f named by <paramref name="activation"/> (an <see cref="Activation"/> value)</summary>
+    public static void ActivationForward(Index1D t, Loop loop, ArrayView<float> x, ArrayView<float> y, float a, int activation)
+    {
+        int n = (int)x.Length;
+        for (int b = loop.First(t); b < n; b += loop.Step)
+            ActivationForwardRun(x, y, a, activation, b, Math.Min(b + loop.Span, n));
+    }
+
     /// <summary>dx[i] = beta·dx[i] + dy[i]·f'(y[i]; a), f named by <paramref name="activation"/> (an <see cref="Activation"/> value)</summary>
     public static void ActivationBackward(Index1D t, Loop loop, ArrayView<float> y, ArrayView<float> dy, ArrayView<float> dx,
         float a, float beta, int activation)
@@ -104,7 +112,47 @@ public static class CpuKernels
         for (int b = loop.First(t); b < n; b += loop.Step) NormalRun(y, seed, stream, mean, std, b, Math.Min(b + loop.Span, n));
     }
 
+    /// <summary>y[i] = x[i] + std·N(0,1) from Philox(seed, stream, i), bit for bit as <see cref="CorruptionKernels.GaussianNoise{T}"/> at T = float.</summary>
+    public static void GaussianNoise(Index1D t, Loop loop, ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, float std)
+    {
+        int n = (int)x.Length;
+        for (int b = loop.First(t); b < n; b += loop.Step) GaussianNoiseRun(x, y, seed, stream, std, b, Math.Min(b + loop.Span, n));
+    }
+
+    /// <summary>y[i] = 0 if U(words 0, 2) &lt; dropProb else x[i], bit for bit as <see cref="CorruptionKernels.MaskingNoise{T}"/> at T = float.</summary>
+    public static void MaskingNoise(Index1D t, Loop loop, ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, float dropProb)
+    {
+        int n = (int)x.Length;
+        for (int b = loop.First(t); b < n; b += loop.Step) MaskingNoiseRun(x, y, seed, stream, dropProb, b, Math.Min(b + loop.Span, n));
+    }
+
     // The helpers: [IntrinsicImplementation] makes ILGPU's CPU accelerator call the .NET body as it is.
+
+    /// <summary>Gaussian corruption over [start, end); on the CPU the .NET body, elsewhere <see cref="GaussianNoiseRunScalar"/>.</summary>
+    [IntrinsicImplementation]
+    public static void GaussianNoiseRun(ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, float std, int start, int end) =>
+        CpuBodies.GaussianNoise(x, y, seed, stream, std, start, end);
+
+    /// <summary>Masking corruption over [start, end); on the CPU the .NET body, elsewhere <see cref="MaskingNoiseRunScalar"/>.</summary>
+    [IntrinsicImplementation]
+    public static void MaskingNoiseRun(ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, float dropProb, int start, int end) =>
+        CpuBodies.MaskingNoise(x, y, seed, stream, dropProb, start, end);
+
+    /// <summary>The generic twin of <see cref="GaussianNoiseRun"/> that PTX and OpenCL compile.</summary>
+    public static void GaussianNoiseRunScalar(ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, float std, int start, int end)
+    {
+        for (int i = start; i < end; i++) y[i] = x[i] + std * Philox.Gaussian<float>(seed, stream, (ulong)i);
+    }
+
+    /// <summary>The generic twin of <see cref="MaskingNoiseRun"/> that PTX and OpenCL compile.</summary>
+    public static void MaskingNoiseRunScalar(ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, float dropProb, int start, int end)
+    {
+        for (int i = start; i < end; i++)
+        {
+            var r = Philox.Generate(seed, stream, (ulong)i);
+            y[i] = Philox.Unit<float>(r.X0, r.X2) < dropProb ? 0f : x[i];
+        }
+    }
 
     /// <summary>y[i] = mean + std·N(0,1) from Philox(seed, stream, i) over [start, end); on the CPU the .NET body, elsewhere <see cref="NormalRunScalar"/>.</summary>
     [IntrinsicImplementation]
@@ -124,6 +172,11 @@ public static class CpuKernels
     [IntrinsicImplementation]
     public static void ColumnSumsRun(ArrayView<float> x, ArrayView<float> y, int rows, int cols, float scale, float beta, int c0, int c1) =>
         CpuBodies.ColumnSums(x, y, rows, cols, scale, beta, c0, c1);
+
+    /// <summary>Activation forward on elements [start, end); on the CPU the vectorised .NET body, elsewhere <see cref="ActivationForwardRunScalar"/>.</summary>
+    [IntrinsicImplementation]
+    public static void ActivationForwardRun(ArrayView<float> x, ArrayView<float> y, float a, int activation, int start, int end) =>
+        CpuBodies.ActivationForward(x, y, a, activation, start, end);
 
     /// <summary>dx[i] = beta·dx[i] + dy[i]·f'(y[i]; a) over [start, end), f the <see cref="Activation"/> numbered <paramref name="activation"/>.</summary>
     [IntrinsicImplementation]
@@ -182,6 +235,12 @@ public static class CpuKernels
             for (int r = 0; r < rows; r++) acc += x[(long)r * cols + c];
             y[c] = beta == 0 ? scale * acc : beta * y[c] + scale * acc;
         }
+    }
+
+    /// <summary>The one-element-at-a-time twin of <see cref="ActivationForwardRun"/> that PTX and OpenCL compile.</summary>
+    public static void ActivationForwardRunScalar(ArrayView<float> x, ArrayView<float> y, float a, int activation, int start, int end)
+    {
+        for (int i = start; i < end; i++) y[i] = Forward(activation, x[i], a);
     }
 
     /// <summary>The one-element-at-a-time twin of <see cref="ActivationBackwardRun"/> that PTX and OpenCL compile.</summary>
@@ -255,8 +314,8 @@ public static class CpuKernels
     {
         ArgumentNullException.ThrowIfNull(context);
         var manager = context.GetIntrinsicManager();
-        foreach (var name in new[] { nameof(AdamRun), nameof(SquaredNormRun), nameof(ColumnSumsRun), nameof(ActivationBackwardRun),
-                     nameof(BceForwardRun), nameof(BceBackwardRun), nameof(NormalRun) })
+        foreach (var name in new[] { nameof(AdamRun), nameof(SquaredNormRun), nameof(ColumnSumsRun), nameof(ActivationForwardRun), nameof(ActivationBackwardRun),
+                     nameof(BceForwardRun), nameof(BceBackwardRun), nameof(NormalRun), nameof(GaussianNoiseRun), nameof(MaskingNoiseRun) })
         {
             var helper = typeof(CpuKernels).GetMethod(name, BindingFlags.Public | BindingFlags.Static)!;
             manager.RegisterMethod(helper, new PTXIntrinsic(typeof(CpuKernels), name + "Scalar", IntrinsicImplementationMode.Redirect));
@@ -310,6 +369,29 @@ static unsafe class CpuBodies
         }
     }
 
+    public static void GaussianNoise(ArrayView<float> xv, ArrayView<float> yv, ulong seed, ulong stream, float std, int start, int end)
+    {
+        if (end <= start) return;
+        float* x = Ptr(xv), y = Ptr(yv);
+        for (int i = start; i < end; i++)
+        {
+            var r = Philox.Generate(seed, stream, (ulong)i);
+            float u1 = Unit(r.X0, r.X2), u2 = Unit(r.X1, r.X3);
+            y[i] = x[i] + std * (MathF.Sqrt(-2f * MathF.Log(u1)) * MathF.Cos(2f * MathF.PI * u2));
+        }
+    }
+
+    public static void MaskingNoise(ArrayView<float> xv, ArrayView<float> yv, ulong seed, ulong stream, float dropProb, int start, int end)
+    {
+        if (end <= start) return;
+        float* x = Ptr(xv), y = Ptr(yv);
+        for (int i = start; i < end; i++)
+        {
+            var r = Philox.Generate(seed, stream, (ulong)i);
+            y[i] = Unit(r.X0, r.X2) < dropProb ? 0f : x[i];
+        }
+    }
+
     public static float SquaredNorm(ArrayView<float> xv, int start, int end)
     {
         if (end <= start) return 0;
@@ -352,21 +434,49 @@ static unsafe class CpuBodies
         }
     }
 
+    public static void ActivationForward(ArrayView<float> xv, ArrayView<float> yv, float a, int activation, int start, int end)
+    {
+        if (end <= start) return;
+        float* x = Ptr(xv), y = Ptr(yv);
+        int i = start;
+        var va = new Vector<float>(a);
+        if (activation is (int)Activation.Identity or (int)Activation.Relu or (int)Activation.LeakyRelu or (int)Activation.Sigmoid)
+            for (; i <= end - W; i += W)
+            {
+                var v = Vector.Load(x + i);
+                var positive = Vector.GreaterThan(v, Vector<float>.Zero);
+                // Selects, as in the GEMM epilogue: NaN maps to 0 under ReLU and stays NaN under LeakyReLU, as the scalar forms do.
+                if (activation == (int)Activation.Relu) v = Vector.ConditionalSelect(positive, v, Vector<float>.Zero);
+                else if (activation == (int)Activation.LeakyRelu) v = Vector.ConditionalSelect(positive, v, va * v);
+                else if (activation == (int)Activation.Sigmoid)
+                {
+                    // 1/(1 + e^-|x|) for x >= 0 and e^-|x|/(1 + e^-|x|) below: e^-|x| never overflows.
+                    var e = Vector.Exp(-Vector.Abs(v));
+                    var r = Vector<float>.One / (Vector<float>.One + e);
+                    v = Vector.ConditionalSelect(Vector.GreaterThanOrEqual(v, Vector<float>.Zero), r, e * r);
+                }
+                v.Store(y + i);
+            }
+        for (; i < end; i++) y[i] = CpuKernels.Forward(activation, x[i], a);
+    }
+
     public static void ActivationBackward(ArrayView<float> yv, ArrayView<float> dyv, ArrayView<float> dxv, float a, float beta,
         int activation, int start, int end)
     {
         if (end <= start) return;
         float* y = Ptr(yv), dy = Ptr(dyv), dx = Ptr(dxv);
         int i = start;
-        if (activation is (int)Activation.Relu or (int)Activation.Identity)
+        if (activation is (int)Activation.Relu or (int)Activation.Identity or (int)Activation.Sigmoid or (int)Activation.Tanh)
         {
-            bool relu = activation == (int)Activation.Relu;
             var vb = new Vector<float>(beta);
             for (; i <= end - W; i += W)
             {
                 var g = Vector.Load(dy + i);
+                var yy = Vector.Load(y + i);
                 // dy·[y > 0] as a select, which also keeps NaN in dy where y > 0, like dy·1.
-                if (relu) g = Vector.ConditionalSelect(Vector.GreaterThan(Vector.Load(y + i), Vector<float>.Zero), g, Vector<float>.Zero);
+                if (activation == (int)Activation.Relu) g = Vector.ConditionalSelect(Vector.GreaterThan(yy, Vector<float>.Zero), g, Vector<float>.Zero);
+                else if (activation == (int)Activation.Sigmoid) g *= yy * (Vector<float>.One - yy); // as SigmoidAct.Derivative
+                else if (activation == (int)Activation.Tanh) g *= Vector<float>.One - yy * yy;         // as TanhAct.Derivative
                 (beta == 0 ? g : vb * Vector.Load(dx + i) + g).Store(dx + i);
             }
         }

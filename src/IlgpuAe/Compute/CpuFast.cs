@@ -18,6 +18,17 @@ public static class CpuFast
 
     static float F<T>(T v) where T : unmanaged, IFloatingPointIeee754<T> => float.CreateTruncating(v);
 
+    /// <summary>y = f(x; a) through <see cref="CpuKernels.ActivationForward"/>; false (nothing launched) unless <see cref="Applies{T}"/>.</summary>
+    public static bool ActivationForward<T>(Device d, Activation f, ArrayView<T> x, ArrayView<T> y, T a)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Applies<T>(d)) return false;
+        var loop = d.LoopFor(x.Length);
+        d.Load<Loop, ArrayView<float>, ArrayView<float>, float, int>(CpuKernels.ActivationForward)(
+            loop.Threads, loop, x.Cast<float>(), y.Cast<float>(), F(a), (int)f);
+        return true;
+    }
+
     /// <summary>dx = beta·dx + dy·f'(y; a) through <see cref="CpuKernels.ActivationBackward"/>; false (nothing launched) unless <see cref="Applies{T}"/>.</summary>
     public static bool ActivationBackward<T>(Device d, Activation f, ArrayView<T> y, ArrayView<T> dy, ArrayView<T> dx, T a, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -90,6 +101,17 @@ public static class CpuFast
         var loop = d.LoopFor(y.Length);
         d.Load<Loop, ArrayView<float>, ulong, ulong, float, float>(CpuKernels.Normal)(
             loop.Threads, loop, y.Cast<float>(), seed, stream, F(mean), F(std));
+        return true;
+    }
+
+    /// <summary>y = x + std·N(0,1) (Gaussian) or y = x with probability 1 − p, else 0 (masking), through the float CPU kernels; false unless <see cref="Applies{T}"/>.</summary>
+    public static bool Corrupt<T>(Device d, bool gaussian, ArrayView<T> x, ArrayView<T> y, ulong seed, ulong stream, T level)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!Applies<T>(d)) return false;
+        var loop = d.LoopFor(x.Length);
+        d.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, float>(gaussian ? CpuKernels.GaussianNoise : CpuKernels.MaskingNoise)(
+            loop.Threads, loop, x.Cast<float>(), y.Cast<float>(), seed, stream, F(level));
         return true;
     }
 }

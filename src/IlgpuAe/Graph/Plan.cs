@@ -26,7 +26,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     readonly MemoryBuffer1D<T, Stride1D.Dense> _lastTerms;
     readonly (string Name, Node<T> Node, double Weight)[] _terms;
     readonly Runner _runner;
-    T[] _staging = [];
+    readonly Dictionary<Node<T>, T[]> _staging = [];
     bool _backwardPhase;
 
     internal Plan(GraphBuilder<T> graph, bool training)
@@ -162,16 +162,26 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     public void SetInput(Node<T> input, ReadOnlySpan<T> data)
     {
         CheckInput(input, data.Length);
-        View(input).SubView(0, data.Length).CopyFromCPU(data.ToArray());
+        var staging = StagingFor(input);
+        data.CopyTo(staging);
+        View(input).SubView(0, data.Length).CopyFromCPU(staging);
     }
 
     /// <summary>Copies float data (the datasets' element type) into an input node, converting if T is not float.</summary>
     public void SetInput(Node<T> input, ReadOnlySpan<float> data)
     {
         CheckInput(input, data.Length);
-        if (_staging.Length != data.Length) _staging = new T[data.Length];
-        for (int i = 0; i < data.Length; i++) _staging[i] = T.CreateTruncating(data[i]);
-        View(input).SubView(0, data.Length).CopyFromCPU(_staging);
+        var staging = StagingFor(input);
+        if (typeof(T) == typeof(float)) data.CopyTo(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(staging.AsSpan()));
+        else for (int i = 0; i < data.Length; i++) staging[i] = T.CreateTruncating(data[i]);
+        View(input).SubView(0, data.Length).CopyFromCPU(staging);
+    }
+
+    // One host buffer per input, kept: a step that feeds several inputs of different sizes allocates nothing.
+    T[] StagingFor(Node<T> input)
+    {
+        if (!_staging.TryGetValue(input, out var buffer)) _staging[input] = buffer = new T[input.Length];
+        return buffer;
     }
 
     void CheckInput(Node<T> input, int length)

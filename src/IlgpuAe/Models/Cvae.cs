@@ -102,7 +102,7 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
     public override void Feed(Plan<T> plan, Batch batch)
     {
         base.Feed(plan, batch);
-        plan.SetInput(plan.Input("c"), Conditions(batch, plan.Step, out _));
+        plan.SetInput(plan.Input("c"), BuildConditions(batch, plan.Step, null, reuse: true));
     }
 
     /// <summary>
@@ -111,7 +111,7 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
     /// </summary>
     public void FeedRepeated(Plan<T> plan, Batch batch, int repeats)
     {
-        var c = Conditions(batch, plan.Step, out _);
+        var c = BuildConditions(batch, plan.Step, null, reuse: false);
         var repeated = Vae<T>.Repeat(batch, repeats);
         base.Feed(plan, repeated);
         var rc = Vae<T>.Repeat(new Batch(c, batch.Labels, batch.Rows), repeats);
@@ -125,22 +125,38 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
     /// </summary>
     public float[] Conditions(Batch batch, ulong step, out float[] observed)
     {
+        observed = new float[batch.Rows * Features];
+        return BuildConditions(batch, step, observed, reuse: false);
+    }
+
+    // Training feeds reuse one buffer (SetInput copies it to the device at once) and skip the observed mask.
+    float[] _conditionBuffer = [];
+
+    float[] BuildConditions(Batch batch, ulong step, float[]? observed, bool reuse)
+    {
         int rows = batch.Rows;
+        int length = rows * Options.ConditionCols;
+        float[] c;
+        if (!reuse) c = new float[length];
+        else
+        {
+            if (_conditionBuffer.Length != length) _conditionBuffer = new float[length];
+            c = _conditionBuffer;
+        }
+        if (observed is not null) Array.Fill(observed, 1f);
         if (Options.Condition == Condition.Label)
         {
-            observed = Enumerable.Repeat(1f, rows * Features).ToArray();
-            var onehot = new float[rows * Options.Classes];
+            Array.Clear(c);
             for (int r = 0; r < rows; r++)
             {
                 if (batch.Labels[r] >= Options.Classes)
                     throw new IlgpuAeException($"label {batch.Labels[r]} is not below the {Options.Classes} classes of this cvae");
-                onehot[r * Options.Classes + batch.Labels[r]] = 1;
+                c[r * Options.Classes + batch.Labels[r]] = 1;
             }
-            return onehot;
+            return c;
         }
         int w = Options.Width, h = Options.Height, b = Options.Block;
-        var c = (float[])batch.Images.Clone();
-        observed = Enumerable.Repeat(1f, rows * Features).ToArray();
+        Array.Copy(batch.Images, c, length);
         ulong stream = BlockMaskOp<T>.Stream(MaskStream, step);
         for (int r = 0; r < rows; r++)
         {
@@ -150,7 +166,7 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
                 for (int x = left; x < left + b; x++)
                 {
                     c[r * Features + y * w + x] = 0;
-                    observed[r * Features + y * w + x] = 0;
+                    if (observed is not null) observed[r * Features + y * w + x] = 0;
                 }
         }
         return c;

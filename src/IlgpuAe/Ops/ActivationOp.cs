@@ -27,9 +27,12 @@ public sealed class ActivationOp<T>(Node<T> input, Activation activation, T slop
             LaunchBackward(x.Device, activation, x.Value(Output), x.Grad(Output), x.Grad(Inputs[0]), slope, x.Beta(this, 0));
     }
 
-    /// <summary>The one place that maps the activation enum to its kernel instantiation.</summary>
-    public static void LaunchForward(Device d, Activation f, ArrayView<T> input, ArrayView<T> output, T a) =>
-        LaunchForwardWith(d, f, input, output, a, d.LoopFor(input.Length));
+    /// <summary>y = f(x): the float CPU kernel on the CPU accelerator, else the generic one (the one place that maps the enum to its instantiation).</summary>
+    public static void LaunchForward(Device d, Activation f, ArrayView<T> input, ArrayView<T> output, T a)
+    {
+        if (!CpuFast.ActivationForward(d, f, input, output, a))
+            LaunchForwardWith(d, f, input, output, a, d.LoopFor(input.Length));
+    }
 
     /// <summary>As <see cref="LaunchForward"/> with an explicit launch shape (tests hold every shape to the same result).</summary>
     public static void LaunchForwardWith(Device d, Activation f, ArrayView<T> input, ArrayView<T> output, T a, Loop loop)

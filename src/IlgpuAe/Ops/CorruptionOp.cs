@@ -1,5 +1,6 @@
 using System.Numerics;
 using ILGPU;
+using IlgpuAe.Compute;
 using IlgpuAe.Graph;
 using IlgpuAe.Kernels;
 
@@ -31,6 +32,9 @@ public sealed class CorruptionOp<T>(Node<T> input, Corruption corruption, ulong 
         var loop = d.LoopFor(Output.Length);
         ulong stream = RandomStreams.For(x.Step, salt);
         T level = T.CreateTruncating(Corruption.Level);
+        if (Corruption.Kind is NoiseKind.Gaussian or NoiseKind.Mask
+            && CpuFast.Corrupt(d, Corruption.Kind == NoiseKind.Gaussian, x.Value(Inputs[0]), x.Value(Output), x.Seed, stream, level))
+            return;
         var kernel = Corruption.Kind switch
         {
             NoiseKind.Gaussian => d.Load<Loop, ArrayView<T>, ArrayView<T>, ulong, ulong, T>(CorruptionKernels.GaussianNoise),

@@ -1,5 +1,6 @@
 using ILGPU;
 using IlgpuAe.Kernels;
+using IlgpuAe.Ops;
 using Xunit;
 using static IlgpuAe.Tests.Kernels.KernelHarness;
 
@@ -130,6 +131,27 @@ public sealed class CpuKernelTests
     }
 
     [Theory, MemberData(nameof(ActivationCases))]
+    public void ActivationForward_matches_the_reference_and_maps_nan_as_the_generic_kernel(Activation f, int n, int shape)
+    {
+        const double a = 0.3;
+        var x = Rounded<float>(RandomValues(n + (int)f, n, -30, 30)); // far into both tails of the sigmoid
+        if (n > 2) x[1] = double.NaN;
+        using var dx = Upload<float>(x);
+        using var y = Poisoned<float>(n);
+        var loop = Shape(shape, n);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, float, int>(CpuKernels.ActivationForward)(loop.Threads, loop, dx.View, y.View, (float)a, (int)f);
+        var got = Download(y);
+        var finite = Enumerable.Range(0, n).Where(i => !double.IsNaN(x[i])).ToArray();
+        AssertClose<float>(finite.Select(i => ActivationReference.Forward(f, x[i], a)).ToArray(), finite.Select(i => got[i]).ToArray(), 8, $"{f} forward");
+        if (n > 2)
+        {
+            using var generic = Poisoned<float>(n);
+            ActivationOp<float>.LaunchForwardWith(Gpu, f, dx.View, generic.View, (float)a, loop);
+            Assert.Equal(double.IsNaN(Download(generic)[1]), double.IsNaN(got[1]));
+        }
+    }
+
+    [Theory, MemberData(nameof(ActivationCases))]
     public void ActivationBackward_matches_the_reference_derivative(Activation f, int n, int shape)
     {
         const double a = 0.3;
@@ -197,5 +219,32 @@ public sealed class CpuKernelTests
         using var generic = Poisoned<float>(n);
         Gpu.Load<Loop, ArrayView<float>, ulong, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, generic.View, seed, stream, 1.5f, 2f);
         Assert.Equal(Download(generic), got);
+    }
+
+    [Theory, MemberData(nameof(Cases))]
+    public void Gaussian_and_masking_corruption_give_the_generic_kernels_bits(int n, int shape)
+    {
+        const ulong seed = 0x299f31d0a4093822ul, stream = 0x0370734413198a2eul;
+        var x = RandomValues(n + 11, n, 0, 1);
+        using var dx = Upload<float>(x);
+        var loop = Shape(shape, n);
+        foreach (bool gaussian in new[] { true, false })
+        {
+            using var fast = Poisoned<float>(n);
+            using var generic = Poisoned<float>(n);
+            if (gaussian)
+            {
+                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, float>(CpuKernels.GaussianNoise)(loop.Threads, loop, dx.View, fast.View, seed, stream, 0.3f);
+                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, float>(CorruptionKernels.GaussianNoise)(loop.Threads, loop, dx.View, generic.View, seed, stream, 0.3f);
+            }
+            else
+            {
+                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, float>(CpuKernels.MaskingNoise)(loop.Threads, loop, dx.View, fast.View, seed, stream, 0.25f);
+                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, float>(CorruptionKernels.MaskingNoise)(loop.Threads, loop, dx.View, generic.View, seed, stream, 0.25f);
+            }
+            var got = Download(fast);
+            Assert.All(got, v => Assert.False(double.IsNaN(v), "an element was left unwritten"));
+            Assert.Equal(Download(generic), got);
+        }
     }
 }
