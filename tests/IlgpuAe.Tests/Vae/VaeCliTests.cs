@@ -33,6 +33,9 @@ public class VaeCliTests
     [InlineData("--cprior must be one of learned, fixed, none", "--model", "cvae", "--cprior", "flow")]
     [InlineData("--block applies only to --condition masked", "--model", "cvae", "--block", "5")]
     [InlineData("unknown option --condition", "--model", "vae", "--condition", "label")]
+    [InlineData("--output-bias must be one of mean, init", "--model", "vae", "--output-bias", "zero")]
+    [InlineData("--init must be one of pytorch, engine", "--model", "vae", "--init", "xavier")]
+    [InlineData("--eps applies to adam and adamw, not sgd", "--model", "vae", "--optimizer", "sgd", "--eps", "1e-6")]
     public void Bad_options_are_one_clear_error(string mentions, params string[] args) =>
         OneClearError(Run(["train", "--quiet", "--epochs", "0", "--out", Path.Combine(Path.GetTempPath(), "ilgpu-ae-bad"), .. args]), mentions);
 
