@@ -32,7 +32,7 @@ static class CpuWorkerPinning
 
     /// <summary>
     /// The .NET body runs on the CPU accelerator's worker thread (ILGPU treats the method as an intrinsic): the thread takes
-    /// the next core of the process's allowed set, round robin, once.
+    /// the next core of the process's allowed set, round robin from an offset that depends on the process id, once.
     /// </summary>
     [IntrinsicImplementation]
     public static void PinCurrentThread()
@@ -48,7 +48,10 @@ static class CpuWorkerPinning
                 for (int bit = 0; bit < 64; bit++)
                     if ((allowed[w] & (1UL << bit)) != 0) cpus.Add(w * 64 + bit);
             if (cpus.Count < 2) return;
-            int cpu = cpus[(Interlocked.Increment(ref _next) - 1) % cpus.Count];
+            // Round robin from an offset per process, so that on a machine with more cores than workers two processes
+            // do not both crowd cores 0 and 1 (on 2 cores every process uses both anyway).
+            int offset = Environment.ProcessId * 2 % cpus.Count;
+            int cpu = cpus[(offset + Interlocked.Increment(ref _next) - 1) % cpus.Count];
             Span<ulong> mask = stackalloc ulong[16];
             mask[cpu / 64] = 1UL << (cpu % 64);
             SchedSetAffinity(0, mask.Length * sizeof(ulong), ref mask[0]);
