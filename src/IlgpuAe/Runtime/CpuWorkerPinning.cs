@@ -6,8 +6,8 @@ namespace IlgpuAe;
 
 /// <summary>
 /// Pins each worker thread of ILGPU's CPU accelerator to a core of its own (Linux only).
-/// Why: left to the scheduler, the two workers of a <c>CPUDevice(2, 1, 1)</c> were often woken onto the same core and ran
-/// one after the other while the other core idled. A 128x400x784 GEMM then took about 1.0 ms instead of 0.55 ms, in whole
+/// Why: left to the scheduler, the two workers of a <c>CPUDevice(2, 1, 1)</c> often ran one after the other while the other
+/// core idled (timestamps inside a kernel body; the launching thread was asleep, not spinning). A 128x400x784 GEMM then took about 1.0 ms instead of 0.55 ms, in whole
 /// processes at a time (measured 2026-11-25 on the 2-core AMD EPYC box: unpinned medians 1035 and 565-619 us in five
 /// runs, pinned 561-574 us in five). Pinning is an optimisation only: where the OS refuses it, the threads stay free.
 /// </summary>
