@@ -30,9 +30,13 @@ public static partial class GemmKernels
     /// (an <see cref="Activation"/> value; −1 when there is neither bias nor activation). The epilogue runs in the
     /// .NET body because ILGPU's element-at-a-time code for it cost as much as the GEMM at a batch of 128; TAct
     /// names the instantiation (and must agree with <paramref name="epilogue"/>, which the launcher guarantees).
+    /// With a non-empty <paramref name="rowSums"/> the block of column group 0 also writes
+    /// rowSums[i] = rowSumsBeta·rowSums[i] + Σ_p op(A)[i,p] for its rows (alpha not applied): the bias gradient of a Linear
+    /// layer, Σ_rows dz, in the launch of its dW = dzᵀ·x, added in the order of <see cref="CpuKernels.ColumnSums"/>, so the same bits.
     /// </summary>
     public static void CpuSimd<TAct>(Index1D t, Loop loop, GemmShape<float> s,
-        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, int epilogue, int colGroups)
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, int epilogue, int colGroups,
+        ArrayView<float> rowSums, float rowSumsBeta)
         where TAct : struct, IActivation<float>
     {
         int rowUnits = (s.M + SimdRowUnit - 1) / SimdRowUnit;
@@ -51,7 +55,7 @@ public static partial class GemmKernels
                 int j1 = Math.Min(halves * (g + 1) / colGroups * SimdSplit, s.N);
                 u = uEnd;
                 if (r0 >= r1 || j0 >= j1) continue;
-                SimdBlock(s, a, b, c, bias, epilogue, r0, r1, j0, j1);
+                SimdBlock(s, a, b, c, bias, epilogue, r0, r1, j0, j1, rowSums, rowSumsBeta);
             }
         }
     }
@@ -66,13 +70,20 @@ public static partial class GemmKernels
     /// </summary>
     [IntrinsicImplementation]
     public static void SimdBlock(GemmShape<float> s, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
-        ArrayView<float> bias, int epilogue, int r0, int r1, int j0, int j1) =>
-        GemmSimd.Block(s, a, b, c, bias, epilogue, r0, r1, j0, j1);
+        ArrayView<float> bias, int epilogue, int r0, int r1, int j0, int j1, ArrayView<float> rowSums, float rowSumsBeta) =>
+        GemmSimd.Block(s, a, b, c, bias, epilogue, r0, r1, j0, j1, rowSums, rowSumsBeta);
 
     /// <summary>The GPU backends' body of <see cref="SimdBlock"/>: same formula, one element at a time.</summary>
     public static void ScalarBlock(GemmShape<float> s, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
-        ArrayView<float> bias, int epilogue, int r0, int r1, int j0, int j1)
+        ArrayView<float> bias, int epilogue, int r0, int r1, int j0, int j1, ArrayView<float> rowSums, float rowSumsBeta)
     {
+        if (rowSums.Length > 0 && j0 == 0)
+            for (int i = r0; i < r1; i++)
+            {
+                float acc = 0;
+                for (int p = 0; p < s.K; p++) acc += a[(long)i * s.AStrideRow + (long)p * s.AStrideK];
+                rowSums[i] = rowSumsBeta == 0 ? acc : rowSumsBeta * rowSums[i] + acc;
+            }
         for (int i = r0; i < r1; i++)
             for (int j = j0; j < j1; j++)
             {
@@ -112,9 +123,11 @@ static unsafe class GemmSimd
     [ThreadStatic] static float[]? _packedA;
 
     public static void Block(in GemmShape<float> s, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
-        ArrayView<float> bias, int epilogue, int r0, int r1, int j0, int j1)
+        ArrayView<float> bias, int epilogue, int r0, int r1, int j0, int j1, ArrayView<float> rowSums, float rowSumsBeta)
     {
         if (r1 <= r0 || j1 <= j0) return;
+        // Column group 0 owns every row once (row bands: its rows; column groups: all of them).
+        if (rowSums.Length > 0 && j0 == 0) RowSumsOfA(s, a, rowSums, rowSumsBeta, r0, r1);
         int n = s.N, k = s.K;
         float* pc = (float*)Unsafe.AsPointer(ref c[0L]);
         float* pbias = bias.Length > 0 ? (float*)Unsafe.AsPointer(ref bias[0L]) : null;
@@ -229,6 +242,30 @@ static unsafe class GemmSimd
                     for (int p = jj < w8 ? p8 : 0; p < kc; p++) dstPanel[p * NR + jj] = src[p];
                 }
             }
+    }
+
+    /// <summary>
+    /// sums[i] = beta·sums[i] + Σ_p op(A)[i,p] for r0 ≤ i &lt; r1, p ascending as in <see cref="CpuKernels.ColumnSums"/> (sums
+    /// not read when beta is 0). A stored [k, m] (a Linear layer's dzᵀ) runs 16 rows at a time along its contiguous rows.
+    /// </summary>
+    static void RowSumsOfA(in GemmShape<float> s, ArrayView<float> a, ArrayView<float> sums, float beta, int r0, int r1)
+    {
+        float* y = (float*)Unsafe.AsPointer(ref sums[0L]);
+        float* pa = s.K > 0 ? (float*)Unsafe.AsPointer(ref a[0L]) : null;
+        int i = r0;
+        if (s.AStrideRow == 1)
+            for (; i <= r1 - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var acc = Vector<float>.Zero;
+                for (int p = 0; p < s.K; p++) acc += Vector.Load(pa + (long)p * s.AStrideK + i);
+                (beta == 0 ? acc : new Vector<float>(beta) * Vector.Load(y + i) + acc).Store(y + i);
+            }
+        for (; i < r1; i++)
+        {
+            float acc = 0;
+            for (int p = 0; p < s.K; p++) acc += pa[(long)i * s.AStrideRow + (long)p * s.AStrideK];
+            y[i] = beta == 0 ? acc : beta * y[i] + acc;
+        }
     }
 
     /// <summary>dst[c·32 + r] = src[r·stride + c] for r, c &lt; 8: eight rows of B stored [n, k] into eight k-rows of a panel.</summary>

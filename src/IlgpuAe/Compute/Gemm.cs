@@ -59,6 +59,29 @@ public static class Gemm
         }
     }
 
+    /// <summary>
+    /// As <see cref="Run{T}(Device, bool, bool, int, int, int, T, ArrayView{T}, ArrayView{T}, T, ArrayView{T}, ArrayView{T}, Activation, T)"/>
+    /// (no bias or activation) and, in the same launch, rowSums[i] = rowSumsBeta·rowSums[i] + Σ_p op(A)[i,p] (alpha not applied):
+    /// a Linear layer's dW = dzᵀ·x and db = Σ_rows dz at once. Only the float SIMD body of the CPU accelerator does this;
+    /// elsewhere nothing is launched and the result is false (the caller sums separately).
+    /// </summary>
+    public static bool TryRunWithRowSums<T>(Device device, bool transA, bool transB, int m, int n, int k,
+        T alpha, ArrayView<T> a, ArrayView<T> b, T beta, ArrayView<T> c, ArrayView<T> rowSums, T rowSumsBeta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (!(device.IsCpu && typeof(T) == typeof(float))) return false;
+        Check(transA, transB, m, n, k, a.Length, b.Length, c.Length, 0);
+        if (rowSums.Length != m)
+            throw new ArgumentException($"GEMM row sums have {rowSums.Length} elements, expected m={m}", nameof(rowSums));
+        if (m == 0) return true;
+        if (n == 0) return false; // no block runs to carry the sums
+        var s = new GemmShape<T>(transA, transB, m, n, k, alpha, beta, T.Zero);
+        LaunchSimd<IdentityAct<float>>(device, Unsafe.As<GemmShape<T>, GemmShape<float>>(ref s), a.Cast<float>(), b.Cast<float>(),
+            c.Cast<float>(), default, Activation.Identity, rowSums.Cast<float>(), float.CreateTruncating(rowSumsBeta));
+        return true;
+    }
+
     /// <summary>Throws an ArgumentException naming the first length that does not match the shape.</summary>
     static void Check(bool transA, bool transB, int m, int n, int k, long aLength, long bLength, long cLength, long biasLength)
     {
@@ -81,19 +104,20 @@ public static class Gemm
     {
         switch (activation)
         {
-            case Activation.Identity: LaunchSimd<IdentityAct<float>>(device, s, a, b, c, bias, activation); break;
-            case Activation.Relu: LaunchSimd<ReluAct<float>>(device, s, a, b, c, bias, activation); break;
-            case Activation.LeakyRelu: LaunchSimd<LeakyReluAct<float>>(device, s, a, b, c, bias, activation); break;
-            case Activation.Sigmoid: LaunchSimd<SigmoidAct<float>>(device, s, a, b, c, bias, activation); break;
-            case Activation.Tanh: LaunchSimd<TanhAct<float>>(device, s, a, b, c, bias, activation); break;
-            case Activation.Softplus: LaunchSimd<SoftplusAct<float>>(device, s, a, b, c, bias, activation); break;
-            case Activation.Elu: LaunchSimd<EluAct<float>>(device, s, a, b, c, bias, activation); break;
+            case Activation.Identity: LaunchSimd<IdentityAct<float>>(device, s, a, b, c, bias, activation, default, 0f); break;
+            case Activation.Relu: LaunchSimd<ReluAct<float>>(device, s, a, b, c, bias, activation, default, 0f); break;
+            case Activation.LeakyRelu: LaunchSimd<LeakyReluAct<float>>(device, s, a, b, c, bias, activation, default, 0f); break;
+            case Activation.Sigmoid: LaunchSimd<SigmoidAct<float>>(device, s, a, b, c, bias, activation, default, 0f); break;
+            case Activation.Tanh: LaunchSimd<TanhAct<float>>(device, s, a, b, c, bias, activation, default, 0f); break;
+            case Activation.Softplus: LaunchSimd<SoftplusAct<float>>(device, s, a, b, c, bias, activation, default, 0f); break;
+            case Activation.Elu: LaunchSimd<EluAct<float>>(device, s, a, b, c, bias, activation, default, 0f); break;
             default: throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation");
         }
     }
 
     static void LaunchSimd<TAct>(Device device, GemmShape<float> s,
-        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, Activation activation)
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, Activation activation,
+        ArrayView<float> rowSums, float rowSumsBeta)
         where TAct : struct, IActivation<float>
     {
         int workers = device.Workers;
@@ -106,8 +130,8 @@ public static class Gemm
         var loop = Loop.Chunked((long)rowUnits * colGroups, workers);
         // −1 skips the epilogue when there is neither bias nor activation (ILGPU cannot compare types in a kernel).
         int epilogue = bias.Length > 0 || activation != Activation.Identity ? (int)activation : -1;
-        device.Load<Loop, GemmShape<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(
-            GemmKernels.CpuSimd<TAct>)(loop.Threads, loop, s, a, b, c, bias, epilogue, colGroups);
+        device.Load<Loop, GemmShape<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, ArrayView<float>, float>(
+            GemmKernels.CpuSimd<TAct>)(loop.Threads, loop, s, a, b, c, bias, epilogue, colGroups, rowSums, rowSumsBeta);
     }
 
     static void Launch<T, TAct>(Device device, GemmBody body, GemmShape<T> s,

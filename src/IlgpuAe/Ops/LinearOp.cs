@@ -55,9 +55,14 @@ public sealed class LinearOp<T> : KernelOp<T> where T : unmanaged, IFloatingPoin
         }
         if (x.NeedsGrad(X))
             Gemm.Run(x.Device, false, false, rows, ins, outs, T.One, dz, x.Value(W), x.Beta(this, 0), x.Grad(X));
-        if (x.NeedsGrad(W))
+        bool biasGrad = B is not null && x.NeedsGrad(B);
+        // db = Σ_rows dz rides in the dW launch where the GEMM body can (one launch fewer per layer); else its own launch.
+        bool fused = x.NeedsGrad(W) && biasGrad &&
+            Gemm.TryRunWithRowSums(x.Device, true, false, outs, ins, rows, T.One, dz, x.Value(X), x.Beta(this, 1), x.Grad(W),
+                x.Grad(B!), x.Beta(this, 2));
+        if (x.NeedsGrad(W) && !fused)
             Gemm.Run(x.Device, true, false, outs, ins, rows, T.One, dz, x.Value(X), x.Beta(this, 1), x.Grad(W));
-        if (B is not null && x.NeedsGrad(B))
-            ColumnSums(x, dz, x.Grad(B), rows, T.One, x.Beta(this, 2));
+        if (biasGrad && !fused)
+            ColumnSums(x, dz, x.Grad(B!), rows, T.One, x.Beta(this, 2));
     }
 }

@@ -40,9 +40,10 @@ public class StepProfileTests
         Assert.Equal(2, profile.Steps);
         var byPhase = profile.Rows.GroupBy(r => r.Phase).ToDictionary(g => g.Key, g => g.Sum(r => r.Launches));
         // 784-style AE with one hidden layer: 4 Linear GEMMs + BCE (rows, fold) + term sums forward;
-        // seed + BCE gradient + 4 layers (dX, dW, db, and f' before the two ReLU layers, no dX for the input) backward.
+        // seed + BCE gradient + 4 layers (dX, dW with db in the same launch, and f' before the two ReLU layers, no dX for the
+        // input) backward.
         Assert.Equal(7, byPhase["forward"]);
-        Assert.Equal(1 + 1 + 3 + 4 + 3 + 3, byPhase["backward"]);
+        Assert.Equal(1 + 1 + 2 + 3 + 2 + 2, byPhase["backward"]);
         Assert.Equal(2, byPhase["guard"]);
         Assert.Equal(1, byPhase["optimizer"]);
         Assert.Equal(0, byPhase["feed"]);

@@ -51,6 +51,13 @@ public class GemmTests
     static ArrayView<T> View<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer, int length) where T : unmanaged =>
         buffer.View.SubView(0, length);
 
+    static float[] Host(MemoryBuffer1D<float, Stride1D.Dense> buffer, int length)
+    {
+        var host = new float[length];
+        if (length > 0) buffer.View.SubView(0, length).CopyToCPU(host);
+        return host;
+    }
+
     /// <summary>Runs one case on the device and returns the worst error over the allowed error (must be &lt;= 1).</summary>
     static double Case<T>(GemmBody body, bool transA, bool transB, int m, int n, int k, double alpha, double beta,
         bool withBias, Activation activation = Activation.Identity, double activationParam = 0, int seed = 1)
@@ -143,6 +150,50 @@ public class GemmTests
                     Check<float>(GemmBody.Cpu, ta, tb, m, n, k, -0.5, 1.5, true, Activation.Sigmoid);
                     Check<double>(GemmBody.Cpu, ta, tb, m, n, k, 0.5, 0, true, Activation.Elu, 0.7);
                 }
+    }
+
+    /// <summary>
+    /// A Linear layer's db = Σ_rows dz rides in the launch of dW = dzᵀ·x: the row sums of op(A) come out with the bits of
+    /// the separate column-sum kernel (same order of additions), and the product with the GEMM's, in every transpose, for
+    /// row bands (m ≥ n) and column groups (m &lt; n), with and without accumulation, k = 0 included.
+    /// </summary>
+    [Fact]
+    public void Gemm_RowSumsOfA_ride_along_with_the_bits_of_the_column_sum_kernel()
+    {
+        var device = TestDevice.Cpu;
+        foreach (bool ta in new[] { true, false })
+            foreach (bool tb in new[] { false, true })
+                foreach (var (m, n, k) in new[] { (400, 784, 128), (20, 400, 128), (784, 400, 64), (37, 5, 19), (16, 200, 0), (1, 3, 2) })
+                    foreach (float sumsBeta in new[] { 0f, 1f })
+                    {
+                        var rng = new System.Random(m * 31 + n * 7 + k);
+                        var a = Random(rng, m * k).Select(v => (double)(float)v).ToArray();
+                        var b = Random(rng, k * n).Select(v => (double)(float)v).ToArray();
+                        var prior = Random(rng, m).Select(v => (double)(float)v).ToArray();
+                        using var da = Upload<float>(device, a);
+                        using var db = Upload<float>(device, b);
+                        using var dc = Upload<float>(device, new double[m * n]);
+                        using var fused = Upload<float>(device, prior);
+                        using var separate = Upload<float>(device, prior);
+                        using var plain = Upload<float>(device, new double[m * n]);
+                        Assert.True(Gemm.TryRunWithRowSums(device, ta, tb, m, n, k, 1f, View(da, a.Length), View(db, b.Length), 0f,
+                            View(dc, m * n), View(fused, m), sumsBeta));
+                        Gemm.Run(device, ta, tb, m, n, k, 1f, View(da, a.Length), View(db, b.Length), 0f, View(plain, m * n));
+                        // op(A) [m, k] is the column sums' x [k, m] when A is stored [k, m] (ta); otherwise sum its transpose.
+                        var x = ta ? a : Enumerable.Range(0, k * m).Select(i => a[(i % m) * k + i / m]).ToArray();
+                        using var dx = Upload<float>(device, x);
+                        if (k > 0)
+                        {
+                            var sums = device.Load<Loop, ArrayView<float>, ArrayView<float>, int, float, float>(CpuKernels.ColumnSums);
+                            var loop = device.LoopFor(m);
+                            sums(loop.Threads, loop, View(dx, x.Length), View(separate, m), k, 1f, sumsBeta);
+                        }
+                        else if (sumsBeta == 0) View(separate, m).MemSetToZero(); // an empty sum; beta 1 keeps the prior
+                        device.Synchronize();
+                        string what = $"tA={ta} tB={tb} {m}x{n}x{k} beta={sumsBeta}";
+                        Assert.True(Host(separate, m).SequenceEqual(Host(fused, m)), $"row sums differ: {what}");
+                        Assert.True(Host(plain, m * n).SequenceEqual(Host(dc, m * n)), $"product differs: {what}");
+                    }
     }
 
     [Theory]
