@@ -23,6 +23,9 @@ public static class CudaProbe
     /// <summary>True where a CUDA device can be opened.</summary>
     public static bool Available => WhyNot.Value is null;
 
+    /// <summary>The Backend parameter of every benchmark: "cpu" always, "cuda" too where a CUDA device is found.</summary>
+    public static IEnumerable<string> Backends => Available ? ["cpu", "cuda"] : ["cpu"];
+
     /// <summary>Why CUDA is not available (null when it is).</summary>
     public static string? Reason => WhyNot.Value;
 }

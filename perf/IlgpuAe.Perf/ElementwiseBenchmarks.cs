@@ -25,10 +25,7 @@ public class ElementwiseBenchmarks
     [Params(409_600, 654_416)]
     public int N { get; set; }
 
-    /// <summary>"cpu" always; "cuda" too where a CUDA device is found.</summary>
-    public static IEnumerable<string> Backends => TrainStepBenchmarks.Backends;
-
-    [ParamsSource(nameof(Backends))]
+    [ParamsSource(typeof(CudaProbe), nameof(CudaProbe.Backends))]
     public string Backend { get; set; } = "cpu";
 
     /// <summary>Floats moved per element: read + written.</summary>

@@ -33,10 +33,7 @@ public class GemmBenchmarks
     [Params("NT", "NN", "TN")]
     public string Ops { get; set; } = "";
 
-    /// <summary>"cpu" always; "cuda" too where a CUDA device is found.</summary>
-    public static IEnumerable<string> Backends => TrainStepBenchmarks.Backends;
-
-    [ParamsSource(nameof(Backends))]
+    [ParamsSource(typeof(CudaProbe), nameof(CudaProbe.Backends))]
     public string Backend { get; set; } = "cpu";
 
     Device _device = null!;

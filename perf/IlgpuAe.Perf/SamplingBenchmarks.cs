@@ -14,10 +14,7 @@ public class SamplingBenchmarks
     [Params(128, 1024)]
     public int BatchSize { get; set; }
 
-    /// <summary>"cpu" always; "cuda" too where a CUDA device is found.</summary>
-    public static IEnumerable<string> Backends => TrainStepBenchmarks.Backends;
-
-    [ParamsSource(nameof(Backends))]
+    [ParamsSource(typeof(CudaProbe), nameof(CudaProbe.Backends))]
     public string Backend { get; set; } = "cpu";
 
     const int Latent = 20;

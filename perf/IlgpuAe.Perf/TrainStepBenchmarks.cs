@@ -30,10 +30,7 @@ public class TrainStepBenchmarks
     [ParamsSource(nameof(Models))]
     public string Model { get; set; } = "ae";
 
-    /// <summary>"cpu" always; "cuda" too where a CUDA device is found (see <see cref="CudaProbe"/>).</summary>
-    public static IEnumerable<string> Backends => CudaProbe.Available ? ["cpu", "cuda"] : ["cpu"];
-
-    [ParamsSource(nameof(Backends))]
+    [ParamsSource(typeof(CudaProbe), nameof(CudaProbe.Backends))]
     public string Backend { get; set; } = "cpu";
 
     [Params(128, 1024)]
