@@ -2,6 +2,7 @@
 # Publishes the `ilgpu-ae` command and the BenchmarkDotNet suite self-contained for linux-x64 into one
 # tar.xz, for a GPU host without a .NET SDK. There:
 #   tar -xJf ilgpu-ae-linux-x64.tar.xz && cd ilgpu-ae-linux-x64
+#   ./ilgpu-ae check --backend cuda                 # the test suite's device checks (exit 1 if one fails)
 #   ./ilgpu-ae bench --backend cuda                 # the quick table
 #   ./IlgpuAe.Perf --inProcess --filter '*'         # the suite, in-process (no SDK needed)
 # Both apps are published into one folder, so they share one copy of the runtime and the libraries.

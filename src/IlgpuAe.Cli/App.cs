@@ -14,6 +14,7 @@ public static class App
           field     train a denoising autoencoder on a 2-D toy distribution and draw its vector field
           devices   list the devices ILGPU sees, which one would be used, and why others are not usable
           bench     a quick table of GEMM GFLOP/s, elementwise GB/s against a memory copy and train step times
+          check     kernels and a short training on one device against double-precision references
 
         ilgpu-ae <command> --help shows the options of a command.
         """;
@@ -41,7 +42,8 @@ public static class App
                 "field" => FieldCommand.Run(rest, stdout),
                 "devices" => DevicesCommand.Run(rest, stdout),
                 "bench" => BenchCommand.Run(rest, stdout),
-                _ => throw new UsageException($"unknown command '{argv[0]}': expected train, eval, field, devices or bench"),
+                "check" => CheckCommand.Run(rest, stdout),
+                _ => throw new UsageException($"unknown command '{argv[0]}': expected train, eval, field, devices, bench or check"),
             };
         }
         catch (UsageException e)
@@ -73,6 +75,7 @@ public static class App
         "field" => FieldCommand.Help,
         "devices" => DevicesCommand.Help,
         "bench" => BenchCommand.Help,
-        _ => throw new UsageException($"unknown command '{command}': expected train, eval, field, devices or bench"),
+        "check" => CheckCommand.Help,
+        _ => throw new UsageException($"unknown command '{command}': expected train, eval, field, devices, bench or check"),
     };
 }

@@ -71,6 +71,23 @@ public class CliTests
     }
 
     [Fact]
+    public void Check_on_the_cpu_prints_one_passing_line_per_check()
+    {
+        var r = Run("check", "--backend", "cpu");
+        Assert.Equal(0, r.Code);
+        Assert.Contains("all 16 checks passed", r.Out);
+        Assert.Equal(16, r.Out.Split('\n').Count(l => l.Contains(" pass ", StringComparison.Ordinal)));
+        Assert.DoesNotContain("FAIL", r.Out);
+    }
+
+    [SkippableFact]
+    public void Check_on_cuda_without_a_gpu_says_so_plainly()
+    {
+        Skip.If(Device.List(Backend.Cuda).Any(d => d.Backend == Backend.Cuda && d.Usable), "this machine has a usable CUDA device");
+        OneClearError(Run("check", "--backend", "cuda"), 1, "backend cuda is not usable");
+    }
+
+    [Fact]
     public void Eval_of_a_missing_checkpoint_is_one_clear_error() =>
         OneClearError(Run("eval", "--model-file", "/nonexistent/model.safetensors"), 1, "does not exist");
 
