@@ -47,8 +47,8 @@ public abstract class Model<T> : IDisposable where T : unmanaged, IFloatingPoint
 
     /// <summary>
     /// Data-dependent initialisation before the first step of a run (<see cref="Training.Trainer{T}.Run"/> calls it when the
-    /// run starts at step 0, never on resume). The base model does nothing; the VAE starts its decoder's output bias at the
-    /// training images' pixel means (<see cref="VaeOptions.OutputBias"/>).
+    /// run starts at step 0 on parameters nobody has uploaded: never on resume, never on a loaded model). The base model does
+    /// nothing; the VAE starts its decoder's output bias at the training images' pixel means (<see cref="VaeOptions.OutputBias"/>).
     /// </summary>
     public virtual void InitialiseFromData(Dataset train) { }
 

@@ -65,7 +65,7 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
         _values = Device.Allocate<T>(Count);
         _grads = Device.Allocate<T>(Count);
         _grads.MemSetToZero();
-        Upload(InitialValues());
+        Write(InitialValues());
     }
 
     /// <summary>
@@ -117,10 +117,23 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
     /// <summary>Overwrites every value (a loaded checkpoint); ArgumentException unless exactly <see cref="Count"/> values.</summary>
     public void Upload(ReadOnlySpan<T> values)
     {
+        Write(values);
+        Uploaded = true;
+    }
+
+    void Write(ReadOnlySpan<T> values)
+    {
         if (values.Length != Count)
             throw new ArgumentException($"expected {Count} parameter values, got {values.Length}");
         ValueBuffer.View.CopyFromCPU(values.ToArray());
     }
+
+    /// <summary>
+    /// True once <see cref="Upload"/> has overwritten the drawn initial values (a loaded checkpoint, a data-dependent
+    /// initialisation): the trainer then leaves <see cref="Models.Model{T}.InitialiseFromData"/> alone, so fine-tuning a
+    /// loaded model does not reset it. Writes straight into <see cref="Values"/> are not tracked.
+    /// </summary>
+    public bool Uploaded { get; private set; }
 
     /// <summary>Frees both buffers.</summary>
     public void Dispose()

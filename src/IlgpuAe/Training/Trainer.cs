@@ -67,7 +67,8 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         if (train.Count < BatchSize)
             throw new IlgpuAeException($"the training set has {train.Count} images, fewer than one batch of {BatchSize}");
         Interrupted = false;
-        if (State.Steps == 0 && State.Batch == 0 && State.Epoch == 1) _model.InitialiseFromData(train);
+        // A fresh model at the start of a run; a loaded (uploaded) one keeps its values, so fine-tuning starts where it left off.
+        if (State.Steps == 0 && State.Batch == 0 && State.Epoch == 1 && !_model.Parameters.Uploaded) _model.InitialiseFromData(train);
         var batcher = new Batcher(train.Count, BatchSize, Seed, dropLast: !_options.KeepLastBatch);
         var plan = _model.Plan(BatchSize, training: true);
         var reports = new List<EpochReport>();

@@ -110,6 +110,36 @@ public class VaeInitTests
     }
 
     [Fact]
+    public void Evaluating_before_training_does_not_stop_the_data_initialisation()
+    {
+        var data = FashionMnist.LoadEmbedded();
+        var train = data.Train.Slice(0, 64);
+        using var model = new Vae<float>(TestDevice.Cpu, new VaeOptions { Hidden = [8], Latent = 2 }, seed: 1);
+        Trainer<float>.Evaluate(model, data.Test.Slice(0, 32), 32); // materialises the parameters from the drawn values
+        Assert.False(model.Parameters.Uploaded);
+        using var adam = new Adam(1e-3);
+        using var trainer = new Trainer<float>(model, adam, 32, 1);
+        trainer.Run(train, data.Test.Slice(0, 32), 0);
+        Assert.Equal(Math.Log(0.001 / 0.999), model.Parameters.Download()[model.Decoder.Out.Bias.Offset], 4);
+    }
+
+    [Fact]
+    public void A_loaded_model_is_fine_tuned_from_its_own_values_not_reinitialised()
+    {
+        var data = FashionMnist.LoadEmbedded();
+        var train = data.Train.Slice(0, 64);
+        using var model = new Vae<float>(TestDevice.Cpu, new VaeOptions { Hidden = [8], Latent = 2 }, seed: 1);
+        var bias = model.Decoder.Out.Bias;
+        var loaded = model.Parameters.Download();
+        loaded[bias.Offset] = 5f; // what a checkpoint might hold
+        model.Parameters.Upload(loaded);
+        using var adam = new Adam(1e-3);
+        using var trainer = new Trainer<float>(model, adam, 32, 1);
+        trainer.Run(train, data.Test.Slice(0, 32), 1);
+        Assert.InRange(model.Parameters.Download()[bias.Offset], 4.9f, 5.1f); // two Adam steps of lr 1e-3 from 5
+    }
+
+    [Fact]
     public void The_scheme_is_saved_with_the_options_and_a_reload_keeps_the_values()
     {
         string dir = Path.Combine(Path.GetTempPath(), "ilgpu-ae-init-" + Guid.NewGuid().ToString("N"));
