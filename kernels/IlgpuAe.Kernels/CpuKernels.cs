@@ -357,28 +357,27 @@ static unsafe class CpuBodies
     // two, so this is exact and equal to Philox.Unit<float>'s Horner loop, bit for bit.
     static float Unit(uint hi, uint lo) => ((float)(hi >> 9) + 0.5f) * (1f / 8388608f);
 
+    /// <summary>√(−2 ln u1)·cos(2π u2) of Philox(seed, stream, i) words (0, 2) and (1, 3): <see cref="Philox.Gaussian{T}"/>'s float, exactly.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float StandardNormal(ulong seed, ulong stream, int i)
+    {
+        var r = Philox.Generate(seed, stream, (ulong)i);
+        float u1 = Unit(r.X0, r.X2), u2 = Unit(r.X1, r.X3);
+        return MathF.Sqrt(-2f * MathF.Log(u1)) * MathF.Cos(2f * MathF.PI * u2);
+    }
+
     public static void Normal(ArrayView<float> yv, ulong seed, ulong stream, float mean, float std, int start, int end)
     {
         if (end <= start) return;
         float* y = Ptr(yv);
-        for (int i = start; i < end; i++)
-        {
-            var r = Philox.Generate(seed, stream, (ulong)i);
-            float u1 = Unit(r.X0, r.X2), u2 = Unit(r.X1, r.X3);
-            y[i] = mean + std * (MathF.Sqrt(-2f * MathF.Log(u1)) * MathF.Cos(2f * MathF.PI * u2));
-        }
+        for (int i = start; i < end; i++) y[i] = mean + std * StandardNormal(seed, stream, i);
     }
 
     public static void GaussianNoise(ArrayView<float> xv, ArrayView<float> yv, ulong seed, ulong stream, float std, int start, int end)
     {
         if (end <= start) return;
         float* x = Ptr(xv), y = Ptr(yv);
-        for (int i = start; i < end; i++)
-        {
-            var r = Philox.Generate(seed, stream, (ulong)i);
-            float u1 = Unit(r.X0, r.X2), u2 = Unit(r.X1, r.X3);
-            y[i] = x[i] + std * (MathF.Sqrt(-2f * MathF.Log(u1)) * MathF.Cos(2f * MathF.PI * u2));
-        }
+        for (int i = start; i < end; i++) y[i] = x[i] + std * StandardNormal(seed, stream, i);
     }
 
     public static void MaskingNoise(ArrayView<float> xv, ArrayView<float> yv, ulong seed, ulong stream, float dropProb, int start, int end)

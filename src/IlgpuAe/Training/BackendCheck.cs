@@ -112,7 +112,8 @@ public static class BackendCheck
         double worst = 0;
         for (int i = 0; i < n; i++)
         {
-            worst = Math.Max(worst, Ratio(gotY[i], ActivationReference.Forward(f, x[i], a), 1e-5 * (1 + Math.Abs(ActivationReference.Forward(f, x[i], a)))));
+            double fx = ActivationReference.Forward(f, x[i], a);
+            worst = Math.Max(worst, Ratio(gotY[i], fx, 1e-5 * (1 + Math.Abs(fx))));
             double g = dy[i] * ActivationReference.Derivative(f, x[i], a);
             worst = Math.Max(worst, Ratio(gotG[i], g, 1e-5 * (1 + Math.Abs(g))));
         }
