@@ -35,7 +35,7 @@ public static class EvalCommand
         // The training batch size by default: the same batching gives the same float sums, so the same loss.
         int trained = metadata.TryGetValue("batch", out var b) && int.TryParse(b, out int parsed) && parsed > 0 ? parsed : 128;
         int batch = args.Int("batch", trained, 1, 1 << 20);
-        var recipe = ModelRecipes.Find(model.Kind);
+        var recipe = ModelRecipes.For(model);
         foreach (var option in modelOptions.Where(o => args.Has(o) && !recipe.EvalOptions.Contains(o)))
             throw new UsageException($"eval: --{option} does not apply to a {model.Kind} model");
         var eval = Trainer<float>.Evaluate(model, data.Test, batch);

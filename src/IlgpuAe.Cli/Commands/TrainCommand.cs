@@ -37,7 +37,7 @@ public static class TrainCommand
           --resume DIR                continue the run in DIR exactly where its checkpoint left it
                                       (may change only --epochs, --backend, --checkpoint-every, --quiet)
           --quiet                     no progress bar
-        """;
+        """ + ScheduleOptions.Help;
 
     public static string Help =>
         string.Format(System.Globalization.CultureInfo.InvariantCulture, CommonHelp, string.Join("|", ModelRecipes.All.Select(r => r.Kind)))
@@ -45,7 +45,7 @@ public static class TrainCommand
 
     static readonly string[] CommonOptions =
         ["model", "data", "epochs", "batch", "lr", "seed", "backend", "out", "optimizer", "weight-decay", "momentum", "eps", "limit",
-         "checkpoint-every", "clip-grad"];
+         "checkpoint-every", "clip-grad", "lr-schedule"];
 
     public static int Run(string[] argv, TextWriter stdout, TextWriter stderr)
     {
@@ -74,6 +74,7 @@ public static class TrainCommand
         var train = limit < data.Train.Count ? data.Train.Slice(0, limit) : data.Train;
         if (train.Count < batch)
             throw new UsageException($"--batch {batch} is larger than the {train.Count} training images");
+        trainerOptions = trainerOptions with { LearningRate = ScheduleOptions.Parse(args, "lr-schedule", train) };
 
         using var device = Device.Open(backend);
         string checkpointPath = Path.Combine(outDir, RunCheckpoint.FileName);
@@ -88,10 +89,12 @@ public static class TrainCommand
                 throw new IlgpuAeException($"{checkpointPath} was written by optimizer {resume.OptimizerName}, not {optimizer.Name}");
             optimizer.Restore(model.Parameters, resume.OptimizerState, resume.OptimizerSteps);
             state = resume.State;
+            // The stored schedule is the one resolved for the run's length when it started; --epochs may have changed since.
+            trainerOptions = trainerOptions with { LearningRate = resume.LearningRate };
         }
         else
         {
-            model = recipe.Create(device, args, train, seed);
+            model = OptionFlags.Create(() => recipe.Create(device, args, train, seed));
         }
         using var _ = model;
         using var __ = optimizer;
@@ -124,7 +127,7 @@ public static class TrainCommand
                     File.AppendAllText(metricsPath, MetricsLine(r) + "\n");
                 },
                 onBatch: (done, total) => progress?.Report(done, total),
-                onCheckpoint: s => RunCheckpoint.Save(checkpointPath, model, optimizer, s, runMetadata),
+                onCheckpoint: s => RunCheckpoint.Save(checkpointPath, model, optimizer, s, runMetadata, trainerOptions.LearningRate),
                 cancel: stop.Token);
         }
         catch (DivergenceException e)

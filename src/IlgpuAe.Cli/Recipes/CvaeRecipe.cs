@@ -21,7 +21,7 @@ public sealed class CvaeRecipe : ModelRecipe
           eval --iw-images N          test images of the IS estimates (default 1000)
         """;
 
-    public override IReadOnlyCollection<string> Options => ["hidden", "latent", "activation", "condition", "block", "cprior", "beta"];
+    public override IReadOnlyCollection<string> Options => ["hidden", "latent", "activation", "condition", "block", "cprior", "beta", "beta-schedule"];
 
     public override IReadOnlyCollection<string> EvalOptions => ["iw", "iw-images"];
 
@@ -49,6 +49,7 @@ public sealed class CvaeRecipe : ModelRecipe
                 _ => ConditionalPrior.Learned,
             },
             Beta = args.Double("beta", 1, 0),
+            BetaSchedule = ScheduleOptions.Parse(args, "beta-schedule", train),
         };
         return new Cvae<float>(device, options, seed);
     }

@@ -51,6 +51,10 @@ public static class ModelRecipes
     public static readonly IReadOnlyList<ModelRecipe> All =
         [new AeRecipe(), new VaeRecipe(), new CvaeRecipe(), new DaeRecipe(), new SparseRecipe(), new CaeRecipe()];
 
+    /// <summary>The recipe of a loaded model: its kind's, or for a registered kind of your own that of the built-in model it derives from.</summary>
+    public static ModelRecipe For(Model<float> model) =>
+        All.FirstOrDefault(r => r.Kind == model.Kind) ?? Find(model is Cvae<float> ? "cvae" : model is Vae<float> ? "vae" : "ae");
+
     public static ModelRecipe Find(string kind) =>
         All.FirstOrDefault(r => r.Kind == kind.ToLowerInvariant())
         ?? throw new UsageException($"--model must be one of {string.Join(", ", All.Select(r => r.Kind))}, got '{kind}'");

@@ -18,6 +18,7 @@ public sealed class VaeRecipe : ModelRecipe
           --decoder bernoulli|gaussian   p(x|z) (default bernoulli)
           --decoder-logvar X          fixed log σ² of a gaussian decoder (default: learned per pixel)
           --beta X                    weight on the KL term; 1 is the ELBO (default 1)
+          --beta-schedule S           the KL weight by step is --beta times S (see schedules above)
           --prior normal|gmm          p(z): N(0, I) or a learned Gaussian mixture (default normal)
           --components K              mixture components of --prior gmm (default 10)
           --init pytorch|engine       linear-layer initialisation: PyTorch's nn.Linear default, weights and
@@ -30,7 +31,7 @@ public sealed class VaeRecipe : ModelRecipe
         """;
 
     public override IReadOnlyCollection<string> Options =>
-        ["hidden", "latent", "activation", "posterior", "decoder", "decoder-logvar", "beta", "prior", "components", "init", "output-bias"];
+        ["hidden", "latent", "activation", "posterior", "decoder", "decoder-logvar", "beta", "beta-schedule", "prior", "components", "init", "output-bias"];
 
     public override IReadOnlyCollection<string> EvalOptions => VaeDiagnosticsRunner.EvalOptions;
 
@@ -49,6 +50,7 @@ public sealed class VaeRecipe : ModelRecipe
             Decoder = args.Choice("decoder", "bernoulli", "bernoulli", "gaussian") == "gaussian" ? Decoder.Gaussian : Decoder.Bernoulli,
             DecoderLogVar = args.Has("decoder-logvar") ? args.Double("decoder-logvar", 0, -20, 20) : null,
             Beta = args.Double("beta", 1, 0),
+            BetaSchedule = ScheduleOptions.Parse(args, "beta-schedule", train),
             Prior = args.Choice("prior", "normal", "normal", "gmm") == "gmm" ? Prior.Gmm : Prior.Normal,
             Components = args.Int("components", 10, 0, 1 << 12),
             Initialisation = args.Choice("init", "pytorch", "pytorch", "engine") == "pytorch" ? InitScheme.PyTorch : InitScheme.Engine,

@@ -18,6 +18,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     readonly Model<T> _model;
     readonly Optimizer _optimizer;
     readonly TrainerOptions _options;
+    readonly double _baseLearningRate;
     GradientNorm<T>? _norm;
     float[] _images = [];
     byte[] _labels = [];
@@ -33,6 +34,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
             throw new IlgpuAeException($"the checkpoint interval must be zero or positive, got {_options.CheckpointEvery}");
         _model = model;
         _optimizer = optimizer;
+        _baseLearningRate = optimizer.LearningRate;
         BatchSize = batch;
         Seed = seed;
     }
@@ -136,16 +138,28 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     void Step(Plan<T> plan, Batch batch, int epoch, int index)
     {
         plan.Step = (ulong)State.Steps;
+        plan.ScheduleStep = State.Steps;
+        if (_options.LearningRate is { } schedule) _optimizer.LearningRate = ScheduledRate(schedule, State.Steps);
         if (plan.Profile is { } profile)
-        {
             StepProfiled(profile, plan, batch, epoch, index);
-            return;
+        else
+        {
+            _model.Feed(plan, batch);
+            plan.Forward();
+            plan.Backward();
+            Guard(plan, epoch, index);
+            _optimizer.Step(_model.Parameters);
         }
-        _model.Feed(plan, batch);
-        plan.Forward();
-        plan.Backward();
-        Guard(plan, epoch, index);
-        _optimizer.Step(_model.Parameters);
+        _model.TrainingStep = State.Steps + 1;
+    }
+
+    /// <summary>The optimizer's own rate times the schedule's factor at <paramref name="step"/>; a factor that is negative or not finite stops the run.</summary>
+    double ScheduledRate(Schedule schedule, long step)
+    {
+        double factor = schedule.At(step);
+        if (!(double.IsFinite(factor) && factor >= 0))
+            throw new IlgpuAeException($"the learning-rate schedule {schedule} gives {factor} at step {step}; a factor must be finite and at least 0");
+        return _baseLearningRate * factor;
     }
 
     void Guard(Plan<T> plan, int epoch, int index)
@@ -200,7 +214,8 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
 
     /// <summary>
     /// The objective and every term per image over the whole dataset: full batches through one
-    /// plan, the remainder through a plan of its own size, weighted by rows.
+    /// plan, the remainder through a plan of its own size, weighted by rows. <paramref name="step"/> drives the random
+    /// draws; scheduled term weights are taken at the model's <see cref="Model{T}.TrainingStep"/>.
     /// </summary>
     public static Evaluation Evaluate(Model<T> model, Dataset data, int batch, ulong step = 0)
     {
@@ -223,6 +238,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
                 Array.Copy(data.Images, (long)first * data.Features, images, 0, images.Length);
                 Array.Copy(data.Labels, first, labels, 0, rows);
                 plan.Step = step;
+                plan.ScheduleStep = model.TrainingStep;
                 model.Feed(plan, new Batch(images, labels, rows));
                 plan.Forward();
             }

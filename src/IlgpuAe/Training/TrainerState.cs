@@ -45,4 +45,12 @@ public sealed record TrainerOptions
     /// DataLoader does by default (drop_last=False); false (the default) drops it, so every step sees a full batch.
     /// </summary>
     public bool KeepLastBatch { get; init; }
+
+    /// <summary>
+    /// A factor on the optimizer's learning rate by step (<see cref="Schedule.Warmup"/>, <see cref="Schedule.Cosine"/>,
+    /// <see cref="Schedule.StepDecay"/>, ...): before each step the rate is the optimizer's own times the factor at the
+    /// run's step. Null (the default) leaves the rate alone. Save it with the run (<c>RunCheckpoint.Save(..., learningRate:)</c>)
+    /// to resume exactly.
+    /// </summary>
+    public Schedule? LearningRate { get; init; }
 }

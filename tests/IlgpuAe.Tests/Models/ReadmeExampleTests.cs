@@ -27,8 +27,8 @@ public class ReadmeExampleTests
         var iw = VaeDiagnostics.ImportanceWeighted(vae, data.Test.Slice(0, 10), samples: 20, seed: 1);
         Assert.True(iw.Nll <= iw.NegElbo + 1e-6, $"the IW bound {iw.Nll} must not be looser than the ELBO {iw.NegElbo}");
 
-        double[] z = vae.SamplePrior(64, seed: 7);
-        float[] images = vae.Decode(z.Select(v => (float)v).ToArray(), 64);
+        float[] z = vae.SamplePrior(64, seed: 7);
+        float[] images = vae.Decode(z, 64);
         Assert.Equal(64 * 784, images.Length);
         Assert.All(images, p => Assert.InRange(p, 0f, 1f));
 
