@@ -1,5 +1,4 @@
 using System.Text;
-using IlgpuAe.Models;
 
 namespace IlgpuAe.Cli.Recipes;
 
@@ -16,23 +15,25 @@ public static class OptionFlags
         ["Classes"] = null,
     };
 
-    /// <summary>Runs <paramref name="create"/>, turning an <see cref="OptionException"/> into a UsageException that names the flag.</summary>
+    /// <summary>Runs <paramref name="create"/>, turning an options error (<see cref="IlgpuAeException.Option"/>) into a UsageException that names the flag.</summary>
     public static T Create<T>(Func<T> create)
     {
         try
         {
             return create();
         }
-        catch (OptionException e)
+        catch (IlgpuAeException e) when (e.Option is not null)
         {
             throw new UsageException(Map(e));
         }
     }
 
     /// <summary>The message with the property replaced by its flag, when the property has one.</summary>
-    public static string Map(OptionException e)
+    public static string Map(IlgpuAeException e)
     {
-        string? flag = Special.TryGetValue(e.Property, out var s) ? s : Kebab(e.Property);
+        if (e.Option is null) return e.Message;
+        string property = e.Option[(e.Option.LastIndexOf('.') + 1)..];
+        string? flag = Special.TryGetValue(property, out var s) ? s : Kebab(property);
         return flag is null ? e.Message : e.Message.Replace(e.Option, "--" + flag, StringComparison.Ordinal);
     }
 

@@ -23,13 +23,13 @@ public sealed record AutoencoderOptions
     /// <summary>Reconstruction loss: BCE on the decoder's logits, or squared error on its linear output.</summary>
     public Reconstruction Loss { get; init; } = Reconstruction.Bce;
 
-    /// <summary>Throws <see cref="OptionException"/> naming the first size that is not positive (e.g. "AutoencoderOptions.Code").</summary>
+    /// <summary>Throws <see cref="IlgpuAeException"/> naming the property (<see cref="OptionError"/>) naming the first size that is not positive (e.g. "AutoencoderOptions.Code").</summary>
     public void Validate()
     {
-        if (Features <= 0) throw OptionException.For("AutoencoderOptions.Features", $"must be positive, got {Features}");
-        if (Code <= 0) throw OptionException.For("AutoencoderOptions.Code", $"(the code size) must be positive, got {Code}");
+        if (Features <= 0) throw OptionError.For("AutoencoderOptions.Features", $"must be positive, got {Features}");
+        if (Code <= 0) throw OptionError.For("AutoencoderOptions.Code", $"(the code size) must be positive, got {Code}");
         if (Hidden is null || Hidden.Any(h => h <= 0))
-            throw OptionException.For("AutoencoderOptions.Hidden", $"sizes must be positive, got [{string.Join(",", Hidden ?? [])}]");
+            throw OptionError.For("AutoencoderOptions.Hidden", $"sizes must be positive, got [{string.Join(",", Hidden ?? [])}]");
     }
 }
 

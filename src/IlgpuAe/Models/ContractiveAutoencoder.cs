@@ -28,14 +28,14 @@ public sealed record ContractiveOptions
     /// <summary>Random probes v per image and step for <see cref="JacobianMethod.Hutchinson"/> (at least 1).</summary>
     public int Probes { get; init; } = 4;
 
-    /// <summary>Throws <see cref="OptionException"/> for invalid sizes, a negative or non-finite λ, or no Hutchinson probes.</summary>
+    /// <summary>Throws <see cref="IlgpuAeException"/> naming the property (<see cref="OptionError"/>) for invalid sizes, a negative or non-finite λ, or no Hutchinson probes.</summary>
     public void Validate()
     {
         Autoencoder.Validate();
         if (!(double.IsFinite(Lambda) && Lambda >= 0))
-            throw new OptionException("ContractiveOptions.Lambda", $"ContractiveOptions.Lambda: the contractive weight lambda must be zero or positive, got {Lambda}");
+            throw OptionError.Worded("ContractiveOptions.Lambda", $"ContractiveOptions.Lambda: the contractive weight lambda must be zero or positive, got {Lambda}");
         if (Jacobian == JacobianMethod.Hutchinson && Probes <= 0)
-            throw new OptionException("ContractiveOptions.Probes", $"ContractiveOptions.Probes: the Hutchinson estimate needs probes >= 1, got {Probes}");
+            throw OptionError.Worded("ContractiveOptions.Probes", $"ContractiveOptions.Probes: the Hutchinson estimate needs probes >= 1, got {Probes}");
     }
 }
 

@@ -59,24 +59,24 @@ public sealed record CvaeOptions
     public Schedule? BetaSchedule { get; init; }
 
     /// <summary>
-    /// Throws <see cref="OptionException"/> naming the property when features or latent are not positive, hidden is
+    /// Throws <see cref="IlgpuAeException"/> naming the property (<see cref="OptionError"/>) naming the property when features or latent are not positive, hidden is
     /// empty or holds a non-positive size, beta is negative or not finite, a label condition has no classes, or a masked
     /// condition's width·height is not the features (or a side is 1 or less) or the block is not in 1..min(width, height).
     /// </summary>
     public void Validate()
     {
-        if (Features <= 0) throw OptionException.For("CvaeOptions.Features", $"must be positive, got {Features}");
-        if (Latent <= 0) throw OptionException.For("CvaeOptions.Latent", $"must be at least 1, got {Latent}");
+        if (Features <= 0) throw OptionError.For("CvaeOptions.Features", $"must be positive, got {Features}");
+        if (Latent <= 0) throw OptionError.For("CvaeOptions.Latent", $"must be at least 1, got {Latent}");
         if (Hidden is null || Hidden.Length == 0 || Hidden.Any(h => h <= 0))
-            throw OptionException.For("CvaeOptions.Hidden", $"needs at least one positive size, got [{string.Join(",", Hidden ?? [])}]");
-        if (!double.IsFinite(Beta) || Beta < 0) throw OptionException.For("CvaeOptions.Beta", $"must be a finite number of at least 0, got {Beta}");
-        if (Condition == Condition.Label && Classes <= 0) throw OptionException.For("CvaeOptions.Classes", $"must be at least 1 for a label condition, got {Classes}");
+            throw OptionError.For("CvaeOptions.Hidden", $"needs at least one positive size, got [{string.Join(",", Hidden ?? [])}]");
+        if (!double.IsFinite(Beta) || Beta < 0) throw OptionError.For("CvaeOptions.Beta", $"must be a finite number of at least 0, got {Beta}");
+        if (Condition == Condition.Label && Classes <= 0) throw OptionError.For("CvaeOptions.Classes", $"must be at least 1 for a label condition, got {Classes}");
         if (Condition == Condition.Masked)
         {
             if (Width <= 1 || Height <= 1 || Width * Height != Features)
-                throw OptionException.For("CvaeOptions.Condition", $"Masked needs image data (width and height above 1, width·height = features); the data is {Width}x{Height} with {Features} features");
+                throw OptionError.For("CvaeOptions.Condition", $"Masked needs image data (width and height above 1, width·height = features); the data is {Width}x{Height} with {Features} features");
             if (Block <= 0 || Block > Math.Min(Width, Height))
-                throw OptionException.For("CvaeOptions.Block", $"must be between 1 and {Math.Min(Width, Height)} for {Width}x{Height} images, got {Block}");
+                throw OptionError.For("CvaeOptions.Block", $"must be between 1 and {Math.Min(Width, Height)} for {Width}x{Height} images, got {Block}");
         }
     }
 }

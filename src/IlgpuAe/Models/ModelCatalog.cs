@@ -82,11 +82,11 @@ public static class ModelCatalog
         lock (Gate)
         {
             Registered.TryGetValue((kind, typeof(T)), out factory);
-            otherTypes = Registered.Keys.Where(k => k.Kind == kind).Select(k => k.Element.Name.ToLowerInvariant()).ToArray();
+            otherTypes = Registered.Keys.Where(k => k.Kind == kind).Select(k => ElementName(k.Element)).ToArray();
         }
         if (factory is null)
         {
-            string element = typeof(T).Name.ToLowerInvariant();
+            string element = ElementName(typeof(T));
             throw new IlgpuAeException(otherTypes.Length > 0
                 ? $"model kind '{kind}' is registered for {string.Join(" and ", otherTypes)} models, not {element}: register it with " +
                   $"ModelCatalog.Register<{element}, TOptions>(\"{kind}\", (device, options, seed) => new YourModel(device, options, seed))"
@@ -148,6 +148,8 @@ public static class ModelCatalog
         _ => typeof(Cvae<>),
     };
 
+    static string ElementName(Type t) => t == typeof(float) ? "float" : t == typeof(double) ? "double" : t.Name;
+
     static void CheckKindName(string kind)
     {
         if (string.IsNullOrWhiteSpace(kind) || kind.Any(char.IsWhiteSpace))
@@ -156,6 +158,6 @@ public static class ModelCatalog
 
     /// <summary>"Vae&lt;float&gt;" rather than "Vae`1".</summary>
     static string Name(Type type) => type.IsGenericType
-        ? $"{type.Name[..type.Name.IndexOf('`')]}<{string.Join(", ", type.GetGenericArguments().Select(a => a == typeof(float) ? "float" : a == typeof(double) ? "double" : a.Name))}>"
+        ? $"{type.Name[..type.Name.IndexOf('`')]}<{string.Join(", ", type.GetGenericArguments().Select(ElementName))}>"
         : type.Name;
 }

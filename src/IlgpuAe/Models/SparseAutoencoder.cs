@@ -26,17 +26,17 @@ public sealed record SparseOptions
     /// <summary>ρ, the target mean activation of each unit under KL sparsity, in (0, 1).</summary>
     public double Rho { get; init; } = 0.05;
 
-    /// <summary>Throws <see cref="OptionException"/> for invalid sizes, a negative λ, or KL sparsity without ρ in (0, 1) and sigmoid codes.</summary>
+    /// <summary>Throws <see cref="IlgpuAeException"/> naming the property (<see cref="OptionError"/>) for invalid sizes, a negative λ, or KL sparsity without ρ in (0, 1) and sigmoid codes.</summary>
     public void Validate()
     {
         Autoencoder.Validate();
         if (!(double.IsFinite(Lambda) && Lambda >= 0))
-            throw new OptionException("SparseOptions.Lambda", $"SparseOptions.Lambda: the sparsity weight lambda must be zero or positive, got {Lambda}");
+            throw OptionError.Worded("SparseOptions.Lambda", $"SparseOptions.Lambda: the sparsity weight lambda must be zero or positive, got {Lambda}");
         if (Sparsity == Sparsity.Kl)
         {
-            if (!(Rho > 0 && Rho < 1)) throw new OptionException("SparseOptions.Rho", $"SparseOptions.Rho: the KL sparsity target rho must be in (0, 1), got {Rho}");
+            if (!(Rho > 0 && Rho < 1)) throw OptionError.Worded("SparseOptions.Rho", $"SparseOptions.Rho: the KL sparsity target rho must be in (0, 1), got {Rho}");
             if (Autoencoder.CodeActivation != Activation.Sigmoid)
-                throw OptionException.For("AutoencoderOptions.CodeActivation", $"must be sigmoid for KL sparsity (mean activations in (0, 1)), got {Autoencoder.CodeActivation}");
+                throw OptionError.For("AutoencoderOptions.CodeActivation", $"must be sigmoid for KL sparsity (mean activations in (0, 1)), got {Autoencoder.CodeActivation}");
         }
     }
 }

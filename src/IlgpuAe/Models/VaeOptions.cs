@@ -88,22 +88,22 @@ public sealed record VaeOptions
     public Schedule? BetaSchedule { get; init; }
 
     /// <summary>
-    /// Throws <see cref="OptionException"/> naming the property (e.g. "VaeOptions.Latent must be at least 1") when features or
+    /// Throws <see cref="IlgpuAeException"/> naming the property (<see cref="OptionError"/>) naming the property (e.g. "VaeOptions.Latent must be at least 1") when features or
     /// latent are not positive, hidden is empty or holds a non-positive size, a GMM prior has no components, beta is negative or
     /// not finite, or the fixed decoder log-variance is not finite.
     /// </summary>
     public void Validate()
     {
-        if (Features <= 0) throw OptionException.For("VaeOptions.Features", $"must be positive, got {Features}");
+        if (Features <= 0) throw OptionError.For("VaeOptions.Features", $"must be positive, got {Features}");
         if (Latent <= 0)
-            throw OptionException.For("VaeOptions.Latent", Posterior == Posterior.Full
+            throw OptionError.For("VaeOptions.Latent", Posterior == Posterior.Full
                 ? $"must be at least 1 for a full-covariance posterior, got {Latent}"
                 : $"must be at least 1, got {Latent}");
         if (Hidden is null || Hidden.Length == 0 || Hidden.Any(h => h <= 0))
-            throw OptionException.For("VaeOptions.Hidden", $"needs at least one positive size, got [{string.Join(",", Hidden ?? [])}]");
+            throw OptionError.For("VaeOptions.Hidden", $"needs at least one positive size, got [{string.Join(",", Hidden ?? [])}]");
         if (Prior == Prior.Gmm && Components <= 0)
-            throw OptionException.For("VaeOptions.Components", $"must be at least 1 for a mixture prior, got {Components}");
-        if (!double.IsFinite(Beta) || Beta < 0) throw OptionException.For("VaeOptions.Beta", $"must be a finite number of at least 0, got {Beta}");
-        if (DecoderLogVar is { } lv && !double.IsFinite(lv)) throw OptionException.For("VaeOptions.DecoderLogVar", $"must be finite, got {lv}");
+            throw OptionError.For("VaeOptions.Components", $"must be at least 1 for a mixture prior, got {Components}");
+        if (!double.IsFinite(Beta) || Beta < 0) throw OptionError.For("VaeOptions.Beta", $"must be a finite number of at least 0, got {Beta}");
+        if (DecoderLogVar is { } lv && !double.IsFinite(lv)) throw OptionError.For("VaeOptions.DecoderLogVar", $"must be finite, got {lv}");
     }
 }
