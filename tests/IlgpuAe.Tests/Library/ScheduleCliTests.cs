@@ -1,6 +1,7 @@
 using System.Text.Json;
 using IlgpuAe.Checkpoints;
 using IlgpuAe.Cli;
+using IlgpuAe.Training;
 using Xunit;
 
 namespace IlgpuAe.Tests.Library;
