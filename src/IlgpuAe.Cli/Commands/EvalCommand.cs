@@ -11,6 +11,7 @@ public static class EvalCommand
 {
     const string CommonHelp = """
         usage: ilgpu-ae eval --model-file FILE [--data DIR] [--batch B (default: the training batch)] [--backend auto|cuda|opencl|cpu] [--out DIR] [--json]
+                             [--assembly FILE.dll[,...] (models of your own: their module initializers call ModelCatalog.Register)]
 
         Reloads a checkpoint written by `ilgpu-ae train` and reports the loss per image on the
         test set, with every named loss term. --json prints one JSON object with test_loss and terms.
@@ -25,10 +26,11 @@ public static class EvalCommand
     public static int Run(string[] argv, TextWriter stdout)
     {
         var modelOptions = ModelRecipes.All.SelectMany(r => r.EvalOptions).Distinct().ToArray();
-        var args = Args.Parse("eval", argv, ["model-file", "data", "batch", "backend", "out", .. modelOptions], ["json"]);
+        var args = Args.Parse("eval", argv, ["model-file", "data", "batch", "backend", "out", "assembly", .. modelOptions], ["json"]);
         string file = args.String("model-file") ?? throw new UsageException("eval: --model-file is required");
         if (!File.Exists(file)) throw new IlgpuAeException($"checkpoint {file} does not exist");
         var backend = BackendNames.Parse(args.String("backend", "auto"));
+        ModelAssemblies.Load(args.String("assembly"));
         var data = DataSources.Load(args.String("data"));
         using var device = Device.Open(backend);
         using var model = ModelFile.Load<float>(device, file, out var metadata);
