@@ -330,6 +330,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         public override Device Device => plan.Device;
         public override ulong Step => plan.Step;
         public override ulong Seed => plan.Seed;
+        public override ulong RowOffset => plan.RowOffset;
 
         public override ArrayView<T> Value(Node<T> node) => node.Kind == NodeKind.Parameter
             ? plan.Parameters.ValueOf(node.Parameter!)
@@ -360,4 +361,10 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
 
     /// <summary>Seed handed to random ops.</summary>
     public ulong Seed { get; set; }
+
+    /// <summary>
+    /// The row of the whole batch that this plan's row 0 is, handed to random ops (0, the default, in one process; a rank's
+    /// slice start in data-parallel training), so that every draw is a function of (seed, step, row of the whole batch).
+    /// </summary>
+    public ulong RowOffset { get; set; }
 }
