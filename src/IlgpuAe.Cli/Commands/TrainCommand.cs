@@ -37,7 +37,7 @@ public static class TrainCommand
           --resume DIR                continue the run in DIR exactly where its checkpoint left it
                                       (may change only --epochs, --backend, --checkpoint-every, --quiet)
           --quiet                     no progress bar
-        """;
+        """ + DistributedRun.Help;
 
     public static string Help =>
         string.Format(System.Globalization.CultureInfo.InvariantCulture, CommonHelp, string.Join("|", ModelRecipes.All.Select(r => r.Kind)))
@@ -45,14 +45,18 @@ public static class TrainCommand
 
     static readonly string[] CommonOptions =
         ["model", "data", "epochs", "batch", "lr", "seed", "backend", "out", "optimizer", "weight-decay", "momentum", "eps", "limit",
-         "checkpoint-every", "clip-grad"];
+         "checkpoint-every", "clip-grad", DistributedRun.Option];
 
     public static int Run(string[] argv, TextWriter stdout, TextWriter stderr)
     {
         string? resumeDir = ResumeArgument(argv);
         if (resumeDir is not null) argv = ResumedArguments(resumeDir, argv);
         var recipe = ModelRecipes.Find(ModelArgument(argv) ?? "ae");
-        var args = Args.Parse("train", argv, [.. CommonOptions, .. recipe.Options], ["quiet", "keep-last-batch", .. recipe.Flags]);
+        var args = Args.Parse("train", argv, [.. CommonOptions, .. recipe.Options], ["quiet", "keep-last-batch", DistributedRun.VerifyFlag, .. recipe.Flags]);
+        // Data parallel (mpirun -np N ... --distributed mpi): MPI before the device; rank 0 alone prints and writes.
+        using var distributed = DistributedRun.Open(args, resumeDir is null ? null : Path.Combine(resumeDir, RunCheckpoint.FileName));
+        bool root = DistributedRun.IsRoot(distributed);
+        if (!root) (stdout, stderr) = (TextWriter.Null, TextWriter.Null);
         string kind = recipe.Kind;
         int epochs = args.Int("epochs", 5, 0, 100_000);
         int batch = args.Int("batch", 128, 1, 1 << 20);
@@ -65,10 +69,12 @@ public static class TrainCommand
             CheckpointEvery = args.Int("checkpoint-every", 0, 0),
             ClipGrad = args.Has("clip-grad") ? args.Double("clip-grad", 1, 0, double.PositiveInfinity, exclusiveMin: true) : null,
             KeepLastBatch = args.Has("keep-last-batch"),
+            Parallel = distributed?.Parallel,
+            VerifyReplicas = args.Has(DistributedRun.VerifyFlag),
         };
         var optimizer = MakeOptimizer(args, lr);
         int limit = args.Int("limit", int.MaxValue, 1);
-        bool quiet = args.Has("quiet");
+        bool quiet = args.Has("quiet") || !root;
 
         var data = DataSources.Load(args.String("data"));
         var train = limit < data.Train.Count ? data.Train.Slice(0, limit) : data.Train;
@@ -79,10 +85,13 @@ public static class TrainCommand
         string checkpointPath = Path.Combine(outDir, RunCheckpoint.FileName);
         Model<float> model;
         var state = TrainerState.Start;
-        if (resumeDir is not null)
+        if (resumeDir is not null && root)
         {
             // A writer killed mid-write leaves its temporary file; the renamed checkpoint is the good one.
             foreach (var stale in Directory.EnumerateFiles(outDir, $".{RunCheckpoint.FileName}.*.tmp")) File.Delete(stale);
+        }
+        if (resumeDir is not null)
+        {
             (model, var resume) = RunCheckpoint.Load<float>(device, checkpointPath);
             if (resume.OptimizerName != optimizer.Name)
                 throw new IlgpuAeException($"{checkpointPath} was written by optimizer {resume.OptimizerName}, not {optimizer.Name}");
@@ -95,7 +104,7 @@ public static class TrainCommand
         }
         using var _ = model;
         using var __ = optimizer;
-        Directory.CreateDirectory(outDir);
+        if (root) Directory.CreateDirectory(outDir);
         stdout.WriteLine($"data: {data.Source} ({train.Count} train, {data.Test.Count} test)");
         stdout.WriteLine($"device: {device.Name} ({Device.BackendName(device.Backend)}); model {kind}, {model.Parameters.Count:N0} parameters; {optimizer.Name} lr {lr}; batch {batch}; seed {seed}");
         if (resumeDir is not null)
@@ -103,12 +112,13 @@ public static class TrainCommand
 
         using var trainer = new Trainer<float>(model, optimizer, batch, seed, trainerOptions) { State = state };
         var metricsPath = Path.Combine(outDir, "metrics.jsonl");
-        if (resumeDir is null) File.WriteAllText(metricsPath, "");
+        if (resumeDir is null && root) File.WriteAllText(metricsPath, "");
         var runMetadata = new Dictionary<string, string>
         {
             ["image_width"] = data.Test.Width.ToString(CultureInfo.InvariantCulture),
             ["image_height"] = data.Test.Height.ToString(CultureInfo.InvariantCulture),
             ["batch"] = batch.ToString(CultureInfo.InvariantCulture),
+            [DistributedRun.RanksKey] = DistributedRun.Ranks(distributed),
             ["run.args"] = JsonSerializer.Serialize(argv.Where((a, i) => a != "--resume" && (i == 0 || argv[i - 1] != "--resume"))),
         };
         var progress = quiet ? null : new ProgressBar(stderr);
@@ -135,6 +145,8 @@ public static class TrainCommand
                 : "; no checkpoint was written yet"));
         }
         progress?.Done();
+        distributed?.Complete();
+        if (distributed is not null) stdout.WriteLine(distributed.Summary());
         if (trainer.Interrupted)
         {
             var at = trainer.State;
@@ -142,6 +154,7 @@ public static class TrainCommand
             stderr.WriteLine($"resume with: ilgpu-ae train --resume {outDir}");
             return 130;
         }
+        if (!root) return 0;
 
         string modelPath = Path.Combine(outDir, "model.safetensors");
         ModelFile.Save(model, modelPath, runMetadata.Where(kv => !kv.Key.StartsWith("run.", StringComparison.Ordinal))
