@@ -118,7 +118,7 @@ public class DataParallelTrainerTests
         var state = TrainerState.Start;
         if (from is not null)
         {
-            (model, var r) = Checkpoints.RunCheckpoint.Load<float>(device, from);
+            (model, var r) = RunCheckpoint.Load<float>(device, from);
             adam.Restore(model.Parameters, r.OptimizerState, r.OptimizerSteps);
             state = r.State;
         }
@@ -127,7 +127,7 @@ public class DataParallelTrainerTests
         using var __ = adam;
         using var trainer = new Trainer<float>(model, adam, Batch, seed: 5, new TrainerOptions { Parallel = parallel, CheckpointEvery = 5 }) { State = state };
         var reports = trainer.Run(Train, Test, epochs, onBatch: (_, _) => afterStep?.Invoke(trainer.Steps),
-            onCheckpoint: s => Checkpoints.RunCheckpoint.Save(path, model, adam, s), cancel: cancel);
+            onCheckpoint: s => RunCheckpoint.Save(path, model, adam, s), cancel: cancel);
         return (model.Parameters.Download(), reports.Count > 0 ? reports[^1].TrainLoss : double.NaN, trainer.Interrupted, trainer.Steps);
     }
 
