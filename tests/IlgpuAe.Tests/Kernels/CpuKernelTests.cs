@@ -221,6 +221,25 @@ public sealed class CpuKernelTests
         Assert.Equal(Download(generic), got);
     }
 
+    [Fact]
+    public void The_cpu_normal_and_corruption_bodies_count_from_first_as_the_generic_kernels_do()
+    {
+        const int n = 777, first = 12_345;
+        var loop = Shape(1, n);
+        using var fast = Poisoned<float>(n);
+        using var generic = Poisoned<float>(n);
+        Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(CpuKernels.Normal)(loop.Threads, loop, fast.View, 3, 4, first, 0f, 1f);
+        Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, generic.View, 3, 4, first, 0f, 1f);
+        Assert.Equal(Download(generic), Download(fast));
+        using var x = Upload<float>(RandomValues(5, n));
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CpuKernels.MaskingNoise)(loop.Threads, loop, x.View, fast.View, 3, 4, first, 0.25f);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.MaskingNoise)(loop.Threads, loop, x.View, generic.View, 3, 4, first, 0.25f);
+        Assert.Equal(Download(generic), Download(fast));
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CpuKernels.GaussianNoise)(loop.Threads, loop, x.View, fast.View, 3, 4, first, 0.3f);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.GaussianNoise)(loop.Threads, loop, x.View, generic.View, 3, 4, first, 0.3f);
+        Assert.Equal(Download(generic), Download(fast));
+    }
+
     [Theory, MemberData(nameof(Cases))]
     public void Gaussian_and_masking_corruption_give_the_generic_kernels_bits(int n, int shape)
     {

@@ -79,6 +79,17 @@ public sealed class RandomKernelTests
     }
 
     [Fact]
+    public void A_fill_starting_at_first_draws_the_tail_of_the_fill_from_zero()
+    {
+        // What a data-parallel rank relies on: its slice of a batch, drawn with first = its offset, is that slice of the whole draw.
+        const int n = 1000, first = 384;
+        var whole = Normal(n, 0);
+        var tail = Fill<float>(n - first, 0, (loop, y) => Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.Normal)(
+            loop.Threads, loop, y, 20251125, 8, first, 1.5f, 2f));
+        Assert.Equal(whole.Skip(first), tail);
+    }
+
+    [Fact]
     public void Seeds_and_streams_give_different_numbers()
     {
         var a = Fill<float>(64, 0, (loop, y) => Gpu.Load<Loop, ArrayView<float>, ulong, ulong>(RandomKernels.Uniform)(loop.Threads, loop, y, 1, 0));
