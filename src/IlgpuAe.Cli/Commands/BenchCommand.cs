@@ -139,7 +139,7 @@ public sealed class BenchCommand(ModelRecipes recipes) : CliCommand
 
     static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
 
-    static string F(int v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+    static string F(long v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
 
     static void Line(TextWriter w, FormattableString s) => w.WriteLine(s.ToString(CultureInfo.InvariantCulture));
 

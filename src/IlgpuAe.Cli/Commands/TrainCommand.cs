@@ -267,7 +267,7 @@ public sealed class TrainCommand : CliCommand
     /// </summary>
     string[] ResumedArguments(string dir, IReadOnlyList<string> argv)
     {
-        var fresh = CommandLine.Parse(CommandLine.Declare("train --resume", Description, ResumeOptions), argv);
+        var fresh = CommandLine.Parse(CommandLine.Declare(Name, Description, ResumeOptions), argv);
         string only = $"a resumed run may change only {string.Join(", ", ResumeOptions.Skip(1).Select(o => "--" + o.Key))}";
         CommandLine.ThrowOnError(fresh, "train --resume", _ => only);
         string path = Path.Combine(dir, RunCheckpoint.FileName);
