@@ -10,10 +10,8 @@ namespace IlgpuAe.Cli;
 /// second and the time left, cleared when the epoch ends; elsewhere (a log, a pipe) one plain line
 /// every ten seconds, so a long epoch shows it is alive without filling the log.
 /// </summary>
-public sealed class ProgressBar(Io io, int batchSize) : IDisposable
+public sealed class ProgressBar(Io io, int batchSize, double plainEverySeconds = 10) : IDisposable
 {
-    const double PlainEverySeconds = 10;
-
     // Terminal: Spectre's live display runs on its own thread for the length of an epoch.
     Thread? _display;
     ProgressTask? _task;
@@ -61,9 +59,9 @@ public sealed class ProgressBar(Io io, int batchSize) : IDisposable
     void PlainLine(int epoch, int done, int total)
     {
         double seconds = _clock.Elapsed.TotalSeconds;
-        if (seconds - _lastLine < PlainEverySeconds || done == total) return;
+        if (seconds - _lastLine < plainEverySeconds || done == total) return;
         _lastLine = seconds;
-        double rate = (done - _firstDone) / seconds;
+        double rate = (done - _firstDone) / Math.Max(seconds, 1e-9);
         var left = TimeSpan.FromSeconds(Math.Round((total - done) / rate));
         io.Err.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"epoch {epoch}: {done}/{total} batches, {rate * batchSize:F0} img/s, {left:h\\:mm\\:ss} left"));
