@@ -16,12 +16,6 @@ public sealed class DistributedRun : IDisposable
     /// <summary>The checkpoint metadata key of the rank count (absent: 1).</summary>
     public const string RanksKey = "run.ranks";
 
-    public const string Help = """
-          --distributed mpi           data-parallel training: run under mpirun -np N; each rank trains its share of
-                                      every --batch B rows, the gradients are summed by MPI (NCCL between GPUs), rank 0 writes
-          --verify-replicas           with --distributed: compare the ranks' parameters after every step (always at epoch ends)
-        """;
-
     DistributedRun(MpiDataParallel parallel) => Parallel = parallel;
 
     /// <summary>The data-parallel hook for the trainer.</summary>
@@ -34,11 +28,9 @@ public sealed class DistributedRun : IDisposable
     public static bool IsRoot(DistributedRun? run) => run is null || run.Parallel.Rank == 0;
 
     /// <summary>Opens MPI when <c>--distributed mpi</c> was given, else null; checks first that a resumed checkpoint was written by as many ranks as mpirun started.</summary>
-    public static DistributedRun? Open(Args args, string? resumeCheckpoint)
+    public static DistributedRun? Open(bool distributed, bool verify, string? resumeCheckpoint)
     {
-        bool distributed = args.Has(Option);
-        if (distributed) args.Choice(Option, "mpi", "mpi");
-        else if (args.Has(VerifyFlag)) throw new UsageException($"--{VerifyFlag} needs --{Option} mpi");
+        if (!distributed && verify) throw new UsageException($"--{VerifyFlag} needs --{Option} mpi");
         if (resumeCheckpoint is not null)
         {
             int written = SafeTensors.Read(resumeCheckpoint).Metadata.TryGetValue(RanksKey, out var r)
