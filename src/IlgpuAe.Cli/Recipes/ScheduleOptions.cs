@@ -5,29 +5,33 @@ namespace IlgpuAe.Cli.Recipes;
 /// <summary>`--beta-schedule` and `--lr-schedule`: the grammar of <see cref="Schedule.Parse"/>, a STEPS or TOTAL left out meaning the whole run.</summary>
 public static class ScheduleOptions
 {
-    public const string Help = """
-          --lr-schedule S             a factor on --lr by step (grammar below; default none)
-        schedules (--lr-schedule; --beta-schedule of vae and cvae, a factor on --beta): V | constant:V |
-          linear:FROM:TO[:STEPS] | warmup:STEPS | cosine:FROM:TO[:STEPS] | cyclical:CYCLES:RATIO[:TOTAL] | step:EVERY:GAMMA
-          (STEPS/TOTAL left out: the whole run, --epochs times the batches of an epoch), e.g. --beta-schedule linear:0:1:5000,
-          --beta-schedule cyclical:4:0.5 (Fu et al. 2019), --lr-schedule cosine:1:0, --lr-schedule step:2000:0.5
-        """;
+    public const string Grammar = "V | constant:V | linear:FROM:TO[:STEPS] | warmup:STEPS | cosine:FROM:TO[:STEPS] | cyclical:CYCLES:RATIO[:TOTAL] | "
+        + "step:EVERY:GAMMA; a STEPS or TOTAL left out is the whole run";
 
-    /// <summary>The schedule given as --<paramref name="option"/>, complete for this run; null when absent; UsageException naming the option when it does not parse.</summary>
-    public static Schedule? Parse(Args args, string option, Dataset train)
+    /// <summary>The --lr-schedule option of `train`.</summary>
+    public static CliOption<string?> LearningRate() => Opt.Text("lr-schedule",
+        $"a factor on --lr by step, e.g. warmup:500, cosine:1:0, step:2000:0.5 ({Grammar})", "S");
+
+    /// <summary>The --beta-schedule option of the variational recipes.</summary>
+    public static CliOption<string?> Beta() => Opt.Text("beta-schedule",
+        $"a factor on --beta by step, e.g. linear:0:1:5000 (a KL warm-up), cyclical:4:0.5 (Fu et al. 2019) ({Grammar})", "S");
+
+    /// <summary>Optimizer steps of a run of <paramref name="epochs"/> epochs over <paramref name="train"/>: what a STEPS or TOTAL left out means.</summary>
+    public static long RunSteps(Dataset train, int batch, int epochs, bool keepLastBatch) =>
+        Math.Max(1, (keepLastBatch ? (train.Count + batch - 1) / batch : train.Count / batch) * (long)epochs);
+
+    /// <summary>The schedule given as <paramref name="option"/>, complete for a run of <paramref name="runSteps"/> steps; null when absent; UsageException naming the option when it does not parse.</summary>
+    public static Schedule? Parse(Args args, CliOption<string?> option, long runSteps)
     {
-        string? spec = args.String(option);
+        string? spec = args.Get(option);
         if (spec is null) return null;
-        int batch = Math.Max(1, args.Int("batch", 128, 1, 1 << 20));
-        long perEpoch = args.Has("keep-last-batch") ? (train.Count + batch - 1) / batch : train.Count / batch;
-        long total = Math.Max(1, perEpoch * args.Int("epochs", 5, 0, 100_000));
         try
         {
-            return Schedule.Parse(spec, total);
+            return Schedule.Parse(spec, runSteps);
         }
         catch (IlgpuAeException e)
         {
-            throw new UsageException($"--{option}: {e.Message}");
+            throw new UsageException($"--{option.Key}: {e.Message}");
         }
     }
 }
