@@ -15,9 +15,9 @@ public sealed class AeRecipe : ModelRecipe
           --code N                    code size (default 32)
           --activation relu|leaky_relu|tanh|sigmoid|elu|softplus|identity   hidden activation (default relu)
           --loss bce|mse              reconstruction loss (default bce)
-        """;
+        """ + ConvArgs.Help;
 
-    public override IReadOnlyCollection<string> Options => ["hidden", "code", "activation", "loss"];
+    public override IReadOnlyCollection<string> Options => ["hidden", "code", "activation", "loss", .. ConvArgs.Options];
 
     public override IReadOnlyCollection<string> EvalOptions => SpectrumDiagnostic.Options;
 
@@ -35,6 +35,7 @@ public sealed class AeRecipe : ModelRecipe
         Code = args.Int("code", 32, 1, 1 << 16),
         Activation = ParseActivation(args.String("activation", "relu")),
         Loss = args.Choice("loss", "bce", "bce", "mse") == "bce" ? Reconstruction.Bce : Reconstruction.Mse,
+        Conv = ConvArgs.Parse(args, train),
     };
 
     public static Activation ParseActivation(string s) => s.ToLowerInvariant() switch

@@ -27,10 +27,10 @@ public sealed class VaeRecipe : ModelRecipe
           eval --iw K                 importance samples for -log p(x) (default 1000)
           eval --iw-images N          test images of the IW estimate (default 1000)
           eval --agg-samples N        codes for the KL decomposition (default 1000)
-        """;
+        """ + ConvArgs.Help;
 
     public override IReadOnlyCollection<string> Options =>
-        ["hidden", "latent", "activation", "posterior", "decoder", "decoder-logvar", "beta", "prior", "components", "init", "output-bias"];
+        ["hidden", "latent", "activation", "posterior", "decoder", "decoder-logvar", "beta", "prior", "components", "init", "output-bias", .. ConvArgs.Options];
 
     public override IReadOnlyCollection<string> EvalOptions => VaeDiagnosticsRunner.EvalOptions;
 
@@ -53,6 +53,7 @@ public sealed class VaeRecipe : ModelRecipe
             Components = args.Int("components", 10, 0, 1 << 12),
             Initialisation = args.Choice("init", "pytorch", "pytorch", "engine") == "pytorch" ? InitScheme.PyTorch : InitScheme.Engine,
             OutputBias = args.Choice("output-bias", "mean", "mean", "init") == "mean" ? OutputBias.DataMean : OutputBias.Init,
+            Conv = ConvArgs.Parse(args, train),
         };
         if (args.Has("decoder-logvar") && options.Decoder != Decoder.Gaussian)
             throw new UsageException("--decoder-logvar applies only to --decoder gaussian");

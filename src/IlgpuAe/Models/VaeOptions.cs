@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using IlgpuAe.Kernels;
 
 namespace IlgpuAe.Models;
@@ -79,6 +80,13 @@ public sealed record VaeOptions
     public OutputBias OutputBias { get; init; } = OutputBias.DataMean;
 
     /// <summary>
+    /// The convolutional architecture (`--arch conv`): encoder convolutions, a dense layer of <see cref="ConvOptions.Dense"/>, the
+    /// Gaussian head; the decoder mirrors it with transposed convolutions. <see cref="Hidden"/> is then unused. Null (default): the MLP.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ConvOptions? Conv { get; init; }
+
+    /// <summary>
     /// Throws <see cref="IlgpuAeException"/> (worded for the command line) when features or latent are not positive, hidden is
     /// empty or holds a non-positive size, a GMM prior has no components, beta is negative or not finite, or the fixed
     /// decoder log-variance is not finite.
@@ -96,5 +104,6 @@ public sealed record VaeOptions
             throw new IlgpuAeException($"--components must be at least 1 for --prior gmm, got {Components}");
         if (!double.IsFinite(Beta) || Beta < 0) throw new IlgpuAeException($"--beta must be a finite number of at least 0, got {Beta}");
         if (DecoderLogVar is { } lv && !double.IsFinite(lv)) throw new IlgpuAeException("the decoder's fixed log-variance must be finite");
+        Conv?.Validate(Features);
     }
 }

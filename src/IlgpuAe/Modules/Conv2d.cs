@@ -9,7 +9,7 @@ namespace IlgpuAe.Modules;
 /// [O, C, K, K] flattened), b [1, O]. With the store's <see cref="InitScheme.PyTorch"/>, weights and biases U(±1/√fan_in),
 /// fan_in = C·K·K, as nn.Conv2d starts; otherwise He (ReLU family) or Xavier with fan_in = C·K·K, fan_out = O·K·K, biases zero.
 /// </summary>
-public sealed class Conv2d<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Conv2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>
     /// Declares "<paramref name="name"/>.weight" and ".bias" for images of <paramref name="channels"/>×<paramref name="height"/>×<paramref name="width"/>;
@@ -56,7 +56,7 @@ public sealed class Conv2d<T> where T : unmanaged, IFloatingPointIeee754<T>
 /// fan_in from weight.size(1)·K·K = C_out·K·K, so with <see cref="InitScheme.PyTorch"/> weights and biases are U(±1/√(C_out·K·K));
 /// otherwise He (ReLU family) or Xavier with fan_in = C_in·K·K, fan_out = C_out·K·K, biases zero.
 /// </summary>
-public sealed class ConvTranspose2d<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class ConvTranspose2d<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>Declares "<paramref name="name"/>.weight" and ".bias"; <see cref="IlgpuAeException"/> when a size is not positive or the output would be empty.</summary>
     public ConvTranspose2d(ParameterStore<T> store, string name, int channels, int height, int width, int outChannels, int kernel, int stride, int padding,

@@ -69,8 +69,8 @@ public sealed class ConvTranspose2dOp<T> : KernelOp<T> where T : unmanaged, IFlo
         }
         bool biasGrad = B is not null && x.NeedsGrad(B);
         Conv2dLauncher.TransposedBackward(x.Device, Conv2dLauncher.BodyFor(x.Device), _s, x.Value(X), x.Value(W), dz,
-            x.NeedsGrad(X) ? x.Grad(X) : default, x.Beta(this, 0),
-            x.NeedsGrad(W) ? x.Grad(W) : default, x.Beta(this, 1),
+            x.NeedsGrad(X) ? x.Grad(X) : default, x.NeedsGrad(X) ? x.Beta(this, 0) : T.Zero,
+            x.NeedsGrad(W) ? x.Grad(W) : default, x.NeedsGrad(W) ? x.Beta(this, 1) : T.Zero,
             biasGrad ? x.Grad(B!) : default, biasGrad ? x.Beta(this, 2) : T.Zero, work);
     }
 }
