@@ -32,6 +32,7 @@ public static class BenchCommand
           --repeat N                  timed repeats per row, median reported (default 10)
           --steps N                   timed train steps per batch size (default 20)
           --models K[,...]            model kinds for the Adam and train step rows (default: every model)
+          --arch mlp|conv             the architecture of the models that offer --arch (default mlp)
           --profile                   also print a per-op profile of the train step (synchronised per op)
 
         Prints GEMM GFLOP/s, elementwise GB/s against a device memory copy measured in the same run, the
@@ -41,7 +42,8 @@ public static class BenchCommand
 
     public static int Run(string[] argv, TextWriter stdout)
     {
-        var args = Args.Parse("bench", argv, ["backend", "gemm", "elements", "batches", "repeat", "steps", "models"], ["profile"]);
+        var args = Args.Parse("bench", argv, ["backend", "gemm", "elements", "batches", "repeat", "steps", "models", "arch"], ["profile"]);
+        string[] arch = args.Has("arch") ? ["--arch", args.Choice("arch", "mlp", "mlp", "conv")] : [];
         var backend = BackendNames.Parse(args.String("backend", "auto"));
         var shapes = ParseShapes(args.String("gemm", "1024x400x784,128x400x784"));
         int elements = args.Int("elements", 1 << 22, 1, 1 << 28);
@@ -80,7 +82,7 @@ public static class BenchCommand
         var data = FashionMnist.LoadEmbedded().Train;
         foreach (var recipe in recipes)
         {
-            using (var model = recipe.Create(device, Args.Parse("bench", [], recipe.Options, recipe.Flags), data, 1))
+            using (var model = recipe.Create(device, Args.Parse("bench", arch, recipe.Options, recipe.Flags), data, 1))
             {
                 var (ms, bytes) = TimeAdam(model.Parameters, repeat);
                 Line(stdout, $"{"  adam step, " + recipe.Kind + " params",-28} {model.Parameters.Count,-16} {ms,9:F3} {bytes / (ms * 1e6),9:F1} {bytes / (ms * 1e6) / copyGbs,8:P0}");
@@ -93,7 +95,7 @@ public static class BenchCommand
             foreach (int batch in batches)
             {
                 if (batch > data.Count) throw new UsageException($"--batches {batch} is larger than the {data.Count} images of the embedded data");
-                using var model = recipe.Create(device, Args.Parse("bench", [], recipe.Options, recipe.Flags), data, 1);
+                using var model = recipe.Create(device, Args.Parse("bench", arch, recipe.Options, recipe.Flags), data, 1);
                 using var adam = new Adam(1e-3);
                 using var trainer = new Trainer<float>(model, adam, batch, seed: 1);
                 var b = FirstBatch(data, batch);

@@ -19,9 +19,9 @@ public sealed class CvaeRecipe : ModelRecipe
           --beta X                    weight on the KL term (default 1)
           eval --iw K                 importance samples for -log p(x|c) (and, when masked, -log p(hidden block|c); default 1000)
           eval --iw-images N          test images of the IS estimates (default 1000)
-        """;
+        """ + ConvArgs.Help;
 
-    public override IReadOnlyCollection<string> Options => ["hidden", "latent", "activation", "condition", "block", "cprior", "beta"];
+    public override IReadOnlyCollection<string> Options => ["hidden", "latent", "activation", "condition", "block", "cprior", "beta", .. ConvArgs.Options];
 
     public override IReadOnlyCollection<string> EvalOptions => ["iw", "iw-images"];
 
@@ -49,6 +49,7 @@ public sealed class CvaeRecipe : ModelRecipe
                 _ => ConditionalPrior.Learned,
             },
             Beta = args.Double("beta", 1, 0),
+            Conv = ConvArgs.Parse(args, train),
         };
         return new Cvae<float>(device, options, seed);
     }

@@ -50,6 +50,13 @@ public sealed record CvaeOptions
     /// <summary>Weight on the KL term; 1 is the conditional ELBO. Finite and at least 0. Default 1.</summary>
     public double Beta { get; init; } = 1;
 
+    /// <summary>
+    /// The convolutional architecture (`--arch conv`): convolutions before the encoder's dense layer (where c enters) and transposed
+    /// convolutions after the decoder's (c enters its first layer); the prior network is c → Dense. Null (default): the MLP.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ConvOptions? Conv { get; init; }
+
     /// <summary>Columns of the condition input c.</summary>
     public int ConditionCols => Condition == Condition.Label ? Classes : Features;
 
@@ -65,6 +72,7 @@ public sealed record CvaeOptions
         if (Hidden.Length == 0 || Hidden.Any(h => h <= 0))
             throw new IlgpuAeException($"--hidden needs at least one positive size, got [{string.Join(",", Hidden)}]");
         if (!double.IsFinite(Beta) || Beta < 0) throw new IlgpuAeException($"--beta must be a finite number of at least 0, got {Beta}");
+        Conv?.Validate(Features);
         if (Condition == Condition.Label && Classes <= 0) throw new IlgpuAeException($"--condition label needs at least one class, got {Classes}");
         if (Condition == Condition.Masked)
         {

@@ -23,7 +23,7 @@ public class ConvCliTests
     [InlineData("gives 27x27 back", "--model", "vae", "--arch", "conv", "--kernel", "3")]
     [InlineData("--channels must be a comma-separated list of positive integers", "--model", "ae", "--arch", "conv", "--channels", "8,0")]
     [InlineData("--arch conv is not available for cae", "--model", "cae", "--arch", "conv")]
-    [InlineData("unknown option --arch", "--model", "cvae", "--arch", "conv")]
+    [InlineData("--dense applies only to --arch conv", "--model", "cvae", "--dense", "64")]
     public void Bad_conv_options_are_one_clear_error(string mentions, params string[] args)
     {
         var r = Run(["train", "--quiet", "--epochs", "0", "--out", Path.Combine(Path.GetTempPath(), "ilgpu-ae-bad-conv"), .. args]);

@@ -54,6 +54,33 @@ public class ConvModelTests
     }
 
     [Fact]
+    public void Conv_dae_and_kl_sparse_ae_gradients_match_finite_differences()
+    {
+        var ae = new AutoencoderOptions { Features = 64, Code = 3, Conv = Small, Activation = Activation.Tanh };
+        using (var dae = new DenoisingAutoencoder<double>(TestDevice.Cpu, new DenoisingOptions { Autoencoder = ae }, seed: 2))
+            GradCheck.AssertWholeModel(dae, RandomBatch(3, 64, 8), step: 3);
+        var sparse = new SparseOptions { Autoencoder = ae with { CodeActivation = Activation.Sigmoid }, Sparsity = Sparsity.Kl, Lambda = 0.5 };
+        using (var model = new SparseAutoencoder<double>(TestDevice.Cpu, sparse, seed: 3))
+            GradCheck.AssertWholeModel(model, RandomBatch(3, 64, 9));
+    }
+
+    [Theory]
+    [InlineData(Condition.Label)]
+    [InlineData(Condition.Masked)]
+    public void Conv_cvae_gradient_matches_finite_differences(Condition condition)
+    {
+        using var model = new Cvae<double>(TestDevice.Cpu, new CvaeOptions
+        {
+            Features = 64, Width = 8, Height = 8, Classes = 3, Block = 3, Latent = 2, Condition = condition,
+            Conv = Small, Activation = Activation.Tanh,
+        }, seed: 5);
+        var rng = new Random(4);
+        var batch = new Batch(Enumerable.Range(0, 3 * 64).Select(_ => (float)rng.NextDouble()).ToArray(), [0, 2, 1], 3);
+        GradCheck.AssertWholeModel(model, batch, step: 2);
+        GradCheck.AssertEveryParameterTakesPart(model);
+    }
+
+    [Fact]
     public void The_default_conv_vae_has_the_reference_layers_and_pytorch_bounds()
     {
         using var model = new Vae<float>(TestDevice.Cpu, new VaeOptions { Conv = new ConvOptions() }, seed: 1);
