@@ -8,7 +8,7 @@ public static class ConvArgs
 {
     public static readonly string[] Options = ["arch", "channels", "kernel", "dense"];
 
-    public const string Help = """
+    public const string Help = "\n" + """
           --arch mlp|conv             dense layers (default) or convolutions: Conv2d(k, stride 2, padding 1) + act per
                                       --channels, then --dense, the code; the decoder mirrors it with ConvTranspose2d
           --channels 32,64            channels of the encoder's convolutions (--arch conv; default 32,64)
