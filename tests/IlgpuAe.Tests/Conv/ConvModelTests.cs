@@ -108,6 +108,25 @@ public class ConvModelTests
     }
 
     [Fact]
+    public void The_conv_decoder_output_bias_starts_at_the_logit_of_each_channels_mean_pixel()
+    {
+        var rng = new Random(3);
+        var images = Enumerable.Range(0, 5 * 2 * 64).Select(i => (float)(i % 128 < 64 ? 0.2 * rng.NextDouble() : 0.6 + 0.4 * rng.NextDouble())).ToArray();
+        var data = new Dataset("two channels", images, new byte[5], width: 8, height: 16);
+        var conv = Small with { ImageChannels = 2 };
+        using var model = new Vae<double>(TestDevice.Cpu, new VaeOptions { Features = 128, Latent = 2, Conv = conv }, seed: 1);
+        model.InitialiseFromData(data);
+        var bias = model.Decoder.Out.Bias;
+        Assert.Equal(2, bias.Cols);
+        var values = model.Parameters.Download();
+        for (int c = 0; c < 2; c++)
+        {
+            double mean = Enumerable.Range(0, 5).SelectMany(i => images.Skip(i * 128 + c * 64).Take(64)).Average(v => (double)v);
+            Assert.Equal(Math.Log(mean / (1 - mean)), values[bias.Offset + c], 6);
+        }
+    }
+
+    [Fact]
     public void An_mlp_configuration_is_written_exactly_as_before()
     {
         using var model = new Vae<float>(TestDevice.Cpu, new VaeOptions(), seed: 1);
