@@ -102,62 +102,62 @@ public static class CpuKernels
     }
 
     /// <summary>
-    /// y[i] = mean + std·√(−2 ln u1)·cos(2π u2) from Philox(seed, stream, i), bit for bit as
+    /// y[i] = mean + std·√(−2 ln u1)·cos(2π u2) from Philox(seed, stream, first + i), bit for bit as
     /// <see cref="RandomKernels.Normal{T}"/> at T = float (the uniforms come out of one exact integer-to-float conversion
     /// instead of the generic 23-step Horner loop, which gives the same float).
     /// </summary>
-    public static void Normal(Index1D t, Loop loop, ArrayView<float> y, ulong seed, ulong stream, float mean, float std)
+    public static void Normal(Index1D t, Loop loop, ArrayView<float> y, ulong seed, ulong stream, ulong first, float mean, float std)
     {
         int n = (int)y.Length;
-        for (int b = loop.First(t); b < n; b += loop.Step) NormalRun(y, seed, stream, mean, std, b, Math.Min(b + loop.Span, n));
+        for (int b = loop.First(t); b < n; b += loop.Step) NormalRun(y, seed, stream, first, mean, std, b, Math.Min(b + loop.Span, n));
     }
 
-    /// <summary>y[i] = x[i] + std·N(0,1) from Philox(seed, stream, i), bit for bit as <see cref="CorruptionKernels.GaussianNoise{T}"/> at T = float.</summary>
-    public static void GaussianNoise(Index1D t, Loop loop, ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, float std)
+    /// <summary>y[i] = x[i] + std·N(0,1) from Philox(seed, stream, first + i), bit for bit as <see cref="CorruptionKernels.GaussianNoise{T}"/> at T = float.</summary>
+    public static void GaussianNoise(Index1D t, Loop loop, ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, ulong first, float std)
     {
         int n = (int)x.Length;
-        for (int b = loop.First(t); b < n; b += loop.Step) GaussianNoiseRun(x, y, seed, stream, std, b, Math.Min(b + loop.Span, n));
+        for (int b = loop.First(t); b < n; b += loop.Step) GaussianNoiseRun(x, y, seed, stream, first, std, b, Math.Min(b + loop.Span, n));
     }
 
     /// <summary>y[i] = 0 if U(words 0, 2) &lt; dropProb else x[i], bit for bit as <see cref="CorruptionKernels.MaskingNoise{T}"/> at T = float.</summary>
-    public static void MaskingNoise(Index1D t, Loop loop, ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, float dropProb)
+    public static void MaskingNoise(Index1D t, Loop loop, ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, ulong first, float dropProb)
     {
         int n = (int)x.Length;
-        for (int b = loop.First(t); b < n; b += loop.Step) MaskingNoiseRun(x, y, seed, stream, dropProb, b, Math.Min(b + loop.Span, n));
+        for (int b = loop.First(t); b < n; b += loop.Step) MaskingNoiseRun(x, y, seed, stream, first, dropProb, b, Math.Min(b + loop.Span, n));
     }
 
     // The helpers: [IntrinsicImplementation] makes ILGPU's CPU accelerator call the .NET body as it is.
 
     /// <summary>Gaussian corruption over [start, end); on the CPU the .NET body, elsewhere <see cref="GaussianNoiseRunScalar"/>.</summary>
     [IntrinsicImplementation]
-    public static void GaussianNoiseRun(ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, float std, int start, int end) =>
-        CpuBodies.GaussianNoise(x, y, seed, stream, std, start, end);
+    public static void GaussianNoiseRun(ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, ulong first, float std, int start, int end) =>
+        CpuBodies.GaussianNoise(x, y, seed, stream, first, std, start, end);
 
     /// <summary>Masking corruption over [start, end); on the CPU the .NET body, elsewhere <see cref="MaskingNoiseRunScalar"/>.</summary>
     [IntrinsicImplementation]
-    public static void MaskingNoiseRun(ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, float dropProb, int start, int end) =>
-        CpuBodies.MaskingNoise(x, y, seed, stream, dropProb, start, end);
+    public static void MaskingNoiseRun(ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, ulong first, float dropProb, int start, int end) =>
+        CpuBodies.MaskingNoise(x, y, seed, stream, first, dropProb, start, end);
 
     /// <summary>The generic twin of <see cref="GaussianNoiseRun"/> that PTX and OpenCL compile.</summary>
-    public static void GaussianNoiseRunScalar(ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, float std, int start, int end)
+    public static void GaussianNoiseRunScalar(ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, ulong first, float std, int start, int end)
     {
-        for (int i = start; i < end; i++) y[i] = x[i] + std * Philox.Gaussian<float>(seed, stream, (ulong)i);
+        for (int i = start; i < end; i++) y[i] = x[i] + std * Philox.Gaussian<float>(seed, stream, first + (ulong)i);
     }
 
     /// <summary>The generic twin of <see cref="MaskingNoiseRun"/> that PTX and OpenCL compile.</summary>
-    public static void MaskingNoiseRunScalar(ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, float dropProb, int start, int end)
+    public static void MaskingNoiseRunScalar(ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, ulong first, float dropProb, int start, int end)
     {
         for (int i = start; i < end; i++)
         {
-            var r = Philox.Generate(seed, stream, (ulong)i);
+            var r = Philox.Generate(seed, stream, first + (ulong)i);
             y[i] = Philox.Unit<float>(r.X0, r.X2) < dropProb ? 0f : x[i];
         }
     }
 
-    /// <summary>y[i] = mean + std·N(0,1) from Philox(seed, stream, i) over [start, end); on the CPU the .NET body, elsewhere <see cref="NormalRunScalar"/>.</summary>
+    /// <summary>y[i] = mean + std·N(0,1) from Philox(seed, stream, first + i) over [start, end); on the CPU the .NET body, elsewhere <see cref="NormalRunScalar"/>.</summary>
     [IntrinsicImplementation]
-    public static void NormalRun(ArrayView<float> y, ulong seed, ulong stream, float mean, float std, int start, int end) =>
-        CpuBodies.Normal(y, seed, stream, mean, std, start, end);
+    public static void NormalRun(ArrayView<float> y, ulong seed, ulong stream, ulong first, float mean, float std, int start, int end) =>
+        CpuBodies.Normal(y, seed, stream, first, mean, std, start, end);
 
     /// <summary>Adam on elements [start, end); on the CPU the vectorised .NET body, elsewhere <see cref="AdamRunScalar"/>.</summary>
     [IntrinsicImplementation]
@@ -213,9 +213,9 @@ public static class CpuKernels
     }
 
     /// <summary>The one-element-at-a-time twin of <see cref="NormalRun"/> that PTX and OpenCL compile (the generic formula).</summary>
-    public static void NormalRunScalar(ArrayView<float> y, ulong seed, ulong stream, float mean, float std, int start, int end)
+    public static void NormalRunScalar(ArrayView<float> y, ulong seed, ulong stream, ulong first, float mean, float std, int start, int end)
     {
-        for (int i = start; i < end; i++) y[i] = mean + std * Philox.Gaussian<float>(seed, stream, (ulong)i);
+        for (int i = start; i < end; i++) y[i] = mean + std * Philox.Gaussian<float>(seed, stream, first + (ulong)i);
     }
 
     /// <summary>The one-element-at-a-time twin of <see cref="SquaredNormRun"/> that PTX and OpenCL compile.</summary>
@@ -357,36 +357,36 @@ static unsafe class CpuBodies
     // two, so this is exact and equal to Philox.Unit<float>'s Horner loop, bit for bit.
     static float Unit(uint hi, uint lo) => ((float)(hi >> 9) + 0.5f) * (1f / 8388608f);
 
-    /// <summary>√(−2 ln u1)·cos(2π u2) of Philox(seed, stream, i) words (0, 2) and (1, 3): <see cref="Philox.Gaussian{T}"/>'s float, exactly.</summary>
+    /// <summary>√(−2 ln u1)·cos(2π u2) of Philox(seed, stream, index) words (0, 2) and (1, 3): <see cref="Philox.Gaussian{T}"/>'s float, exactly.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static float StandardNormal(ulong seed, ulong stream, int i)
+    static float StandardNormal(ulong seed, ulong stream, ulong index)
     {
-        var r = Philox.Generate(seed, stream, (ulong)i);
+        var r = Philox.Generate(seed, stream, index);
         float u1 = Unit(r.X0, r.X2), u2 = Unit(r.X1, r.X3);
         return MathF.Sqrt(-2f * MathF.Log(u1)) * MathF.Cos(2f * MathF.PI * u2);
     }
 
-    public static void Normal(ArrayView<float> yv, ulong seed, ulong stream, float mean, float std, int start, int end)
+    public static void Normal(ArrayView<float> yv, ulong seed, ulong stream, ulong first, float mean, float std, int start, int end)
     {
         if (end <= start) return;
         float* y = Ptr(yv);
-        for (int i = start; i < end; i++) y[i] = mean + std * StandardNormal(seed, stream, i);
+        for (int i = start; i < end; i++) y[i] = mean + std * StandardNormal(seed, stream, first + (ulong)i);
     }
 
-    public static void GaussianNoise(ArrayView<float> xv, ArrayView<float> yv, ulong seed, ulong stream, float std, int start, int end)
+    public static void GaussianNoise(ArrayView<float> xv, ArrayView<float> yv, ulong seed, ulong stream, ulong first, float std, int start, int end)
     {
         if (end <= start) return;
         float* x = Ptr(xv), y = Ptr(yv);
-        for (int i = start; i < end; i++) y[i] = x[i] + std * StandardNormal(seed, stream, i);
+        for (int i = start; i < end; i++) y[i] = x[i] + std * StandardNormal(seed, stream, first + (ulong)i);
     }
 
-    public static void MaskingNoise(ArrayView<float> xv, ArrayView<float> yv, ulong seed, ulong stream, float dropProb, int start, int end)
+    public static void MaskingNoise(ArrayView<float> xv, ArrayView<float> yv, ulong seed, ulong stream, ulong first, float dropProb, int start, int end)
     {
         if (end <= start) return;
         float* x = Ptr(xv), y = Ptr(yv);
         for (int i = start; i < end; i++)
         {
-            var r = Philox.Generate(seed, stream, (ulong)i);
+            var r = Philox.Generate(seed, stream, first + (ulong)i);
             y[i] = Unit(r.X0, r.X2) < dropProb ? 0f : x[i];
         }
     }

@@ -3,36 +3,36 @@ using IlgpuAe.Models;
 
 namespace IlgpuAe.Cli.Recipes;
 
-/// <summary>`--arch mlp|conv` and the convolutional architecture's options, shared by the recipes that offer it.</summary>
-public static class ConvArgs
+/// <summary>`--arch mlp|conv` and the convolutional architecture's options, one set per recipe that offers them.</summary>
+public sealed class ConvArgs
 {
-    public static readonly string[] Options = ["arch", "channels", "kernel", "dense"];
+    public readonly CliOption<string> Arch = Opt.Choice("arch",
+        "dense layers, or convolutions: Conv2d(--kernel, stride 2, padding 1) + activation per --channels, then --dense, then the " +
+        "model's heads; the decoder mirrors it with ConvTranspose2d", "mlp", "mlp", "conv");
+    public readonly CliOption<int[]> Channels = Opt.IntList("channels", "channels of the encoder's convolutions (--arch conv)", [32, 64]);
+    public readonly CliOption<int> Kernel = Opt.Int("kernel", "kernel size of every (transposed) convolution (--arch conv)", 4, 1, 64, "K");
+    public readonly CliOption<int> Dense = Opt.Int("dense", "the dense layer between the convolutions and the code (--arch conv)", 256, 1, 1 << 16);
 
-    public const string Help = "\n" + """
-          --arch mlp|conv             dense layers (default) or convolutions: Conv2d(k, stride 2, padding 1) + act per
-                                      --channels, then --dense, the code; the decoder mirrors it with ConvTranspose2d
-          --channels 32,64            channels of the encoder's convolutions (--arch conv; default 32,64)
-          --kernel K                  kernel size of every (transposed) convolution (--arch conv; default 4)
-          --dense N                   the dense layer between convolutions and code (--arch conv; default 256)
-        """;
+    /// <summary>The four options, for a recipe's option list.</summary>
+    public IEnumerable<ICliOption> All => [Arch, Channels, Kernel, Dense];
 
     /// <summary>The convolutional options for images of <paramref name="train"/>, or null for `--arch mlp`; UsageException for misuse.</summary>
-    public static ConvOptions? Parse(Args args, Dataset train)
+    public ConvOptions? Parse(Args args, Dataset train, CliOption<int[]>? hidden)
     {
-        bool conv = args.Choice("arch", "mlp", "mlp", "conv") == "conv";
-        if (!conv)
+        if (args.Get(Arch) != "conv")
         {
-            foreach (var name in Options.Skip(1))
-                if (args.Has(name)) throw new UsageException($"--{name} applies only to --arch conv");
+            foreach (var option in new ICliOption[] { Channels, Kernel, Dense })
+                if (args.Has(option.Option)) throw new UsageException($"--{option.Key} applies only to --arch conv");
             return null;
         }
-        if (args.Has("hidden")) throw new UsageException("--hidden applies only to --arch mlp (use --channels and --dense with --arch conv)");
+        if (hidden is not null && args.Has(hidden))
+            throw new UsageException("--hidden applies only to --arch mlp (use --channels and --dense with --arch conv)");
         int plane = train.Width * train.Height;
         var options = new ConvOptions
         {
-            Channels = args.IntList("channels", [32, 64]),
-            Kernel = args.Int("kernel", 4, 1, 64),
-            Dense = args.Int("dense", 256, 1, 1 << 16),
+            Channels = args.Get(Channels),
+            Kernel = args.Get(Kernel),
+            Dense = args.Get(Dense),
             ImageChannels = plane > 0 ? train.Features / plane : 0,
             Height = train.Height,
             Width = train.Width,

@@ -93,25 +93,25 @@ public static class CpuFast
         return true;
     }
 
-    /// <summary>y = mean + std·N(0,1) from Philox(seed, stream, element), bit for bit as <see cref="RandomKernels.Normal{T}"/>; false (nothing launched) unless <see cref="Applies{T}"/>.</summary>
-    public static bool Normal<T>(Device d, ArrayView<T> y, ulong seed, ulong stream, T mean, T std)
+    /// <summary>y = mean + std·N(0,1) from Philox(seed, stream, first + element), bit for bit as <see cref="RandomKernels.Normal{T}"/>; false (nothing launched) unless <see cref="Applies{T}"/>.</summary>
+    public static bool Normal<T>(Device d, ArrayView<T> y, ulong seed, ulong stream, ulong first, T mean, T std)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!Applies<T>(d)) return false;
         var loop = d.LoopFor(y.Length);
-        d.Load<Loop, ArrayView<float>, ulong, ulong, float, float>(CpuKernels.Normal)(
-            loop.Threads, loop, y.Cast<float>(), seed, stream, F(mean), F(std));
+        d.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(CpuKernels.Normal)(
+            loop.Threads, loop, y.Cast<float>(), seed, stream, first, F(mean), F(std));
         return true;
     }
 
     /// <summary>y = x + std·N(0,1) (Gaussian) or y = x with probability 1 − p, else 0 (masking), through the float CPU kernels; false unless <see cref="Applies{T}"/>.</summary>
-    public static bool Corrupt<T>(Device d, bool gaussian, ArrayView<T> x, ArrayView<T> y, ulong seed, ulong stream, T level)
+    public static bool Corrupt<T>(Device d, bool gaussian, ArrayView<T> x, ArrayView<T> y, ulong seed, ulong stream, ulong first, T level)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!Applies<T>(d)) return false;
         var loop = d.LoopFor(x.Length);
-        d.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, float>(gaussian ? CpuKernels.GaussianNoise : CpuKernels.MaskingNoise)(
-            loop.Threads, loop, x.Cast<float>(), y.Cast<float>(), seed, stream, F(level));
+        d.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(gaussian ? CpuKernels.GaussianNoise : CpuKernels.MaskingNoise)(
+            loop.Threads, loop, x.Cast<float>(), y.Cast<float>(), seed, stream, first, F(level));
         return true;
     }
 }

@@ -127,10 +127,10 @@ public static class BackendCheck
         const int n = 50_000;
         const ulong seed = 0x299f31d0a4093822ul, stream = 77;
         using var y = device.Accelerator.Allocate1D<float>(n);
-        if (!CpuFast.Normal(device, y.View, seed, stream, 0f, 1f))
+        if (!CpuFast.Normal(device, y.View, seed, stream, 0, 0f, 1f))
         {
             var loop = device.LoopFor(n);
-            device.Load<Loop, ArrayView<float>, ulong, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, y.View, seed, stream, 0f, 1f);
+            device.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, y.View, seed, stream, 0, 0f, 1f);
         }
         var got = y.GetAsArray1D();
         double worst = 0;

@@ -261,7 +261,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         var fill = Device.Load<Loop, ArrayView<T>, T>(ElementwiseKernels.Fill);
         foreach (var (_, node, weight) in _terms)
             if (_needsGrad.Contains(node))
-                fill(1, new Loop(1, 1), _runner.Grad(node), T.CreateTruncating(weight));
+                fill(1, new Loop(1, 1), _runner.Grad(node), T.CreateTruncating(weight * GradientScale));
     }
 
     /// <summary>Sums of every loss term over the forward passes since the last reset, in term order.</summary>
@@ -330,6 +330,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         public override Device Device => plan.Device;
         public override ulong Step => plan.Step;
         public override ulong Seed => plan.Seed;
+        public override ulong RowOffset => plan.RowOffset;
 
         public override ArrayView<T> Value(Node<T> node) => node.Kind == NodeKind.Parameter
             ? plan.Parameters.ValueOf(node.Parameter!)
@@ -360,4 +361,17 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
 
     /// <summary>Seed handed to random ops.</summary>
     public ulong Seed { get; set; }
+
+    /// <summary>
+    /// Multiplies the seed of every term's gradient, so that backward yields scale·∂objective/∂θ (1, the default, leaves the
+    /// seed as the term's weight, bit for bit). A rank of a data-parallel run sets its share of the batch, rows/B: the ranks'
+    /// gradients then sum to the whole batch's, at no extra launch.
+    /// </summary>
+    public double GradientScale { get; set; } = 1;
+
+    /// <summary>
+    /// The row of the whole batch that this plan's row 0 is, handed to random ops (0, the default, in one process; a rank's
+    /// slice start in data-parallel training), so that every draw is a function of (seed, step, row of the whole batch).
+    /// </summary>
+    public ulong RowOffset { get; set; }
 }

@@ -106,7 +106,7 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
     public override void Feed(Plan<T> plan, Batch batch)
     {
         base.Feed(plan, batch);
-        plan.SetInput(plan.Input("c"), BuildConditions(batch, plan.Step, null, reuse: true));
+        plan.SetInput(plan.Input("c"), BuildConditions(batch, plan.Step, null, reuse: true, plan.RowOffset));
     }
 
     /// <summary>
@@ -136,7 +136,7 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
     // Training feeds reuse one buffer (SetInput copies it to the device at once) and skip the observed mask.
     float[] _conditionBuffer = [];
 
-    float[] BuildConditions(Batch batch, ulong step, float[]? observed, bool reuse)
+    float[] BuildConditions(Batch batch, ulong step, float[]? observed, bool reuse, ulong firstRow = 0)
     {
         int rows = batch.Rows;
         int length = rows * Options.ConditionCols;
@@ -164,7 +164,7 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
         ulong stream = BlockMaskOp<T>.Stream(MaskStream, step);
         for (int r = 0; r < rows; r++)
         {
-            var bits = Philox.Generate(Seed, stream, (ulong)r);
+            var bits = Philox.Generate(Seed, stream, firstRow + (ulong)r);
             int top = (int)(bits.X0 % (uint)(h - b + 1)), left = (int)(bits.X1 % (uint)(w - b + 1));
             for (int y = top; y < top + b; y++)
                 for (int x = left; x < left + b; x++)

@@ -52,6 +52,12 @@ public abstract class Model<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// </summary>
     public virtual void InitialiseFromData(Dataset train) { }
 
+    /// <summary>
+    /// Why the objective is not a mean of per-row terms, or null when it is. Data-parallel training splits each batch over
+    /// ranks and sums their means, which equals the whole batch's objective only for per-row terms, so it refuses the others.
+    /// </summary>
+    public virtual string? NotRowSeparable => null;
+
     /// <summary>Copies a host batch into the plan's inputs.</summary>
     public virtual void Feed(Plan<T> plan, Batch batch)
     {

@@ -63,6 +63,11 @@ public sealed class SparseAutoencoder<T> : Autoencoder<T> where T : unmanaged, I
     /// <see cref="Sparse"/> as snake_case JSON.
     public override string ConfigJson() => JsonSerializer.Serialize(Sparse, ModelJson.Options);
 
+    /// <summary>KL sparsity: the penalty is a function of the whole batch's mean activations, not a mean over rows.</summary>
+    public override string? NotRowSeparable => Sparse.Sparsity == Sparsity.Kl
+        ? "KL sparsity is a function of the whole batch's mean activations, which a rank's share of the batch does not see (L1 sparsity is per image)"
+        : null;
+
     /// <summary>Adds the weighted "sparsity" term and the two weight-0 statistics of the code.</summary>
     protected override void Regularize(GraphBuilder<T> g, Node<T> x, Node<T> h)
     {

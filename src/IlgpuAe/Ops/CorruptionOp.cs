@@ -30,18 +30,18 @@ public sealed class CorruptionOp<T>(Node<T> input, Corruption corruption, ulong 
     {
         var d = x.Device;
         var loop = d.LoopFor(Output.Length);
-        ulong stream = RandomStreams.For(x.Step, salt);
+        ulong stream = RandomStreams.For(x.Step, salt), first = x.FirstElement(Output);
         T level = T.CreateTruncating(Corruption.Level);
         if (Corruption.Kind is NoiseKind.Gaussian or NoiseKind.Mask
-            && CpuFast.Corrupt(d, Corruption.Kind == NoiseKind.Gaussian, x.Value(Inputs[0]), x.Value(Output), x.Seed, stream, level))
+            && CpuFast.Corrupt(d, Corruption.Kind == NoiseKind.Gaussian, x.Value(Inputs[0]), x.Value(Output), x.Seed, stream, first, level))
             return;
         var kernel = Corruption.Kind switch
         {
-            NoiseKind.Gaussian => d.Load<Loop, ArrayView<T>, ArrayView<T>, ulong, ulong, T>(CorruptionKernels.GaussianNoise),
-            NoiseKind.Mask => d.Load<Loop, ArrayView<T>, ArrayView<T>, ulong, ulong, T>(CorruptionKernels.MaskingNoise),
-            _ => d.Load<Loop, ArrayView<T>, ArrayView<T>, ulong, ulong, T>(SaltPepperKernels.Noise),
+            NoiseKind.Gaussian => d.Load<Loop, ArrayView<T>, ArrayView<T>, ulong, ulong, ulong, T>(CorruptionKernels.GaussianNoise),
+            NoiseKind.Mask => d.Load<Loop, ArrayView<T>, ArrayView<T>, ulong, ulong, ulong, T>(CorruptionKernels.MaskingNoise),
+            _ => d.Load<Loop, ArrayView<T>, ArrayView<T>, ulong, ulong, ulong, T>(SaltPepperKernels.Noise),
         };
-        kernel(loop.Threads, loop, x.Value(Inputs[0]), x.Value(Output), x.Seed, stream, level);
+        kernel(loop.Threads, loop, x.Value(Inputs[0]), x.Value(Output), x.Seed, stream, first, level);
     }
 
     /// <summary>Zeros for x, should anything upstream need a gradient: the sample is not differentiated.</summary>

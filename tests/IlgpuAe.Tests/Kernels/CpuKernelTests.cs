@@ -209,7 +209,7 @@ public sealed class CpuKernelTests
         const ulong seed = 0x299f31d0a4093822ul, stream = 0x0370734413198a2eul;
         var loop = Shape(shape, n);
         using var y = Poisoned<float>(n);
-        Gpu.Load<Loop, ArrayView<float>, ulong, ulong, float, float>(CpuKernels.Normal)(loop.Threads, loop, y.View, seed, stream, 1.5f, 2f);
+        Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(CpuKernels.Normal)(loop.Threads, loop, y.View, seed, stream, 0, 1.5f, 2f);
         var got = Download(y);
         Assert.All(got, v => Assert.False(double.IsNaN(v), "an element was left unwritten"));
         AssertClose<float>(Enumerable.Range(0, n).Select(i => RandomReference.Normal(seed, stream, i, 23, 1.5, 2)).ToArray(), got,
@@ -217,8 +217,27 @@ public sealed class CpuKernelTests
 
         // The generic kernel, in every launch shape, gives the same bits (the engine's runs repeat whichever path draws).
         using var generic = Poisoned<float>(n);
-        Gpu.Load<Loop, ArrayView<float>, ulong, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, generic.View, seed, stream, 1.5f, 2f);
+        Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, generic.View, seed, stream, 0, 1.5f, 2f);
         Assert.Equal(Download(generic), got);
+    }
+
+    [Fact]
+    public void The_cpu_normal_and_corruption_bodies_count_from_first_as_the_generic_kernels_do()
+    {
+        const int n = 777, first = 12_345;
+        var loop = Shape(1, n);
+        using var fast = Poisoned<float>(n);
+        using var generic = Poisoned<float>(n);
+        Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(CpuKernels.Normal)(loop.Threads, loop, fast.View, 3, 4, first, 0f, 1f);
+        Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, generic.View, 3, 4, first, 0f, 1f);
+        Assert.Equal(Download(generic), Download(fast));
+        using var x = Upload<float>(RandomValues(5, n));
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CpuKernels.MaskingNoise)(loop.Threads, loop, x.View, fast.View, 3, 4, first, 0.25f);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.MaskingNoise)(loop.Threads, loop, x.View, generic.View, 3, 4, first, 0.25f);
+        Assert.Equal(Download(generic), Download(fast));
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CpuKernels.GaussianNoise)(loop.Threads, loop, x.View, fast.View, 3, 4, first, 0.3f);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.GaussianNoise)(loop.Threads, loop, x.View, generic.View, 3, 4, first, 0.3f);
+        Assert.Equal(Download(generic), Download(fast));
     }
 
     [Theory, MemberData(nameof(Cases))]
@@ -234,13 +253,13 @@ public sealed class CpuKernelTests
             using var generic = Poisoned<float>(n);
             if (gaussian)
             {
-                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, float>(CpuKernels.GaussianNoise)(loop.Threads, loop, dx.View, fast.View, seed, stream, 0.3f);
-                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, float>(CorruptionKernels.GaussianNoise)(loop.Threads, loop, dx.View, generic.View, seed, stream, 0.3f);
+                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CpuKernels.GaussianNoise)(loop.Threads, loop, dx.View, fast.View, seed, stream, 0, 0.3f);
+                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.GaussianNoise)(loop.Threads, loop, dx.View, generic.View, seed, stream, 0, 0.3f);
             }
             else
             {
-                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, float>(CpuKernels.MaskingNoise)(loop.Threads, loop, dx.View, fast.View, seed, stream, 0.25f);
-                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, float>(CorruptionKernels.MaskingNoise)(loop.Threads, loop, dx.View, generic.View, seed, stream, 0.25f);
+                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CpuKernels.MaskingNoise)(loop.Threads, loop, dx.View, fast.View, seed, stream, 0, 0.25f);
+                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.MaskingNoise)(loop.Threads, loop, dx.View, generic.View, seed, stream, 0, 0.25f);
             }
             var got = Download(fast);
             Assert.All(got, v => Assert.False(double.IsNaN(v), "an element was left unwritten"));

@@ -61,9 +61,9 @@ public sealed class RandomKernelTests
     [InlineData(1000)]
     public void Normal_matches_the_reference_in_float_and_double(int n)
     {
-        var f = Fill<float>(n, 0, (loop, y) => Gpu.Load<Loop, ArrayView<float>, ulong, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, y, 5, 9, 1.5f, 2f));
+        var f = Fill<float>(n, 0, (loop, y) => Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, y, 5, 9, 0, 1.5f, 2f));
         AssertClose<float>(Enumerable.Range(0, n).Select(i => RandomReference.Normal(5, 9, i, 23, 1.5, 2)).ToArray(), f, scale: 4, what: "normal");
-        var d = Fill<double>(n, 0, (loop, y) => Gpu.Load<Loop, ArrayView<double>, ulong, ulong, double, double>(RandomKernels.Normal)(loop.Threads, loop, y, 5, 9, 1.5, 2));
+        var d = Fill<double>(n, 0, (loop, y) => Gpu.Load<Loop, ArrayView<double>, ulong, ulong, ulong, double, double>(RandomKernels.Normal)(loop.Threads, loop, y, 5, 9, 0, 1.5, 2));
         AssertClose<double>(Enumerable.Range(0, n).Select(i => RandomReference.Normal(5, 9, i, 52, 1.5, 2)).ToArray(), d, scale: 4, what: "normal");
     }
 
@@ -76,6 +76,17 @@ public sealed class RandomKernelTests
             Assert.Equal(Uniform(n, 0), Uniform(n, s));
             Assert.Equal(Normal(n, 0), Normal(n, s));
         }
+    }
+
+    [Fact]
+    public void A_fill_starting_at_first_draws_the_tail_of_the_fill_from_zero()
+    {
+        // What a data-parallel rank relies on: its slice of a batch, drawn with first = its offset, is that slice of the whole draw.
+        const int n = 1000, first = 384;
+        var whole = Normal(n, 0);
+        var tail = Fill<float>(n - first, 0, (loop, y) => Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.Normal)(
+            loop.Threads, loop, y, 20251125, 8, first, 1.5f, 2f));
+        Assert.Equal(whole.Skip(first), tail);
     }
 
     [Fact]
@@ -121,7 +132,7 @@ public sealed class RandomKernelTests
         Fill<float>(n, shape, (loop, y) => Gpu.Load<Loop, ArrayView<float>, ulong, ulong>(RandomKernels.Uniform)(loop.Threads, loop, y, 20251125, 7));
 
     static double[] Normal(int n, int shape) =>
-        Fill<float>(n, shape, (loop, y) => Gpu.Load<Loop, ArrayView<float>, ulong, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, y, 20251125, 8, 1.5f, 2f));
+        Fill<float>(n, shape, (loop, y) => Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, y, 20251125, 8, 0, 1.5f, 2f));
 
     static double[] Fill<T>(int n, int shape, Action<Loop, ArrayView<T>> launch) where T : unmanaged, IFloatingPointIeee754<T>
     {
