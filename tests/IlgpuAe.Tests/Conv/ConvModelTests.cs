@@ -173,7 +173,7 @@ public class ConvModelTests
     {
         var options = new ContractiveOptions { Autoencoder = new AutoencoderOptions { Conv = new ConvOptions() } };
         var e = Assert.Throws<IlgpuAeException>(() => new ContractiveAutoencoder<float>(TestDevice.Cpu, options));
-        Assert.Contains("--arch conv is not available for cae", e.Message);
+        Assert.Contains("AutoencoderOptions.Conv is not available for cae", e.Message);
     }
 
     [Fact]
