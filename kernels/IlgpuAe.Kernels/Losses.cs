@@ -3,6 +3,15 @@ using ILGPU;
 
 namespace IlgpuAe.Kernels;
 
+/// <summary>Per-element reconstruction losses the engine knows (the kernels below), beside <see cref="Activation"/>.</summary>
+public enum Reconstruction
+{
+    /// <summary>Bernoulli likelihood: binary cross-entropy on logits, targets in [0, 1].</summary>
+    Bce,
+    /// <summary>Sum of squared errors (a Gaussian likelihood with fixed variance, up to constants).</summary>
+    Mse,
+}
+
 /// <summary>
 /// Reconstruction losses over a batch laid out row-major [rows = batch, cols = features].
 /// Forward kernels write one loss per row, summed over features (loop over rows); the engine

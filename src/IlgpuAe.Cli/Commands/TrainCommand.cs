@@ -39,6 +39,7 @@ public sealed class TrainCommand : CliCommand
     readonly CliOption<int?> _limit = Opt.OptionalInt("limit", "use only the first N training images (quick runs)", 1);
     readonly CliOption<int> _checkpointEvery = Opt.Int("checkpoint-every", "also write DIR/checkpoint.safetensors every N steps (always at each epoch's end)", 0, 0);
     readonly CliOption<double?> _clipGrad = Opt.OptionalDouble("clip-grad", "clip the global gradient norm to X", 0, exclusiveMin: true);
+    readonly CliOption<string?> _lrSchedule = ScheduleOptions.LearningRate();
     readonly CliOption<bool> _keepLastBatch = Opt.Flag("keep-last-batch", "also train each epoch's short last batch (PyTorch's drop_last=False; default: drop it)");
     readonly CliOption<string?> _resume = Opt.Text("resume",
         "continue the run in DIR exactly where its checkpoint left it (may change only --epochs, --backend, --checkpoint-every, --quiet)", "DIR");
@@ -60,7 +61,7 @@ public sealed class TrainCommand : CliCommand
 
     protected override IEnumerable<ICliOption> Options =>
         [_config, _model, _data, _epochs, _batch, _lr, _seed, _backend, _out, _optimizer, _weightDecay, _momentum, _eps, _limit,
-         _checkpointEvery, _clipGrad, _keepLastBatch, _resume, _quiet, _distributed, _verifyReplicas];
+         _checkpointEvery, _clipGrad, _lrSchedule, _keepLastBatch, _resume, _quiet, _distributed, _verifyReplicas];
 
     /// <summary>What a resumed run may change; everything else comes from its checkpoint.</summary>
     IEnumerable<ICliOption> ResumeOptions => [_resume, _epochs, _backend, _checkpointEvery, _quiet];
@@ -127,6 +128,8 @@ public sealed class TrainCommand : CliCommand
         var train = limit < data.Train.Count ? data.Train.Slice(0, limit) : data.Train;
         if (train.Count < batch)
             throw new UsageException($"--batch {batch} is larger than the {train.Count} training images");
+        recipe.RunSteps = ScheduleOptions.RunSteps(train, batch, epochs, trainerOptions.KeepLastBatch);
+        trainerOptions = trainerOptions with { LearningRate = ScheduleOptions.Parse(args, _lrSchedule, recipe.RunSteps) };
 
         using var device = Device.Open(backend);
         args.Use(_backend.Key, Device.BackendName(device.Backend));
@@ -143,10 +146,12 @@ public sealed class TrainCommand : CliCommand
                 throw new IlgpuAeException($"{checkpointPath} was written by optimizer {resume.OptimizerName}, not {optimizer.Name}");
             optimizer.Restore(model.Parameters, resume.OptimizerState, resume.OptimizerSteps);
             state = resume.State;
+            // The stored schedule is the one resolved for the run's length when it started; --epochs may have changed since.
+            trainerOptions = trainerOptions with { LearningRate = resume.LearningRate };
         }
         else
         {
-            model = recipe.Create(device, args, train, seed);
+            model = OptionFlags.Create(() => recipe.Create(device, args, train, seed));
         }
         using var _ = model;
         using var __ = optimizer;
@@ -183,7 +188,7 @@ public sealed class TrainCommand : CliCommand
                     File.AppendAllText(metricsPath, MetricsLine(r) + "\n");
                 },
                 onBatch: (done, total) => progress?.Report(trainer.State.Epoch, done, total),
-                onCheckpoint: s => RunCheckpoint.Save(checkpointPath, model, optimizer, s, runMetadata),
+                onCheckpoint: s => RunCheckpoint.Save(checkpointPath, model, optimizer, s, runMetadata, trainerOptions.LearningRate),
                 cancel: stop.Token);
         }
         catch (DivergenceException e)

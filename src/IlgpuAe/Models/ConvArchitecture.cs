@@ -55,30 +55,30 @@ public sealed record ConvOptions
     public int MapFeatures => Channels[^1] * Sizes[^1].H * Sizes[^1].W;
 
     /// <summary>
-    /// Throws <see cref="IlgpuAeException"/> (worded for the command line) when a size is not positive, the image is not
+    /// Throws <see cref="IlgpuAeException"/> naming the property (<see cref="OptionError"/>) when a size is not positive, the image is not
     /// <paramref name="features"/> values, or the transposed convolutions would not bring the encoder's last map back to the image size.
     /// </summary>
     public void Validate(int features)
     {
         if (Channels.Length == 0 || Channels.Any(c => c <= 0))
-            throw new IlgpuAeException($"--channels needs at least one positive channel count, got [{string.Join(",", Channels)}]");
+            throw OptionError.Worded("ConvOptions.Channels", $"ConvOptions.Channels needs at least one positive channel count, got [{string.Join(",", Channels)}]");
         if (Kernel <= 0 || Stride <= 0 || Padding < 0)
-            throw new IlgpuAeException($"--kernel must be at least 1 (stride {Stride} and padding {Padding} are fixed), got {Kernel}");
-        if (Dense <= 0) throw new IlgpuAeException($"--dense must be positive, got {Dense}");
+            throw OptionError.Worded("ConvOptions.Kernel", $"ConvOptions.Kernel must be at least 1 (stride {Stride} and padding {Padding} are fixed), got {Kernel}");
+        if (Dense <= 0) throw OptionError.Worded("ConvOptions.Dense", $"ConvOptions.Dense must be positive, got {Dense}");
         if (ImageChannels <= 0 || Height <= 0 || Width <= 0)
-            throw new IlgpuAeException($"--arch conv needs a positive image size, got {ImageChannels}x{Height}x{Width}");
+            throw new IlgpuAeException($"a convolutional architecture needs a positive image size, got {ImageChannels}x{Height}x{Width}");
         if ((long)ImageChannels * Height * Width != features)
-            throw new IlgpuAeException($"--arch conv: an image of {ImageChannels}x{Height}x{Width} is {ImageChannels * Height * Width} values, the data has {features} per row");
+            throw new IlgpuAeException($"the convolutional architecture: an image of {ImageChannels}x{Height}x{Width} is {ImageChannels * Height * Width} values, the data has {features} per row");
         var sizes = Sizes;
         for (int i = 1; i < sizes.Count; i++)
         {
             var (h, w) = sizes[i];
             var (h0, w0) = sizes[i - 1];
             if (h <= 0 || w <= 0)
-                throw new IlgpuAeException($"--arch conv: convolution {i} (kernel {Kernel}, stride {Stride}, padding {Padding}) has no output for a {h0}x{w0} map");
+                throw new IlgpuAeException($"the convolutional architecture: convolution {i} (kernel {Kernel}, stride {Stride}, padding {Padding}) has no output for a {h0}x{w0} map");
             int backH = (h - 1) * Stride - 2 * Padding + Kernel, backW = (w - 1) * Stride - 2 * Padding + Kernel;
             if (backH != h0 || backW != w0)
-                throw new IlgpuAeException($"--arch conv: convolution {i} takes {h0}x{w0} to {h}x{w}, but the decoder's transposed convolution gives " +
+                throw new IlgpuAeException($"the convolutional architecture: convolution {i} takes {h0}x{w0} to {h}x{w}, but the decoder's transposed convolution gives " +
                     $"{backH}x{backW} back (kernel {Kernel}, stride {Stride}, padding {Padding}); use an image size divisible by {1 << Channels.Length} with --kernel 4");
         }
     }

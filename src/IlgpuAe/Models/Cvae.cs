@@ -12,7 +12,7 @@ namespace IlgpuAe.Models;
 /// c is a one-hot label or a masked copy of the image (built on the host in <see cref="Feed"/>
 /// from Philox(seed, step, row), so every sample of one image in an importance estimate sees the same c).
 /// </summary>
-public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloatingPointIeee754<T>
+public class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     // The Philox stream of the host-side block masks: far above the streams 1, 2, ... that a graph's random ops take.
     const int MaskStream = 1 << 20;
@@ -87,10 +87,10 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
             var h = PriorTrunk.Apply(g, c);
             priorMean = PriorMean!.Apply(g, h);
             priorLogVar = PriorLogVar!.Apply(g, h);
-            g.Loss("kl", g.KlGaussians(q.Mean, q.Scale, priorMean, priorLogVar), Options.Beta);
+            g.Loss("kl", g.KlGaussians(q.Mean, q.Scale, priorMean, priorLogVar), KlWeight);
         }
         else if (Options.Prior == ConditionalPrior.Fixed)
-            g.Loss("kl", g.KlStandardNormal(q.Mean, q.Scale), Options.Beta);
+            g.Loss("kl", g.KlStandardNormal(q.Mean, q.Scale), KlWeight);
         if (!g.Training)
         {
             VariationalOutputs.Add(g, q, Decoder, d, x);
@@ -101,6 +101,9 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
             }
         }
     }
+
+    /// <summary>The weight of the "kl" term by step: <see cref="CvaeOptions.Beta"/>, times <see cref="CvaeOptions.BetaSchedule"/> when one is given.</summary>
+    protected virtual Schedule KlWeight => Vae<T>.BetaWeight(Options.Beta, Options.BetaSchedule);
 
     /// <summary>Copies the images into "x" and their <see cref="Conditions"/> for the plan's step into "c"; throws <see cref="IlgpuAeException"/> on a wrong feature count or a label outside the classes.</summary>
     public override void Feed(Plan<T> plan, Batch batch)
@@ -177,7 +180,7 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
     }
 
     /// <summary>Decoder means for codes z [rows, latent] under conditions c [rows, condition columns].</summary>
-    public float[] Decode(float[] z, float[] c, int rows)
+    public T[] Decode(T[] z, float[] c, int rows)
     {
         if (z.Length != rows * Latent || c.Length != rows * Options.ConditionCols)
             throw new IlgpuAeException($"decode expects {rows}x{Latent} codes and {rows}x{Options.ConditionCols} conditions");
@@ -193,7 +196,7 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
         plan.SetInput(plan.Input("z"), z);
         plan.SetInput(plan.Input("c"), c);
         plan.Forward();
-        return plan.Read("mean").Select(v => float.CreateTruncating(v)).ToArray();
+        return plan.Read("mean");
     }
 
     /// <summary>log p(z|c) per row; the evaluation plan that produced z holds the learned prior's parameters.</summary>
@@ -221,22 +224,23 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
     /// <paramref name="perRow"/> codes from p(z|c) for each condition of <paramref name="batch"/> (conditions of step 0),
     /// [rows·perRow, latent]: μ(c) + σ(c)·ε for the learned prior; ε ~ N(0, I) for the fixed prior and for none.
     /// </summary>
-    public float[] SamplePrior(Batch batch, int perRow, ulong seed)
+    public T[] SamplePrior(Batch batch, int perRow, ulong seed)
     {
         int d = Latent, rows = batch.Rows;
         var eps = PriorMath.StandardNormalSamples(rows * perRow, d, seed);
-        if (PriorTrunk is null) return eps.Select(v => (float)v).ToArray();
+        if (PriorTrunk is null) return eps.Select(T.CreateTruncating).ToArray();
         var plan = Plan(rows, training: false);
         plan.Step = 0;
+        plan.ScheduleStep = TrainingStep;
         Feed(plan, batch);
         plan.Forward();
         var m = plan.Read("prior_mean");
         var lv = plan.Read("prior_logvar");
-        var z = new float[eps.Length];
+        var z = new T[eps.Length];
         for (int i = 0; i < z.Length; i++)
         {
             int k = i / (perRow * d) * d + i % d;
-            z[i] = (float)(double.CreateTruncating(m[k]) + Math.Exp(0.5 * double.CreateTruncating(lv[k])) * eps[i]);
+            z[i] = T.CreateTruncating(double.CreateTruncating(m[k]) + Math.Exp(0.5 * double.CreateTruncating(lv[k])) * eps[i]);
         }
         return z;
     }

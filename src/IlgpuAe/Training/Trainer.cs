@@ -20,6 +20,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     readonly Model<T> _model;
     readonly Optimizer _optimizer;
     readonly TrainerOptions _options;
+    readonly double _baseLearningRate;
     GradientNorm<T>? _norm;
     float[] _images = [];
     byte[] _labels = [];
@@ -44,6 +45,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         }
         _model = model;
         _optimizer = optimizer;
+        _baseLearningRate = optimizer.LearningRate;
         BatchSize = batch;
         Seed = seed;
     }
@@ -158,17 +160,29 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     void Step(Plan<T> plan, Batch batch, int epoch, int index, IDataParallel? parallel = null, bool cancelled = false)
     {
         plan.Step = (ulong)State.Steps;
+        plan.ScheduleStep = State.Steps;
+        if (_options.LearningRate is { } schedule) _optimizer.LearningRate = ScheduledRate(schedule, State.Steps);
         if (plan.Profile is { } profile)
-        {
             StepProfiled(profile, plan, batch, epoch, index, parallel, cancelled);
-            return;
+        else
+        {
+            _model.Feed(plan, batch);
+            plan.Forward();
+            plan.Backward();
+            parallel?.SumGradients(_model.Parameters);
+            Guard(plan, epoch, index, parallel, cancelled);
+            _optimizer.Step(_model.Parameters);
         }
-        _model.Feed(plan, batch);
-        plan.Forward();
-        plan.Backward();
-        parallel?.SumGradients(_model.Parameters);
-        Guard(plan, epoch, index, parallel, cancelled);
-        _optimizer.Step(_model.Parameters);
+        _model.TrainingStep = State.Steps + 1;
+    }
+
+    /// <summary>The optimizer's own rate times the schedule's factor at <paramref name="step"/>; a factor that is negative or not finite stops the run.</summary>
+    double ScheduledRate(Schedule schedule, long step)
+    {
+        double factor = schedule.At(step);
+        if (!(double.IsFinite(factor) && factor >= 0))
+            throw new IlgpuAeException($"the learning-rate schedule {schedule} gives {factor} at step {step}; a factor must be finite and at least 0");
+        return _baseLearningRate * factor;
     }
 
     /// <summary>
@@ -185,7 +199,10 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
             _model.Parameters.Grads.MemSetToZero();
             parallel.SumGradients(_model.Parameters);
             Guard(null, epoch, index, parallel, cancelled);
+            // The same rate as the ranks that had rows: the schedule is a function of the step alone.
+            if (_options.LearningRate is { } schedule) _optimizer.LearningRate = ScheduledRate(schedule, State.Steps);
             _optimizer.Step(_model.Parameters);
+            _model.TrainingStep = State.Steps + 1;
             return new double[plan.TermNames.Count];
         }
         // The short last batch (KeepLastBatch): a plan of this rank's share of it.
@@ -309,7 +326,8 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
 
     /// <summary>
     /// The objective and every term per image over the whole dataset: full batches through one
-    /// plan, the remainder through a plan of its own size, weighted by rows.
+    /// plan, the remainder through a plan of its own size, weighted by rows. <paramref name="step"/> drives the random
+    /// draws; scheduled term weights are taken at the model's <see cref="Model{T}.TrainingStep"/>.
     /// </summary>
     public static Evaluation Evaluate(Model<T> model, Dataset data, int batch, ulong step = 0)
     {
@@ -332,6 +350,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
                 Array.Copy(data.Images, (long)first * data.Features, images, 0, images.Length);
                 Array.Copy(data.Labels, first, labels, 0, rows);
                 plan.Step = step;
+                plan.ScheduleStep = model.TrainingStep;
                 model.Feed(plan, new Batch(images, labels, rows));
                 plan.Forward();
             }

@@ -47,6 +47,14 @@ public sealed record TrainerOptions
     public bool KeepLastBatch { get; init; }
 
     /// <summary>
+    /// A factor on the optimizer's learning rate by step (<see cref="Schedule.Warmup"/>, <see cref="Schedule.Cosine"/>,
+    /// <see cref="Schedule.StepDecay"/>, ...): before each step the rate is the optimizer's own times the factor at the
+    /// run's step. Null (the default) leaves the rate alone. Save it with the run (<c>RunCheckpoint.Save(..., learningRate:)</c>)
+    /// to resume exactly.
+    /// </summary>
+    public Schedule? LearningRate { get; init; }
+
+    /// <summary>
     /// Data-parallel training (null: one process): this trainer is one rank of several, each training its share of every
     /// batch of <see cref="Trainer{T}.BatchSize"/> rows; the gradients are summed after backward, and only rank 0 calls the
     /// epoch, batch and checkpoint hooks.
