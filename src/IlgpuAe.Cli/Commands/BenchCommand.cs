@@ -159,7 +159,7 @@ public sealed class BenchCommand(ModelRecipes recipes) : CliCommand
         return ([.. list], null);
     }
 
-    static string Describe(Model<float> model) => model is Autoencoder<float> ae
+    static string Describe(Model<float> model) => model is Autoencoder<float> { Options.Conv: null } ae
         ? $"{ae.Options.Features}-{string.Join("-", ae.Options.Hidden)}-{ae.Options.Code}"
         : $"{model.Parameters.Count} params";
 
