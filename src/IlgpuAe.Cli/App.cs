@@ -15,6 +15,7 @@ public static class App
           devices   list the devices ILGPU sees, which one would be used, and why others are not usable
           bench     a quick table of GEMM GFLOP/s, elementwise GB/s against a memory copy and train step times
           check     kernels and a short training on one device against double-precision references
+          export    write a model file's encoder and decoder as ONNX graphs
 
         ilgpu-ae <command> --help shows the options of a command.
         """;
@@ -43,7 +44,8 @@ public static class App
                 "devices" => DevicesCommand.Run(rest, stdout),
                 "bench" => BenchCommand.Run(rest, stdout),
                 "check" => CheckCommand.Run(rest, stdout),
-                _ => throw new UsageException($"unknown command '{argv[0]}': expected train, eval, field, devices, bench or check"),
+                "export" => ExportCommand.Run(rest, stdout),
+                _ => throw new UsageException($"unknown command '{argv[0]}': expected train, eval, field, devices, bench, check or export"),
             };
         }
         catch (UsageException e)
@@ -76,6 +78,7 @@ public static class App
         "devices" => DevicesCommand.Help,
         "bench" => BenchCommand.Help,
         "check" => CheckCommand.Help,
-        _ => throw new UsageException($"unknown command '{command}': expected train, eval, field, devices, bench or check"),
+        "export" => ExportCommand.Help,
+        _ => throw new UsageException($"unknown command '{command}': expected train, eval, field, devices, bench, check or export"),
     };
 }
