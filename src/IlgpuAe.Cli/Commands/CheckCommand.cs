@@ -1,5 +1,6 @@
 using System.Globalization;
 using IlgpuAe.Training;
+using IlgpuAe.Diagnostics;
 
 namespace IlgpuAe.Cli.Commands;
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using IlgpuAe.Cli.Recipes;
 using IlgpuAe.Training;
+using IlgpuAe.Diagnostics;
+using IlgpuAe.Plots;
 
 namespace IlgpuAe.Cli.Commands;
 

@@ -1,6 +1,8 @@
 using IlgpuAe.Data;
 using IlgpuAe.Models;
 using IlgpuAe.Training;
+using IlgpuAe.Diagnostics;
+using IlgpuAe.Plots;
 
 namespace IlgpuAe.Cli.Recipes;
 

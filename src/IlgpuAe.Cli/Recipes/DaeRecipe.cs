@@ -2,6 +2,7 @@ using IlgpuAe.Data;
 using IlgpuAe.Models;
 using IlgpuAe.Ops;
 using IlgpuAe.Training;
+using IlgpuAe.Plots;
 
 namespace IlgpuAe.Cli.Recipes;
 

@@ -1,6 +1,7 @@
 using IlgpuAe.Data;
 using IlgpuAe.Models;
 using IlgpuAe.Training;
+using IlgpuAe.Plots;
 
 namespace IlgpuAe.Cli.Recipes;
 
@@ -40,7 +41,7 @@ public abstract class ModelRecipe
     public virtual IReadOnlyList<string> Pictures(Model<float> model, DataSplit data, string outDir)
     {
         string path = Path.Combine(outDir, "reconstructions.png");
-        IlgpuAe.Training.Pictures.Reconstructions(model, data.Test, path);
+        IlgpuAe.Plots.Pictures.Reconstructions(model, data.Test, path);
         return ["reconstructions.png"];
     }
 }

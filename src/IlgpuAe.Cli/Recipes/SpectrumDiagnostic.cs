@@ -2,6 +2,8 @@ using System.Globalization;
 using IlgpuAe.Data;
 using IlgpuAe.Models;
 using IlgpuAe.Training;
+using IlgpuAe.Diagnostics;
+using IlgpuAe.Plots;
 
 namespace IlgpuAe.Cli.Recipes;
 
