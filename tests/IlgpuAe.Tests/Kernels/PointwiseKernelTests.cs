@@ -96,6 +96,6 @@ public sealed class PointwiseKernelTests
             Assert.Equal(x[0].Values.Select(v => PointwiseReference.Forward(f, v)), value);
         }
         Assert.Equal([-0.5, 3, 1.5, 3.25, -2.75, 3], GradCheck.Forward(TestDevice.Cpu, [x[0], y[0]], (g, p) => g.Subtract(p[0], p[1])));
-        Assert.Equal(x[0].Values.Average(), GradCheck.Forward(TestDevice.Cpu, x, (g, p) => g.Mean(p[0]))[0], 15);
+        Assert.Equal(x[0].Values.Average(), GradCheck.Forward(TestDevice.Cpu, x, (g, p) => g.Mean(p[0]))[0], 14);
     }
 }
