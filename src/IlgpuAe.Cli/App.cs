@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Reflection;
 using IlgpuAe.Cli.Commands;
 using IlgpuAe.Cli.Recipes;
 
@@ -16,7 +17,7 @@ public static class App
         {
             var recipes = ModelRecipes.Create();
             CliCommand[] commands =
-                [new TrainCommand(recipes), new EvalCommand(recipes), new FieldCommand(), new DevicesCommand(), new BenchCommand(recipes), new CheckCommand()];
+                [new TrainCommand(recipes), new EvalCommand(recipes), new FieldCommand(), new DevicesCommand(), new BenchCommand(recipes), new CheckCommand(), new ExportCommand()];
             if (argv.Length == 0 || argv[0] is "--help" or "-h" or "-?" or "help")
             {
                 CommandLine.WriteHelp(Root(commands), io.Out);
@@ -24,7 +25,9 @@ public static class App
             }
             if (argv[0] == "--version")
             {
-                io.Out.WriteLine(typeof(App).Assembly.GetName().Version?.ToString(3));
+                // The informational version is the package's, 0.2.N+sha; the assembly version is 0.2.0 for every build.
+                io.Out.WriteLine(typeof(App).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+                    ?? typeof(App).Assembly.GetName().Version?.ToString(3));
                 return 0;
             }
             var command = commands.FirstOrDefault(c => c.Name == argv[0]) ?? throw UnknownCommand(argv[0], commands);

@@ -38,8 +38,8 @@ public class ConvModelTests
         {
             Features = 64, Latent = 2, Conv = Small, Decoder = decoder, DecoderLogVar = logVar, Activation = Activation.Tanh,
         }, seed: 3);
-        GradCheck.AssertWholeModel(model, RandomBatch(3, 64, 5), step: 4);
-        GradCheck.AssertEveryParameterTakesPart(model);
+        GradAssert.WholeModel(model, RandomBatch(3, 64, 5), step: 4);
+        GradAssert.EveryParameterTakesPart(model);
     }
 
     [Fact]
@@ -49,8 +49,8 @@ public class ConvModelTests
         {
             Features = 64, Code = 3, Conv = Small, Activation = Activation.Tanh,
         }, seed: 6);
-        GradCheck.AssertWholeModel(model, RandomBatch(3, 64, 7));
-        GradCheck.AssertEveryParameterTakesPart(model);
+        GradAssert.WholeModel(model, RandomBatch(3, 64, 7));
+        GradAssert.EveryParameterTakesPart(model);
     }
 
     [Fact]
@@ -58,10 +58,10 @@ public class ConvModelTests
     {
         var ae = new AutoencoderOptions { Features = 64, Code = 3, Conv = Small, Activation = Activation.Tanh };
         using (var dae = new DenoisingAutoencoder<double>(TestDevice.Cpu, new DenoisingOptions { Autoencoder = ae }, seed: 2))
-            GradCheck.AssertWholeModel(dae, RandomBatch(3, 64, 8), step: 3);
+            GradAssert.WholeModel(dae, RandomBatch(3, 64, 8), step: 3);
         var sparse = new SparseOptions { Autoencoder = ae with { CodeActivation = Activation.Sigmoid }, Sparsity = Sparsity.Kl, Lambda = 0.5 };
         using (var model = new SparseAutoencoder<double>(TestDevice.Cpu, sparse, seed: 3))
-            GradCheck.AssertWholeModel(model, RandomBatch(3, 64, 9));
+            GradAssert.WholeModel(model, RandomBatch(3, 64, 9));
     }
 
     [Theory]
@@ -76,8 +76,8 @@ public class ConvModelTests
         }, seed: 5);
         var rng = new Random(4);
         var batch = new Batch(Enumerable.Range(0, 3 * 64).Select(_ => (float)rng.NextDouble()).ToArray(), [0, 2, 1], 3);
-        GradCheck.AssertWholeModel(model, batch, step: 2);
-        GradCheck.AssertEveryParameterTakesPart(model);
+        GradAssert.WholeModel(model, batch, step: 2);
+        GradAssert.EveryParameterTakesPart(model);
     }
 
     [Fact]

@@ -3,14 +3,15 @@ using FsCheck.Fluent;
 using IlgpuAe.Graph;
 using IlgpuAe.Kernels;
 using IlgpuAe.Ops;
-using IlgpuAe.Tests.Support;
+using IlgpuAe.Testing;
+using static IlgpuAe.Tests.Support.GradAssert;
 using Xunit;
 
 namespace IlgpuAe.Tests.Graph;
 
 /// <summary>
 /// Every differentiable op, on random shapes (1 to 64) and values: backward agrees with central
-/// finite differences of forward in double, relative error below 1e-6 (see <see cref="GradCheck"/>).
+/// finite differences of forward in double, relative error below 1e-6 (see <see cref="GradCheck"/>, the checker the IlgpuAe.Testing package ships).
 /// Op inputs are parameters so that the executor must produce their gradients; the objective is
 /// Σ op(...) ⊙ R with R a random input, so every output element carries its own weight.
 /// </summary>
@@ -20,36 +21,14 @@ public class OpGradientProperties
 
     static Gen<int> Dim => Gen.Choose(1, 64);
 
-    /// <summary>Builds inputs with seeded values, applies the op, weighs its output by a random R and checks.</summary>
-    static GradCheck.Result CheckOp(int seed, (int Rows, int Cols)[] inputShapes,
+    /// <summary>Inputs with seeded values; the op's output weighed by a random R; 24 coordinates per input probed.</summary>
+    static GradCheckReport CheckOp(int seed, (int Rows, int Cols)[] inputShapes,
         Func<GraphBuilder<double>, Node<double>[], Node<double>> build, double valueScale = 1, double awayFromZero = 0)
     {
-        var device = TestDevice.Cpu;
-        using var store = new ParameterStore<double>(device, (ulong)seed);
-        var ps = inputShapes.Select((s, i) => store.Add($"in{i}", s.Rows, s.Cols, Init.Zeros)).ToArray();
-        store.Materialize();
         var rng = new Random(seed);
-        double Draw()
-        {
-            double v = (rng.NextDouble() * 2 - 1) * valueScale;
-            return Math.Abs(v) < awayFromZero ? Math.CopySign(awayFromZero, v) + v : v;
-        }
-        store.Upload(Enumerable.Range(0, (int)store.Count).Select(_ => Draw()).ToArray());
-        var g = new GraphBuilder<double>(store, inputShapes[0].Rows, training: true);
-        var output = build(g, ps.Select(g.Param).ToArray());
-        var r = g.Input("r", output.Cols, output.Rows);
-        g.Loss("objective", g.Sum(g.Mul(output, r)));
-        using var plan = g.Compile();
-        var weights = Enumerable.Range(0, (int)output.Length).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
-        return GradCheck.Check(plan, () =>
-        {
-            plan.SetInput(r, weights);
-            plan.Forward();
-        });
+        var inputs = inputShapes.Select(s => OpInput.Uniform(s.Rows, s.Cols, rng, valueScale, awayFromZero)).ToArray();
+        return GradCheck.Op(TestDevice.Cpu, inputs, build, new GradCheckOptions { PerParameter = 24, WeightSeed = seed + 1 });
     }
-
-    static void Holds(GradCheck.Result result) =>
-        Assert.True(result.MaxError < GradCheck.Tolerance, $"max error {result.MaxError:E2} at {result.Worst}");
 
     [Fact]
     public void Linear_with_every_activation_matches_finite_differences()
@@ -112,7 +91,7 @@ public class OpGradientProperties
             var x = g.Input("x", c.cols);
             g.Loss("reconstruction", g.ReconstructionLoss(g.Param(pred), x, c.kind));
             using var plan = g.Compile();
-            Holds(GradCheck.Check(plan, () => { plan.SetInput(x, targets); plan.Forward(); }));
+            Holds(GradCheck.Plan(plan, () => { plan.SetInput(x, targets); plan.Forward(); }, new GradCheckOptions { PerParameter = 24 }));
         }).Check(Runs);
     }
 }

@@ -27,7 +27,7 @@ public class AutoencoderTests
         using var model = new Autoencoder<double>(TestDevice.Cpu,
             new AutoencoderOptions { Features = 12, Hidden = [7, 5], Code = 3, Activation = activation, Loss = loss }, seed: 3);
         var batch = RandomBatch(6, 12, 11);
-        GradCheck.AssertWholeModel(model, batch);
+        GradAssert.WholeModel(model, batch);
     }
 
     [Fact]

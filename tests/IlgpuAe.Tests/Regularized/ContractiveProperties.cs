@@ -3,9 +3,9 @@ using FsCheck.Fluent;
 using IlgpuAe.Graph;
 using IlgpuAe.Kernels;
 using IlgpuAe.Modules;
-using IlgpuAe.Tests.Support;
+using IlgpuAe.Testing;
 using Xunit;
-using static IlgpuAe.Tests.Regularized.OpCheck;
+using static IlgpuAe.Tests.Support.GradAssert;
 
 namespace IlgpuAe.Tests.Regularized;
 
@@ -87,14 +87,14 @@ public class ContractiveProperties
         return plan.Read("value");
     }
 
-    static GradCheck.Result Gradient(Encoder e, Func<GraphBuilder<double>, IReadOnlyList<JacobianLayer<double>>, Node<double>> penalty, ulong step = 0)
+    static GradCheckReport Gradient(Encoder e, Func<GraphBuilder<double>, IReadOnlyList<JacobianLayer<double>>, Node<double>> penalty, ulong step = 0)
     {
         var g = new GraphBuilder<double>(e.Store, Encoder.Rows, training: true);
         g.Loss("penalty", penalty(g, e.Apply(g)));
         using var plan = g.Compile();
         plan.Step = step;
         plan.Seed = 5;
-        return GradCheck.Check(plan, plan.Forward, perParameter: 30);
+        return GradCheck.Plan(plan, plan.Forward, new GradCheckOptions { PerParameter = 30 });
     }
 
     /// <summary>(1/rows)·Σ_r ‖J_r‖²_F from finite-difference Jacobians of the host forward pass.</summary>

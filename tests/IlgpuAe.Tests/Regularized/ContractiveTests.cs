@@ -36,7 +36,7 @@ public class ContractiveTests
     {
         using var model = new ContractiveAutoencoder<double>(TestDevice.Cpu, Small(hidden, method), seed: 3);
         var batch = DenoisingTests.RandomBatch(5, 10, 17);
-        var plan = GradCheck.AssertWholeModel(model, batch, step: 4);
+        var plan = GradAssert.WholeModel(model, batch, step: 4);
         Assert.True(plan.Term("contractive") > 0);
     }
 

@@ -40,7 +40,7 @@ public class DenoisingTests
         using var model = Small(new Corruption(kind, level));
         var batch = RandomBatch(5, 12, 11);
         // any step: the corruption is fixed for a fixed step, so the objective is a function of the parameters
-        GradCheck.AssertWholeModel(model, batch, step: 17);
+        GradAssert.WholeModel(model, batch, step: 17);
     }
 
     [Theory, MemberData(nameof(Noises))]

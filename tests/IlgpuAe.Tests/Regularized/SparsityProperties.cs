@@ -4,7 +4,9 @@ using ILGPU.Runtime;
 using FsCheck.Fluent;
 using IlgpuAe.Kernels;
 using Xunit;
-using static IlgpuAe.Tests.Regularized.OpCheck;
+using IlgpuAe.Graph;
+using IlgpuAe.Testing;
+using static IlgpuAe.Tests.Support.GradAssert;
 
 namespace IlgpuAe.Tests.Regularized;
 
@@ -26,14 +28,18 @@ public class SparsityProperties
         return Math.Abs(v) < 0.01 ? Math.CopySign(0.01, v) + v : v;
     }
 
+    static GradCheckReport Gradient(OpInput[] inputs, int seed, Func<GraphBuilder<double>, Node<double>[], Node<double>> op) =>
+        GradCheck.Op(TestDevice.Cpu, inputs, op, new GradCheckOptions { PerParameter = 40, WeightSeed = seed + 1 });
+
     [Fact]
     public void L1_penalty_per_image_matches_its_reference_and_finite_differences()
     {
         Prop.ForAll(Shapes.ToArbitrary(), c =>
         {
-            using var s = Inputs(c.Seed, [(c.Rows, c.Cols)], AwayFromZero);
-            double expected = PenaltyReference.L1(s.Values[0], c.Rows, c.Cols).Sum() / c.Rows;
-            Close(expected, Value(s, (g, p) => g.L1Penalty(p[0]))[0], what: "L1");
+            var rng = new Random(c.Seed);
+            OpInput[] s = [OpInput.From(c.Rows, c.Cols, () => AwayFromZero(rng))];
+            double expected = PenaltyReference.L1(s[0].Values, c.Rows, c.Cols).Sum() / c.Rows;
+            Close(expected, GradCheck.Forward(TestDevice.Cpu, s, (g, p) => g.L1Penalty(p[0]))[0], what: "L1");
             Holds(Gradient(s, c.Seed, (g, p) => g.L1Penalty(p[0])));
         }).Check(Runs);
     }
@@ -44,10 +50,11 @@ public class SparsityProperties
         var gen = from c in Shapes from rho in Gen.Elements(0.02, 0.1, 0.5, 0.9) select (c.Rows, c.Cols, c.Seed, rho);
         Prop.ForAll(gen.ToArbitrary(), c =>
         {
-            using var s = Inputs(c.Seed, [(c.Rows, c.Cols)], rng => rng.NextDouble() * 6 - 3);
-            var h = s.Values[0].Select(v => 1 / (1 + Math.Exp(-v))).ToArray();
+            var rng = new Random(c.Seed);
+            OpInput[] s = [OpInput.From(c.Rows, c.Cols, () => rng.NextDouble() * 6 - 3)];
+            var h = s[0].Values.Select(v => 1 / (1 + Math.Exp(-v))).ToArray();
             double expected = PenaltyReference.KlSparsity(h, c.Rows, c.Cols, c.rho).Sum();
-            Close(expected, Value(s, (g, p) => g.KlSparsity(g.Apply(p[0], Activation.Sigmoid), c.rho))[0], 1e-10, "KL");
+            Close(expected, GradCheck.Forward(TestDevice.Cpu, s, (g, p) => g.KlSparsity(g.Apply(p[0], Activation.Sigmoid), c.rho))[0], 1e-10, "KL");
             Holds(Gradient(s, c.Seed, (g, p) => g.KlSparsity(g.Apply(p[0], Activation.Sigmoid), c.rho)));
         }).Check(Runs);
     }
@@ -58,20 +65,26 @@ public class SparsityProperties
         Prop.ForAll(Shapes.ToArbitrary(), c =>
         {
             // A third of the values are exactly zero or tiny, so that the count is not trivially 0.
-            using var s = Inputs(c.Seed, [(c.Rows, c.Cols)], rng => rng.Next(3) == 0 ? rng.NextDouble() * 2e-3 - 1e-3 : AwayFromZero(rng));
-            var h = s.Values[0];
-            Close(h.Average(Math.Abs), Value(s, (g, p) => g.MeanAbs(p[0]))[0], what: "mean |h|");
-            Close(CodeStatsReference.RowCountBelow(h, c.Rows, c.Cols, 1e-3).Sum() / h.Length, Value(s, (g, p) => g.FractionBelow(p[0], 1e-3))[0], what: "fraction off");
+            var rng = new Random(c.Seed);
+            OpInput[] s = [OpInput.From(c.Rows, c.Cols, () => rng.Next(3) == 0 ? rng.NextDouble() * 2e-3 - 1e-3 : AwayFromZero(rng))];
+            var h = s[0].Values;
+            Close(h.Average(Math.Abs), GradCheck.Forward(TestDevice.Cpu, s, (g, p) => g.MeanAbs(p[0]))[0], what: "mean |h|");
+            Close(CodeStatsReference.RowCountBelow(h, c.Rows, c.Cols, 1e-3).Sum() / h.Length,
+                GradCheck.Forward(TestDevice.Cpu, s, (g, p) => g.FractionBelow(p[0], 1e-3))[0], what: "fraction off");
             // Statistics recorded last are the first gradient writers of p: they must zero, not skip.
-            var g = new IlgpuAe.Graph.GraphBuilder<double>(s.Store, c.Rows, training: true);
-            var node = g.Param(s.Store.Parameters[0]);
+            using var store = new ParameterStore<double>(TestDevice.Cpu, (ulong)c.Seed);
+            var parameter = store.Add("in0", c.Rows, c.Cols, Init.Zeros);
+            store.Materialize();
+            store.Upload(h);
+            var g = new GraphBuilder<double>(store, c.Rows, training: true);
+            var node = g.Param(parameter);
             var squares = g.SumOfSquares(node);
             g.Loss("objective", g.Add(squares, g.Add(g.MeanAbs(node), g.FractionBelow(node, 1e-3))));
             using var plan = g.Compile();
-            s.Store.Grads.CopyFromCPU(Enumerable.Repeat(double.NaN, h.Length).ToArray());
+            store.Grads.CopyFromCPU(Enumerable.Repeat(double.NaN, h.Length).ToArray());
             plan.Forward();
             plan.Backward();
-            Assert.Equal(h.Select(v => 2 * v), s.Store.DownloadGrads(), new ToleranceComparer(1e-12));
+            Assert.Equal(h.Select(v => 2 * v), store.DownloadGrads(), new ToleranceComparer(1e-12));
         }).Check(Runs);
     }
 }

@@ -31,8 +31,8 @@ public class CvaeModelTests
             Condition = condition, Prior = prior, Beta = 0.8, Activation = IlgpuAe.Kernels.Activation.Tanh,
         }, seed: 6);
         var batch = RandomBatch(4, 12, 3, 3);
-        GradCheck.AssertWholeModel(model, batch, step: 5);
-        GradCheck.AssertEveryParameterTakesPart(model);
+        GradAssert.WholeModel(model, batch, step: 5);
+        GradAssert.EveryParameterTakesPart(model);
     }
 
     [Theory]

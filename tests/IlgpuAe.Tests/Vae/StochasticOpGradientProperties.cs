@@ -2,7 +2,8 @@ using FsCheck;
 using FsCheck.Fluent;
 using IlgpuAe.Graph;
 using IlgpuAe.Ops;
-using IlgpuAe.Tests.Support;
+using IlgpuAe.Testing;
+using static IlgpuAe.Tests.Support.GradAssert;
 using Xunit;
 
 namespace IlgpuAe.Tests.Vae;
@@ -21,31 +22,18 @@ public class StochasticOpGradientProperties
     static Gen<int> Dim => Gen.Choose(1, 6);
     static Gen<int> Seed => Gen.Choose(1, 100000);
 
-    static GradCheck.Result CheckOp(int seed, (int Rows, int Cols)[] shapes, Func<GraphBuilder<double>, Node<double>[], Node<double>> build,
+    static GradCheckReport CheckOp(int seed, (int Rows, int Cols)[] shapes, Func<GraphBuilder<double>, Node<double>[], Node<double>> build,
         Func<int, int, double>? value = null)
     {
-        using var store = new ParameterStore<double>(TestDevice.Cpu, (ulong)seed);
-        var ps = shapes.Select((s, i) => store.Add($"in{i}", s.Rows, s.Cols, Init.Zeros)).ToArray();
-        store.Materialize();
         var rng = new Random(seed);
-        var values = new List<double>();
-        for (int i = 0; i < ps.Length; i++)
-            for (int k = 0; k < ps[i].Length; k++)
-                values.Add(value?.Invoke(i, k) is { } v && !double.IsNaN(v) ? v : rng.NextDouble() * 2 - 1);
-        store.Upload(values.ToArray());
-        var g = new GraphBuilder<double>(store, shapes[0].Rows, training: true);
-        var output = build(g, ps.Select(g.Param).ToArray());
-        var r = g.Input("r", output.Cols, output.Rows);
-        g.Loss("objective", g.Sum(g.Mul(output, r)));
-        using var plan = g.Compile();
-        plan.Seed = (ulong)seed;
-        plan.Step = 3;
-        var weights = Enumerable.Range(0, (int)output.Length).Select(_ => rng.NextDouble() * 2 - 1).ToArray();
-        return GradCheck.Check(plan, () => { plan.SetInput(r, weights); plan.Forward(); }, perParameter: 40);
+        var inputs = shapes.Select((s, i) =>
+        {
+            int k = 0;
+            return OpInput.From(s.Rows, s.Cols, () => value?.Invoke(i, k++) is { } v && !double.IsNaN(v) ? v : rng.NextDouble() * 2 - 1);
+        }).ToArray();
+        return GradCheck.Op(TestDevice.Cpu, inputs, build,
+            new GradCheckOptions { PerParameter = 40, PlanSeed = (ulong)seed, PlanStep = 3, WeightSeed = seed + 1 });
     }
-
-    static void Holds(GradCheck.Result result) =>
-        Assert.True(result.MaxError < GradCheck.Tolerance, $"max error {result.MaxError:E2} at {result.Worst}");
 
     // A lower-triangular factor's diagonal must stay away from 0 for log|L_ii| and 1/L_ii.
     static Func<int, int, double> FactorValues(int factorInput, int dim, Random rng) => (input, k) =>

@@ -37,8 +37,8 @@ public class VaeModelTests
             Prior = prior, Components = 3, Beta = 0.7, Activation = IlgpuAe.Kernels.Activation.Tanh,
         }, seed: 4);
         var batch = RandomBatch(5, 10, 12);
-        GradCheck.AssertWholeModel(model, batch, step: 9);
-        GradCheck.AssertEveryParameterTakesPart(model);
+        GradAssert.WholeModel(model, batch, step: 9);
+        GradAssert.EveryParameterTakesPart(model);
     }
 
     [Theory]
