@@ -4,51 +4,34 @@ using ILGPU;
 namespace IlgpuAe.Kernels;
 
 /// <summary>
-/// f'(y) and its derivative with respect to y, for every <see cref="Activation"/>, both written from
-/// the output y like <see cref="IActivation{T}.Derivative"/>. The contractive penalty needs the second:
-/// d/da f'(y(a)) = c(y)·f'(y), so a gradient reaching y through f'(y) continues to the pre-activation
-/// through the layer's ordinary backward. The activation arrives as an int (its enum value) because
-/// a kernel generic in two interfaces would need an instantiation per pair.
-/// </summary>
-public static class ActivationSlopes
-{
-    /// <summary>f'(y; a), the same expression as the activation's own IActivation.Derivative.</summary>
-    public static T Slope<T>(int activation, T y, T a) where T : unmanaged, IFloatingPointIeee754<T> => activation switch
-    {
-        1 => ReluAct<T>.Derivative(y, a),
-        2 => LeakyReluAct<T>.Derivative(y, a),
-        3 => SigmoidAct<T>.Derivative(y, a),
-        4 => TanhAct<T>.Derivative(y, a),
-        5 => SoftplusAct<T>.Derivative(y, a),
-        6 => EluAct<T>.Derivative(y, a),
-        _ => IdentityAct<T>.Derivative(y, a),
-    };
-
-    /// <summary>
-    /// c(y) = d f'(y)/dy: sigmoid 1 − 2y (f' = y(1 − y)); tanh −2y (f' = 1 − y²); softplus e^−y
-    /// (f' = 1 − e^−y); ELU 1 where y ≤ 0 (f' = y + a); identity, ReLU and LeakyReLU 0 (f' piecewise constant).
-    /// </summary>
-    public static T Curvature<T>(int activation, T y, T a) where T : unmanaged, IFloatingPointIeee754<T> => activation switch
-    {
-        3 => T.One - Num<T>.Two * y,
-        4 => -Num<T>.Two * y,
-        5 => T.Exp(-y),
-        6 => y > T.Zero ? T.Zero : T.One,
-        _ => T.Zero,
-    };
-}
-
-/// <summary>
 /// The contractive penalty ‖∂h/∂x‖²_F. For an encoder h = f(Wx + b) with f elementwise, ∂h/∂x =
 /// diag(f'(a))·W, so ‖∂h/∂x‖²_F = Σ_j f'(a_j)²·‖W_j‖² (W_j the j-th row): the fused kernels below,
-/// with w_j = ‖W_j‖² from <see cref="PenaltyKernels.ContractiveWeightNorms"/>. For deeper encoders
+/// with w_j = ‖W_j‖² from <see cref="WeightNorms{T}"/>. For deeper encoders
 /// the Jacobian is built per sample as a chain, J = D_L W_L ··· D_1 W_1, from the code side, so the
 /// intermediate is [batch·code, width]: <see cref="RowScale{T}"/> seeds D_L W_L, <see cref="ColumnScale{T}"/>
 /// applies D_l on the right, and a GEMM by the shared W_l completes each step.
-/// Conventions of <see cref="PenaltyKernels"/>: g = gradOut[0], beta 0 overwrites without reading.
+/// Conventions of <see cref="PenaltyKernels"/>: g = gradOut[0], beta 0 overwrites without reading. The activation
+/// arrives as an int (its enum value; see <see cref="ActivationMap"/>) because a kernel generic in two interfaces would
+/// need an instantiation per pair.
 /// </summary>
 public static class ContractiveKernels
 {
+    /// <summary>
+    /// c(y) = d f'(y)/dy, written from the output y like <see cref="IActivation{T}.Derivative"/>: sigmoid 1 − 2y
+    /// (f' = y(1 − y)); tanh −2y (f' = 1 − y²); softplus e^−y (f' = 1 − e^−y); ELU 1 where y ≤ 0 (f' = y + a);
+    /// identity, ReLU and LeakyReLU 0 (f' piecewise constant). The penalty's gradient needs it:
+    /// d/da f'(y(a)) = c(y)·f'(y), so a gradient reaching y through f'(y) continues to the pre-activation through
+    /// the layer's ordinary backward.
+    /// </summary>
+    public static T Curvature<T>(int activation, T y, T a) where T : unmanaged, IFloatingPointIeee754<T> => activation switch
+    {
+        (int)Activation.Sigmoid => T.One - Num<T>.Two * y,
+        (int)Activation.Tanh => -Num<T>.Two * y,
+        (int)Activation.Softplus => T.Exp(-y),
+        (int)Activation.Elu => y > T.Zero ? T.Zero : T.One,
+        _ => T.Zero,
+    };
+
     /// <summary>d[i] = f'(y[i]; a)</summary>
     public static void SlopeForward<T>(Index1D t, Loop loop, ArrayView<T> y, ArrayView<T> d, int activation, T a)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -57,7 +40,7 @@ public static class ContractiveKernels
         for (int b = loop.First(t); b < n; b += loop.Step)
         {
             int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) d[i] = ActivationSlopes.Slope(activation, y[i], a);
+            for (int i = b; i < e; i++) d[i] = ActivationMap.Derivative(activation, y[i], a);
         }
     }
 
@@ -71,7 +54,7 @@ public static class ContractiveKernels
             int e = Math.Min(b + loop.Span, n);
             for (int i = b; i < e; i++)
             {
-                T g = dd[i] * ActivationSlopes.Curvature(activation, y[i], a);
+                T g = dd[i] * Curvature(activation, y[i], a);
                 dy[i] = beta == T.Zero ? g : beta * dy[i] + g;
             }
         }
@@ -92,7 +75,7 @@ public static class ContractiveKernels
                 long o = (long)r * cols;
                 for (int c = 0; c < cols; c++)
                 {
-                    T s = ActivationSlopes.Slope(activation, h[o + c], a);
+                    T s = ActivationMap.Derivative(activation, h[o + c], a);
                     acc += s * s * wRowSq[c];
                 }
                 rowPenalty[r] = acc;
@@ -113,7 +96,7 @@ public static class ContractiveKernels
             for (int i = b; i < e; i++)
             {
                 T v = h[i];
-                T d = gs2 * ActivationSlopes.Slope(activation, v, a) * ActivationSlopes.Curvature(activation, v, a) * wRowSq[i % cols];
+                T d = gs2 * ActivationMap.Derivative(activation, v, a) * Curvature(activation, v, a) * wRowSq[i % cols];
                 dH[i] = beta == T.Zero ? d : beta * dH[i] + d;
             }
         }
@@ -134,7 +117,7 @@ public static class ContractiveKernels
                 T acc = T.Zero;
                 for (int r = 0; r < rows; r++)
                 {
-                    T s = ActivationSlopes.Slope(activation, h[(long)r * cols + c], a);
+                    T s = ActivationMap.Derivative(activation, h[(long)r * cols + c], a);
                     acc += s * s;
                 }
                 dWRowSq[c] = beta == T.Zero ? gs * acc : beta * dWRowSq[c] + gs * acc;
@@ -253,6 +236,42 @@ public static class ContractiveKernels
             }
         }
     }
+
+    /// <summary>w[j] = Σ_i W[j,i]²  (squared row norms of the encoder weight W [units, inputs]; loop over units)</summary>
+    public static void WeightNorms<T>(Index1D t, Loop loop, ArrayView<T> w, ArrayView<T> wRowSq, int inputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int units = (int)wRowSq.Length;
+        for (int b = loop.First(t); b < units; b += loop.Step)
+        {
+            int e = Math.Min(b + loop.Span, units);
+            for (int j = b; j < e; j++)
+            {
+                T acc = T.Zero;
+                long o = (long)j * inputs;
+                for (int i = 0; i < inputs; i++) acc += w[o + i] * w[o + i];
+                wRowSq[j] = acc;
+            }
+        }
+    }
+
+    /// <summary>dW[j,i] = beta·dW[j,i] + 2·W[j,i]·dw_j  (chain through w_j = Σ_i W_ji²; loop over elements of W)</summary>
+    public static void WeightNormsBackward<T>(Index1D t, Loop loop, ArrayView<T> w, ArrayView<T> dWRowSq, ArrayView<T> dW,
+        int inputs, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = (int)w.Length;
+        T two = Num<T>.Two;
+        for (int b = loop.First(t); b < n; b += loop.Step)
+        {
+            int e = Math.Min(b + loop.Span, n);
+            for (int i = b; i < e; i++)
+            {
+                T d = two * w[i] * dWRowSq[i / inputs];
+                dW[i] = beta == T.Zero ? d : beta * dW[i] + d;
+            }
+        }
+    }
 }
 
 /// <summary>The double-precision meaning of <see cref="ContractiveKernels"/>, written from the pre-activation a = f⁻¹(h) where it matters.</summary>
@@ -261,7 +280,7 @@ public static class ContractiveReference
     /// <summary>‖∂h/∂x‖²_F per row for h = f(x·Wᵀ + b), from the pre-activations a [rows, units] and W [units, inputs].</summary>
     public static double[] Fused(Activation f, double slope, double[] preActivation, double[] w, int rows, int units, int inputs)
     {
-        var norms = PenaltyReference.WeightNorms(w, units, inputs);
+        var norms = WeightNorms(w, units, inputs);
         return Enumerable.Range(0, rows).Select(r => Enumerable.Range(0, units).Sum(j =>
         {
             double d = ActivationReference.Derivative(f, preActivation[r * units + j], slope);
@@ -287,4 +306,12 @@ public static class ContractiveReference
         }
         return j;
     }
+
+    /// <summary>w[j] = Σ_i W[j,i]² for W [units, inputs].</summary>
+    public static double[] WeightNorms(double[] w, int units, int inputs) =>
+        Enumerable.Range(0, units).Select(j => Enumerable.Range(j * inputs, inputs).Sum(i => w[i] * w[i])).ToArray();
+
+    /// <summary>dW[j,i] = 2·W[j,i]·dw_j, the chain through w_j = Σ_i W_ji².</summary>
+    public static double[] WeightGrad(double[] w, double[] dWRowSq, int inputs) =>
+        w.Select((v, i) => 2 * v * dWRowSq[i / inputs]).ToArray();
 }

@@ -8,7 +8,7 @@ namespace IlgpuAe.Kernels;
 /// random choice is a pure function of (seed, stream, index): the same corruption on every
 /// backend and launch shape. y may alias x.
 /// </summary>
-public static class CorruptionKernels
+public static partial class CorruptionKernels
 {
     /// <summary>y[i] = x[i] + std·N(0,1)  (the same N(0,1) as RandomKernels.Normal for this seed, stream and i)</summary>
     public static void GaussianNoise<T>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y, ulong seed, ulong stream, T std)

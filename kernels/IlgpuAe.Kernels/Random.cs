@@ -79,7 +79,7 @@ public static class Philox
 }
 
 /// <summary>Random fills: element i depends on (seed, stream, i) only, never on the launch shape.</summary>
-public static class RandomKernels
+public static partial class RandomKernels
 {
     /// <summary>y[i] = U(0,1) from Philox(seed, stream, i) words 0 (high) and 2 (low); never exactly 0 or 1</summary>
     public static void Uniform<T>(Index1D t, Loop loop, ArrayView<T> y, ulong seed, ulong stream)

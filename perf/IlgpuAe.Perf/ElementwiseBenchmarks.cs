@@ -7,7 +7,7 @@ using BenchmarkDotNet.Running;
 using ILGPU;
 using ILGPU.Runtime;
 using IlgpuAe.Kernels;
-using IlgpuAe.Ops;
+using IlgpuAe.Compute;
 using IlgpuAe.Optim;
 
 namespace IlgpuAe.Perf;
@@ -81,28 +81,28 @@ public class ElementwiseBenchmarks
     [Benchmark]
     public void ReluForward()
     {
-        ActivationOp<float>.LaunchForward(_device, Activation.Relu, _x.View, _y.View, 0f);
+        ActivationLaunch.Forward(_device, Activation.Relu, _x.View, _y.View, 0f);
         _device.Synchronize();
     }
 
     [Benchmark]
     public void ReluBackward()
     {
-        ActivationOp<float>.LaunchBackward(_device, Activation.Relu, _x.View, _dy.View, _dx.View, 0f, 0f);
+        ActivationLaunch.Backward(_device, Activation.Relu, _x.View, _dy.View, _dx.View, 0f, 0f);
         _device.Synchronize();
     }
 
     [Benchmark]
     public void SigmoidForward()
     {
-        ActivationOp<float>.LaunchForward(_device, Activation.Sigmoid, _x.View, _y.View, 0f);
+        ActivationLaunch.Forward(_device, Activation.Sigmoid, _x.View, _y.View, 0f);
         _device.Synchronize();
     }
 
     [Benchmark]
     public void SigmoidBackward()
     {
-        ActivationOp<float>.LaunchBackward(_device, Activation.Sigmoid, _x.View, _dy.View, _dx.View, 0f, 0f);
+        ActivationLaunch.Backward(_device, Activation.Sigmoid, _x.View, _dy.View, _dx.View, 0f, 0f);
         _device.Synchronize();
     }
 

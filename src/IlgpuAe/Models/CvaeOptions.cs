@@ -1,4 +1,3 @@
-using IlgpuAe.Kernels;
 
 namespace IlgpuAe.Models;
 

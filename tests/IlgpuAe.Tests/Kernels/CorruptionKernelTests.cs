@@ -6,7 +6,7 @@ using static IlgpuAe.Tests.Kernels.KernelHarness;
 namespace IlgpuAe.Tests.Kernels;
 
 /// <summary>Corruptions equal their reference (same Philox words), do not depend on the launch shape, and corrupt as much as they say.</summary>
-public sealed class CorruptionKernelTests
+public sealed partial class CorruptionKernelTests
 {
     public static TheoryData<int, int> Cases() => SizesAndShapes();
 

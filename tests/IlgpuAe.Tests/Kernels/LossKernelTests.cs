@@ -7,7 +7,7 @@ namespace IlgpuAe.Tests.Kernels;
 /// What is particular to the losses. Their agreement with the references and with finite
 /// differences is in <see cref="ObjectiveKernelTests"/>, with every other differentiable kernel.
 /// </summary>
-public sealed class LossKernelTests
+public sealed partial class LossKernelTests
 {
     static ObjectiveCase Bce => ObjectiveCase.All.Single(c => c.Name == "BceWithLogits");
 

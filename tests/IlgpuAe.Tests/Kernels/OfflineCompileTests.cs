@@ -68,8 +68,7 @@ public sealed class OfflineCompileTests
     {
         var ctx = Context.Create(b => b.CPU().EnableAlgorithms().Math(MathMode.Default).Optimize(OptimizationLevel.O1));
         // The CPU SIMD GEMM core and the CPU kernels' helpers are opaque to ILGPU; GPU backends get scalar bodies by redirection.
-        GemmKernels.RegisterIntrinsics(ctx);
-        CpuKernels.RegisterIntrinsics(ctx);
+        CpuIntrinsics.Register(ctx);
         var ptx = new PTXBackend(ctx, new CudaCapabilityContext(CudaArchitecture.SM_90),
             CudaArchitecture.SM_90, CudaInstructionSet.ISA_80, null);
         var cl = new CLBackend(ctx, new CLCapabilityContext(true, true, true, true, true),

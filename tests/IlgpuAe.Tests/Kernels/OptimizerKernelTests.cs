@@ -7,7 +7,7 @@ using static IlgpuAe.Tests.Kernels.KernelHarness;
 namespace IlgpuAe.Tests.Kernels;
 
 /// <summary>Several optimizer steps on the device follow the double reference step for step, state included.</summary>
-public sealed class OptimizerKernelTests
+public sealed partial class OptimizerKernelTests
 {
     const int Steps = 6;
 

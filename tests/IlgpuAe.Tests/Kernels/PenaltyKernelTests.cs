@@ -23,15 +23,15 @@ public sealed class PenaltyKernelTests
         using var dw = Upload<double>(w);
         using var norms = Poisoned<double>(units);
         var unitLoop = Shape(shape, units);
-        Gpu.Load<Loop, ArrayView<double>, ArrayView<double>, int>(PenaltyKernels.ContractiveWeightNorms)(unitLoop.Threads, unitLoop, dw.View, norms.View, inputs);
-        AssertClose<double>(PenaltyReference.WeightNorms(w, units, inputs), Download(norms), scale: inputs, what: "row norms");
+        Gpu.Load<Loop, ArrayView<double>, ArrayView<double>, int>(ContractiveKernels.WeightNorms)(unitLoop.Threads, unitLoop, dw.View, norms.View, inputs);
+        AssertClose<double>(ContractiveReference.WeightNorms(w, units, inputs), Download(norms), scale: inputs, what: "row norms");
 
         using var dd = Upload<double>(dNorms);
         using var grad = Poisoned<double>(units * inputs);
         var loop = Shape(shape, units * inputs);
-        var chain = Gpu.Load<Loop, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, double>(PenaltyKernels.ContractiveWeightBackward);
+        var chain = Gpu.Load<Loop, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, double>(ContractiveKernels.WeightNormsBackward);
         chain(loop.Threads, loop, dw.View, dd.View, grad.View, inputs, 0);
-        var expected = PenaltyReference.WeightGrad(w, dNorms, inputs);
+        var expected = ContractiveReference.WeightGrad(w, dNorms, inputs);
         AssertClose<double>(expected, Download(grad), what: "dW");
 
         chain(loop.Threads, loop, dw.View, dd.View, grad.View, inputs, 1);

@@ -14,7 +14,7 @@ namespace IlgpuAe.Tests.Kernels;
 /// every backend) and the uniform conversion is exact; Box–Muller goes through Log, Sqrt and Cos,
 /// whose last bits may differ between backends.
 /// </summary>
-public sealed class RandomKernelTests
+public sealed partial class RandomKernelTests
 {
     [Theory]
     [InlineData(0u, 0u, 0u, 0u, 0u, 0u, 0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u)]

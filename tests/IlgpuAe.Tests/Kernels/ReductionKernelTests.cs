@@ -11,7 +11,7 @@ namespace IlgpuAe.Tests.Kernels;
 /// Reductions equal their double reference (to rounding that grows with the number of terms)
 /// and are deterministic: the same launch gives the same bits every time.
 /// </summary>
-public sealed class ReductionKernelTests
+public sealed partial class ReductionKernelTests
 {
     public static TheoryData<int, int> Cases() => SizesAndShapes();
 

@@ -1,11 +1,8 @@
 using System.Numerics;
-using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using ILGPU;
-using ILGPU.Backends.OpenCL;
-using ILGPU.Backends.PTX;
 using ILGPU.IR;
 using ILGPU.IR.Intrinsics;
 
@@ -32,7 +29,7 @@ public static partial class GemmKernels
     /// names the instantiation (and must agree with <paramref name="epilogue"/>, which the launcher guarantees).
     /// With a non-empty <paramref name="rowSums"/> the block of column group 0 also writes
     /// rowSums[i] = rowSumsBeta·rowSums[i] + Σ_p op(A)[i,p] for its rows (alpha not applied): the bias gradient of a Linear
-    /// layer, Σ_rows dz, in the launch of its dW = dzᵀ·x, added in the order of <see cref="CpuKernels.ColumnSums"/>, so the same bits.
+    /// layer, Σ_rows dz, in the launch of its dW = dzᵀ·x, added in the order of <see cref="ReductionKernels.CpuColumnSums"/>, so the same bits.
     /// </summary>
     public static void CpuSimd<TAct>(Index1D t, Loop loop, GemmShape<float> s,
         ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, int epilogue, int colGroups,
@@ -66,7 +63,7 @@ public static partial class GemmKernels
     /// when beta == 0. ILGPU treats this method as an intrinsic: the CPU accelerator runs its .NET body
     /// (packed panels and an 8x32 Vector512 FMA micro-kernel, 8x16 for a panel at most 16 wide, or 4x16 Vector256 ones without AVX-512:
     /// code ILGPU's IR cannot express), while PTX and OpenCL are redirected to <see cref="ScalarBlock"/>
-    /// by <see cref="RegisterIntrinsics"/>.
+    /// by <see cref="CpuIntrinsics.Register"/>.
     /// </summary>
     [IntrinsicImplementation]
     public static void SimdBlock(GemmShape<float> s, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
@@ -92,25 +89,13 @@ public static partial class GemmKernels
                     sum += a[(long)i * s.AStrideRow + (long)p * s.AStrideK] * b[(long)p * s.BStrideK + (long)j * s.BStrideCol];
                 long idx = (long)i * s.N + j;
                 float v = s.Beta == 0 ? s.Alpha * sum : s.Alpha * sum + s.Beta * c[idx];
-                if (epilogue >= 0) v = CpuKernels.Forward(epilogue, bias.Length > 0 ? v + bias[j] : v, s.ActParam);
+                if (epilogue >= 0) v = ActivationMap.Forward(epilogue, bias.Length > 0 ? v + bias[j] : v, s.ActParam);
                 c[idx] = v;
             }
     }
 
-    /// <summary>
-    /// Tells a context's PTX and OpenCL backends to compile <see cref="ScalarBlock"/> wherever
-    /// <see cref="SimdBlock"/> is called. Only needed where <see cref="CpuSimd{TAct}"/> is compiled for a GPU
-    /// (the offline compile test); the CPU accelerator runs SimdBlock's own body.
-    /// </summary>
-    public static void RegisterIntrinsics(Context context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        var simd = typeof(GemmKernels).GetMethod(nameof(SimdBlock), BindingFlags.Public | BindingFlags.Static)!;
-        context.GetIntrinsicManager().RegisterMethod(simd,
-            new PTXIntrinsic(typeof(GemmKernels), nameof(ScalarBlock), IntrinsicImplementationMode.Redirect));
-        context.GetIntrinsicManager().RegisterMethod(simd,
-            new CLIntrinsic(typeof(GemmKernels), nameof(ScalarBlock), IntrinsicImplementationMode.Redirect));
-    }
+    internal static void RegisterCpuTwins(Context context) =>
+        CpuIntrinsics.Redirect(context, typeof(GemmKernels), nameof(SimdBlock), nameof(ScalarBlock));
 }
 
 /// <summary>The ordinary .NET SIMD GEMM core behind <see cref="GemmKernels.SimdBlock"/>; never seen by ILGPU's compiler.</summary>
@@ -245,7 +230,7 @@ static unsafe class GemmSimd
     }
 
     /// <summary>
-    /// sums[i] = beta·sums[i] + Σ_p op(A)[i,p] for r0 ≤ i &lt; r1, p ascending as in <see cref="CpuKernels.ColumnSums"/> (sums
+    /// sums[i] = beta·sums[i] + Σ_p op(A)[i,p] for r0 ≤ i &lt; r1, p ascending as in <see cref="ReductionKernels.CpuColumnSums"/> (sums
     /// not read when beta is 0). A stored [k, m] (a Linear layer's dzᵀ) runs 16 rows at a time along its contiguous rows.
     /// </summary>
     static void RowSumsOfA(in GemmShape<float> s, ArrayView<float> a, ArrayView<float> sums, float beta, int r0, int r1)
@@ -343,7 +328,7 @@ static unsafe class GemmSimd
                         v = Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<float>.Zero), v, va * v);
                     v.Store(row + j);
                 }
-            for (; j < j1; j++) row[j] = CpuKernels.Forward(activation, bias != null ? row[j] + bias[j] : row[j], a);
+            for (; j < j1; j++) row[j] = ActivationMap.Forward(activation, bias != null ? row[j] + bias[j] : row[j], a);
         }
     }
 

@@ -3,25 +3,6 @@ using ILGPU;
 
 namespace IlgpuAe.Kernels;
 
-/// <summary>The activations the engine knows, named for the CLI and checkpoints.</summary>
-public enum Activation
-{
-    /// <summary>y = x</summary>
-    Identity,
-    /// <summary>y = max(x, 0)</summary>
-    Relu,
-    /// <summary>y = x if x &gt; 0 else a·x (a the slope)</summary>
-    LeakyRelu,
-    /// <summary>y = 1 / (1 + e^-x)</summary>
-    Sigmoid,
-    /// <summary>y = tanh(x)</summary>
-    Tanh,
-    /// <summary>y = log(1 + e^x)</summary>
-    Softplus,
-    /// <summary>y = x if x &gt; 0 else a·(e^x - 1) (a the scale)</summary>
-    Elu,
-}
-
 /// <summary>
 /// One elementwise function y = f(x; a) and its derivative written in terms of the output y
 /// alone, so that a fused GEMM epilogue need not keep the pre-activation for backward.
@@ -104,8 +85,69 @@ public struct EluAct<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee
     public static T Derivative(T y, T a) => y > T.Zero ? T.One : y + a;
 }
 
+/// <summary>
+/// Host code generic in one activation struct: <see cref="ActivationMap.Visit{T, TVisitor}"/> calls
+/// <see cref="Visit{TAct}"/> with the struct an <see cref="Activation"/> names (a launcher, say, that loads
+/// <c>Kernel&lt;T, TAct&gt;</c>), so that the map from the enum to its struct is written once.
+/// </summary>
+public interface IActivationVisitor<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>The work, for the activation struct <typeparamref name="TAct"/>.</summary>
+    void Visit<TAct>() where TAct : struct, IActivation<T>;
+}
+
+/// <summary>
+/// The one map from <see cref="Activation"/> to its struct: <see cref="Visit{T, TVisitor}"/> on the host (for kernels
+/// generic in the activation), <see cref="Forward{T}"/> and <see cref="Derivative{T}"/> inside kernels that take the
+/// activation as an int (its enum value), where one instantiation serves every activation.
+/// </summary>
+public static class ActivationMap
+{
+    /// <summary>Calls <paramref name="visitor"/> with the struct <paramref name="f"/> names; <see cref="ArgumentOutOfRangeException"/> for an unknown value.</summary>
+    public static void Visit<T, TVisitor>(Activation f, TVisitor visitor)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TVisitor : IActivationVisitor<T>
+    {
+        switch (f)
+        {
+            case Activation.Identity: visitor.Visit<IdentityAct<T>>(); break;
+            case Activation.Relu: visitor.Visit<ReluAct<T>>(); break;
+            case Activation.LeakyRelu: visitor.Visit<LeakyReluAct<T>>(); break;
+            case Activation.Sigmoid: visitor.Visit<SigmoidAct<T>>(); break;
+            case Activation.Tanh: visitor.Visit<TanhAct<T>>(); break;
+            case Activation.Softplus: visitor.Visit<SoftplusAct<T>>(); break;
+            case Activation.Elu: visitor.Visit<EluAct<T>>(); break;
+            default: throw new ArgumentOutOfRangeException(nameof(f), f, "unknown activation");
+        }
+    }
+
+    /// <summary>f(x; a) of the activation numbered <paramref name="activation"/> (an <see cref="Activation"/> value; any other number is the identity).</summary>
+    public static T Forward<T>(int activation, T x, T a) where T : unmanaged, IFloatingPointIeee754<T> => activation switch
+    {
+        (int)Activation.Relu => ReluAct<T>.Forward(x, a),
+        (int)Activation.LeakyRelu => LeakyReluAct<T>.Forward(x, a),
+        (int)Activation.Sigmoid => SigmoidAct<T>.Forward(x, a),
+        (int)Activation.Tanh => TanhAct<T>.Forward(x, a),
+        (int)Activation.Softplus => SoftplusAct<T>.Forward(x, a),
+        (int)Activation.Elu => EluAct<T>.Forward(x, a),
+        _ => IdentityAct<T>.Forward(x, a),
+    };
+
+    /// <summary>f'(y; a) of the activation numbered <paramref name="activation"/>, written from the output as in <see cref="IActivation{T}.Derivative"/>.</summary>
+    public static T Derivative<T>(int activation, T y, T a) where T : unmanaged, IFloatingPointIeee754<T> => activation switch
+    {
+        (int)Activation.Relu => ReluAct<T>.Derivative(y, a),
+        (int)Activation.LeakyRelu => LeakyReluAct<T>.Derivative(y, a),
+        (int)Activation.Sigmoid => SigmoidAct<T>.Derivative(y, a),
+        (int)Activation.Tanh => TanhAct<T>.Derivative(y, a),
+        (int)Activation.Softplus => SoftplusAct<T>.Derivative(y, a),
+        (int)Activation.Elu => EluAct<T>.Derivative(y, a),
+        _ => IdentityAct<T>.Derivative(y, a),
+    };
+}
+
 /// <summary>The activation kernels: written once, instantiated per function.</summary>
-public static class ActivationKernels
+public static partial class ActivationKernels
 {
     /// <summary>y[i] = f(x[i]; a)</summary>
     public static void Forward<T, TAct>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y, T a)

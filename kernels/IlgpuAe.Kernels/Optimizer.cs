@@ -8,7 +8,7 @@ namespace IlgpuAe.Kernels;
 /// and optimizer state are parallel flat buffers). Step-dependent scalars (Adam's bias
 /// corrections, a clip factor) are computed once on the host or by a reduction, never per element.
 /// </summary>
-public static class OptimizerKernels
+public static partial class OptimizerKernels
 {
     /// <summary>v = μ·v + g + wd·p;  p = p − lr·v  (PyTorch's SGD with momentum, dampening 0, L2 weight decay)</summary>
     public static void SgdMomentum<T>(Index1D t, Loop loop, ArrayView<T> p, ArrayView<T> g, ArrayView<T> velocity,

@@ -11,7 +11,7 @@ namespace IlgpuAe.Kernels;
 /// <see cref="SquaredNorm{T}"/>) into a scratch buffer of loop.Threads entries, then a
 /// single-thread fold of the partials launched with extent 1.
 /// </summary>
-public static class ReductionKernels
+public static partial class ReductionKernels
 {
     /// <summary>y[r] = beta·y[r] + scale·Σ_c x[r, c]  (x row-major [rows, cols]; loop over rows)</summary>
     public static void RowSums<T>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y, int cols, T scale, T beta)

@@ -85,42 +85,6 @@ public static class PenaltyKernels
         }
     }
 
-    /// <summary>w[j] = Σ_i W[j,i]²  (squared row norms of the encoder weight W [units, inputs]; loop over units)</summary>
-    public static void ContractiveWeightNorms<T>(Index1D t, Loop loop, ArrayView<T> w, ArrayView<T> wRowSq, int inputs)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int units = (int)wRowSq.Length;
-        for (int b = loop.First(t); b < units; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, units);
-            for (int j = b; j < e; j++)
-            {
-                T acc = T.Zero;
-                long o = (long)j * inputs;
-                for (int i = 0; i < inputs; i++) acc += w[o + i] * w[o + i];
-                wRowSq[j] = acc;
-            }
-        }
-    }
-
-    /// <summary>dW[j,i] = beta·dW[j,i] + 2·W[j,i]·dw_j  (chain through w_j = Σ_i W_ji²; loop over elements of W)</summary>
-    public static void ContractiveWeightBackward<T>(Index1D t, Loop loop, ArrayView<T> w, ArrayView<T> dWRowSq, ArrayView<T> dW,
-        int inputs, T beta)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int n = (int)w.Length;
-        T two = Num<T>.Two;
-        for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
-            {
-                T d = two * w[i] * dWRowSq[i / inputs];
-                dW[i] = beta == T.Zero ? d : beta * dW[i] + d;
-            }
-        }
-    }
-
     // The count is accumulated in T because kernels cannot convert an int to a generic T.
     static T ColumnMean<T>(ArrayView<T> h, int c, int rows, int cols, out T count)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -163,12 +127,4 @@ public static class PenaltyReference
             double q = ColumnMean(h, i % cols, rows, cols);
             return g * (-rho / q + (1 - rho) / (1 - q)) / rows;
         }).ToArray();
-
-    /// <summary>w[j] = Σ_i W[j,i]² for W [units, inputs].</summary>
-    public static double[] WeightNorms(double[] w, int units, int inputs) =>
-        Enumerable.Range(0, units).Select(j => Enumerable.Range(j * inputs, inputs).Sum(i => w[i] * w[i])).ToArray();
-
-    /// <summary>dW[j,i] = 2·W[j,i]·dw_j, the chain through w_j = Σ_i W_ji².</summary>
-    public static double[] WeightGrad(double[] w, double[] dWRowSq, int inputs) =>
-        w.Select((v, i) => 2 * v * dWRowSq[i / inputs]).ToArray();
 }

@@ -25,7 +25,7 @@ namespace IlgpuAe.Tests.Kernels;
 /// s = |alpha|·Σ_p |op(A)[i,p]·op(B)[p,j]| + |beta·C[i,j]| + |bias[j]| + |expected|:
 /// double 1e-12·s; float 2e-7·(k + 8)·s (k roundings of one ulp each, plus the epilogue).
 /// </summary>
-public class GemmTests
+public class GemmKernelTests
 {
     /// <summary>The GPU body needs 256-thread groups; the CPU accelerator gives one OS thread each.</summary>
     static readonly Lazy<Device> Grouped = new(() => Device.OpenCpu(32, GemmKernels.GpuThreads / 32, 1));
@@ -184,7 +184,7 @@ public class GemmTests
                         using var dx = Upload<float>(device, x);
                         if (k > 0)
                         {
-                            var sums = device.Load<Loop, ArrayView<float>, ArrayView<float>, int, float, float>(CpuKernels.ColumnSums);
+                            var sums = device.Load<Loop, ArrayView<float>, ArrayView<float>, int, float, float>(ReductionKernels.CpuColumnSums);
                             var loop = device.LoopFor(m);
                             sums(loop.Threads, loop, View(dx, x.Length), View(separate, m), k, 1f, sumsBeta);
                         }
@@ -307,7 +307,7 @@ public class GemmTests
         // EnableAlgorithms as Device does: it supplies T.Exp and friends to the GPU backends.
         using var ctx = Context.Create(b => b.CPU().EnableAlgorithms().Math(MathMode.Default).Optimize(OptimizationLevel.O1));
         // The SIMD CPU body's core is an intrinsic: the GPU backends compile its scalar stand-in.
-        GemmKernels.RegisterIntrinsics(ctx);
+        CpuIntrinsics.Register(ctx);
         using var ptx = new PTXBackend(ctx, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90,
             CudaInstructionSet.ISA_80, null);
         using var cl = new CLBackend(ctx, new CLCapabilityContext(true, true, true, true, true), CLDeviceVendor.Nvidia,

@@ -11,7 +11,7 @@ namespace IlgpuAe.Kernels;
 /// so that no host round trip is needed) and by <c>scale</c> (1/rows for a batch mean).
 /// Backward kernels accumulate: d = beta·d + ..., and beta = 0 never reads d.
 /// </summary>
-public static class LossKernels
+public static partial class LossKernels
 {
     /// <summary>ℓ_r = Σ_c max(z,0) − z·x + log(1 + e^−|z|)  (z logits, x targets in [0,1]; never overflows)</summary>
     public static void BceWithLogitsForward<T>(Index1D t, Loop loop, ArrayView<T> logits, ArrayView<T> target,
