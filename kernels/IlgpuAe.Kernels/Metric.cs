@@ -22,3 +22,14 @@ public static class MetricKernels
         }
     }
 }
+
+/// <summary>The double-precision meaning of <see cref="MetricKernels"/>.</summary>
+public static class MetricReference
+{
+    /// <summary>last[j] = source[offsets[j]] and sums[j] + last[j], for every j.</summary>
+    public static (double[] Sums, double[] Last) AccumulateScalars(double[] source, int[] offsets, double[] sums)
+    {
+        var last = offsets.Select(o => source[o]).ToArray();
+        return (sums.Select((s, j) => s + last[j]).ToArray(), last);
+    }
+}

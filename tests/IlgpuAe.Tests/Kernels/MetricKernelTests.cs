@@ -20,5 +20,8 @@ public sealed class MetricKernelTests
             1, new Loop(1, 3), source.View, offsets.View, sums.View, last.View);
         Assert.Equal([15.0, 21.0, 33.0], Download(sums));
         Assert.Equal([5.0, 1.0, 3.0], Download(last));
+        var (expectedSums, expectedLast) = MetricReference.AccumulateScalars([1, 2, 3, 4, 5], [4, 0, 2], [10, 20, 30]);
+        Assert.Equal(expectedSums, Download(sums));
+        Assert.Equal(expectedLast, Download(last));
     }
 }

@@ -1,10 +1,9 @@
 using System.Numerics;
 using ILGPU;
 using IlgpuAe.Kernels;
-using IlgpuAe.Tests.Kernels;
 using Xunit;
 
-namespace IlgpuAe.Tests.Vae;
+namespace IlgpuAe.Tests.Kernels;
 
 /// <summary>
 /// The posterior kernels against their double references, on random values, with NaN-poisoned

@@ -3,7 +3,7 @@ using IlgpuAe.Kernels;
 using Xunit;
 using static IlgpuAe.Tests.Kernels.KernelHarness;
 
-namespace IlgpuAe.Tests.Regularized;
+namespace IlgpuAe.Tests.Kernels;
 
 /// <summary>Salt-and-pepper noise equals its reference (same Philox words), whatever the launch shape, and hits as often as it says.</summary>
 public sealed class SaltPepperKernelTests
