@@ -156,10 +156,7 @@ public static partial class ActivationKernels
     {
         int n = (int)x.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) y[i] = TAct.Forward(x[i], a);
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) y[i] = TAct.Forward(x[i], a);
     }
 
     /// <summary>dx[i] = beta·dx[i] + dy[i]·f'(y[i]; a); beta 0 overwrites (and never reads dx), 1 accumulates.</summary>
@@ -170,14 +167,8 @@ public static partial class ActivationKernels
     {
         int n = (int)y.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
-            {
-                T g = dy[i] * TAct.Derivative(y[i], a);
-                dx[i] = beta == T.Zero ? g : beta * dx[i] + g;
-            }
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++)
+                Beta.Blend(dx, i, beta, dy[i] * TAct.Derivative(y[i], a));
     }
 }
 

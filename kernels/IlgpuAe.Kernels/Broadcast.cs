@@ -13,10 +13,7 @@ public static class BroadcastKernels
         int n = (int)y.Length;
         T g = scale * s[0];
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) y[i] = beta == T.Zero ? g : beta * y[i] + g;
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) Beta.Blend(y, i, beta, g);
     }
 
     /// <summary>y[r, c] = x[r, c] + v[c]  (a row vector added to every row)</summary>
@@ -25,10 +22,7 @@ public static class BroadcastKernels
     {
         int n = (int)y.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) y[i] = x[i] + v[i % cols];
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) y[i] = x[i] + v[i % cols];
     }
 }
 

@@ -38,10 +38,7 @@ public static class ContractiveKernels
     {
         int n = (int)y.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) d[i] = ActivationMap.Derivative(activation, y[i], a);
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) d[i] = ActivationMap.Derivative(activation, y[i], a);
     }
 
     /// <summary>dy[i] = beta·dy[i] + dd[i]·c(y[i]; a),  c = d f'/dy</summary>
@@ -50,14 +47,8 @@ public static class ContractiveKernels
     {
         int n = (int)y.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
-            {
-                T g = dd[i] * Curvature(activation, y[i], a);
-                dy[i] = beta == T.Zero ? g : beta * dy[i] + g;
-            }
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++)
+                Beta.Blend(dy, i, beta, dd[i] * Curvature(activation, y[i], a));
     }
 
     /// <summary>ℓ_r = Σ_j f'(h[r,j])²·w_j = ‖∂h_r/∂x_r‖²_F for h = f(Wx + b), w_j = ‖W_j‖²  (loop over rows)</summary>
@@ -67,9 +58,7 @@ public static class ContractiveKernels
     {
         int rows = (int)rowPenalty.Length;
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 T acc = T.Zero;
                 long o = (long)r * cols;
@@ -80,7 +69,6 @@ public static class ContractiveKernels
                 }
                 rowPenalty[r] = acc;
             }
-        }
     }
 
     /// <summary>dh = beta·dh + g·scale·2f'(h)·c(h)·w_j  (j the column of the element; loop over elements)</summary>
@@ -91,15 +79,12 @@ public static class ContractiveKernels
         int n = (int)h.Length;
         T gs2 = gradOut[0] * scale * Num<T>.Two;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 T v = h[i];
                 T d = gs2 * ActivationMap.Derivative(activation, v, a) * Curvature(activation, v, a) * wRowSq[i % cols];
-                dH[i] = beta == T.Zero ? d : beta * dH[i] + d;
+                Beta.Blend(dH, i, beta, d);
             }
-        }
     }
 
     /// <summary>dw_j = beta·dw_j + g·scale·Σ_r f'(h[r,j])²  (gradient w.r.t. the squared row norms; loop over units)</summary>
@@ -110,9 +95,7 @@ public static class ContractiveKernels
         int cols = (int)dWRowSq.Length;
         T gs = gradOut[0] * scale;
         for (int b = loop.First(t); b < cols; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, cols);
-            for (int c = b; c < e; c++)
+            for (int c = b, e = loop.End(b, cols); c < e; c++)
             {
                 T acc = T.Zero;
                 for (int r = 0; r < rows; r++)
@@ -120,9 +103,8 @@ public static class ContractiveKernels
                     T s = ActivationMap.Derivative(activation, h[(long)r * cols + c], a);
                     acc += s * s;
                 }
-                dWRowSq[c] = beta == T.Zero ? gs * acc : beta * dWRowSq[c] + gs * acc;
+                Beta.Blend(dWRowSq, c, beta, gs * acc);
             }
-        }
     }
 
     /// <summary>y[(b,c),k] = s[b,c]·W[c,k]  (s [batch, code], W [code, width], y [batch·code, width]; loop over y)</summary>
@@ -131,14 +113,11 @@ public static class ContractiveKernels
     {
         int n = (int)y.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 int row = i / width, k = i - row * width;
                 y[i] = s[row] * w[(long)(row % code) * width + k];
             }
-        }
     }
 
     /// <summary>ds[b,c] = beta·ds[b,c] + Σ_k dy[(b,c),k]·W[c,k]  (loop over (b,c))</summary>
@@ -147,16 +126,13 @@ public static class ContractiveKernels
     {
         int n = (int)ds.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int row = b; row < e; row++)
+            for (int row = b, e = loop.End(b, n); row < e; row++)
             {
                 T acc = T.Zero;
                 long o = (long)row * width, wo = (long)(row % code) * width;
                 for (int k = 0; k < width; k++) acc += dy[o + k] * w[wo + k];
-                ds[row] = beta == T.Zero ? acc : beta * ds[row] + acc;
+                Beta.Blend(ds, row, beta, acc);
             }
-        }
     }
 
     /// <summary>dW[c,k] = beta·dW[c,k] + Σ_b dy[(b,c),k]·s[b,c]  (loop over (c,k))</summary>
@@ -166,9 +142,7 @@ public static class ContractiveKernels
         int n = (int)dW.Length;
         int width = n / code;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 int c = i / width, k = i - c * width;
                 T acc = T.Zero;
@@ -177,9 +151,8 @@ public static class ContractiveKernels
                     int row = r * code + c;
                     acc += dy[(long)row * width + k] * s[row];
                 }
-                dW[i] = beta == T.Zero ? acc : beta * dW[i] + acc;
+                Beta.Blend(dW, i, beta, acc);
             }
-        }
     }
 
     /// <summary>y[(b,c),k] = K[(b,c),k]·s[b,k]  (K [batch·code, width], s [batch, width]; loop over y)</summary>
@@ -188,14 +161,11 @@ public static class ContractiveKernels
     {
         int n = (int)y.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 int row = i / width, col = i - row * width;
                 y[i] = k[i] * s[(long)(row / code) * width + col];
             }
-        }
     }
 
     /// <summary>dK[(b,c),k] = beta·dK + dy[(b,c),k]·s[b,k]  (loop over elements)</summary>
@@ -204,15 +174,12 @@ public static class ContractiveKernels
     {
         int n = (int)dK.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 int row = i / width, col = i - row * width;
                 T g = dy[i] * s[(long)(row / code) * width + col];
-                dK[i] = beta == T.Zero ? g : beta * dK[i] + g;
+                Beta.Blend(dK, i, beta, g);
             }
-        }
     }
 
     /// <summary>ds[b,k] = beta·ds[b,k] + Σ_c dy[(b,c),k]·K[(b,c),k]  (loop over (b,k))</summary>
@@ -221,9 +188,7 @@ public static class ContractiveKernels
     {
         int n = (int)ds.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 int sample = i / width, col = i - sample * width;
                 T acc = T.Zero;
@@ -232,9 +197,8 @@ public static class ContractiveKernels
                     long j = ((long)sample * code + c) * width + col;
                     acc += dy[j] * k[j];
                 }
-                ds[i] = beta == T.Zero ? acc : beta * ds[i] + acc;
+                Beta.Blend(ds, i, beta, acc);
             }
-        }
     }
 
     /// <summary>w[j] = Σ_i W[j,i]²  (squared row norms of the encoder weight W [units, inputs]; loop over units)</summary>
@@ -243,16 +207,13 @@ public static class ContractiveKernels
     {
         int units = (int)wRowSq.Length;
         for (int b = loop.First(t); b < units; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, units);
-            for (int j = b; j < e; j++)
+            for (int j = b, e = loop.End(b, units); j < e; j++)
             {
                 T acc = T.Zero;
                 long o = (long)j * inputs;
                 for (int i = 0; i < inputs; i++) acc += w[o + i] * w[o + i];
                 wRowSq[j] = acc;
             }
-        }
     }
 
     /// <summary>dW[j,i] = beta·dW[j,i] + 2·W[j,i]·dw_j  (chain through w_j = Σ_i W_ji²; loop over elements of W)</summary>
@@ -263,14 +224,8 @@ public static class ContractiveKernels
         int n = (int)w.Length;
         T two = Num<T>.Two;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
-            {
-                T d = two * w[i] * dWRowSq[i / inputs];
-                dW[i] = beta == T.Zero ? d : beta * dW[i] + d;
-            }
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++)
+                Beta.Blend(dW, i, beta, two * w[i] * dWRowSq[i / inputs]);
     }
 }
 

@@ -16,10 +16,7 @@ public static partial class CorruptionKernels
     {
         int n = (int)x.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) y[i] = x[i] + std * Philox.Gaussian<T>(seed, stream, (ulong)i);
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) y[i] = x[i] + std * Philox.Gaussian<T>(seed, stream, (ulong)i);
     }
 
     /// <summary>y[i] = 0 if u_i &lt; dropProb else x[i], u_i = RandomKernels.Uniform for this seed, stream and i  (masking noise)</summary>
@@ -28,14 +25,11 @@ public static partial class CorruptionKernels
     {
         int n = (int)x.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 var r = Philox.Generate(seed, stream, (ulong)i);
                 y[i] = Philox.Unit<T>(r.X0, r.X2) < dropProb ? T.Zero : x[i];
             }
-        }
     }
 
     /// <summary>
@@ -50,9 +44,7 @@ public static partial class CorruptionKernels
         int n = (int)x.Length;
         int pixels = height * width;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 int r = i / pixels, p = i - r * pixels;
                 int py = p / width, px = p - py * width;
@@ -63,7 +55,6 @@ public static partial class CorruptionKernels
                 y[i] = hidden ? T.Zero : x[i];
                 observed[i] = hidden ? T.Zero : T.One;
             }
-        }
     }
 }
 

@@ -17,9 +17,7 @@ public static class DivergenceKernels
     {
         int rows = (int)rowKl.Length;
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 T acc = T.Zero;
                 long o = (long)r * cols;
@@ -30,7 +28,6 @@ public static class DivergenceKernels
                 }
                 rowKl[r] = Num<T>.Half * acc;
             }
-        }
     }
 
     /// <summary>dμ = beta·dμ + g·scale·μ;  dlogσ² = beta·dlogσ² + g·scale·½(e^{logσ²} − 1)</summary>
@@ -41,16 +38,13 @@ public static class DivergenceKernels
         int n = (int)mean.Length;
         T gs = gradOut[0] * scale;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 T dm = gs * mean[i];
                 T dl = gs * Num<T>.Half * (T.Exp(logVar[i]) - T.One);
-                dMean[i] = beta == T.Zero ? dm : beta * dMean[i] + dm;
-                dLogVar[i] = beta == T.Zero ? dl : beta * dLogVar[i] + dl;
+                Beta.Blend(dMean, i, beta, dm);
+                Beta.Blend(dLogVar, i, beta, dl);
             }
-        }
     }
 
     /// <summary>KL_r = ½ Σ_c [logσp² − logσq² + (e^{logσq²} + (μq − μp)²)·e^{−logσp²} − 1]  (q, p both diagonal: a learned conditional prior)</summary>
@@ -60,9 +54,7 @@ public static class DivergenceKernels
     {
         int rows = (int)rowKl.Length;
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 T acc = T.Zero;
                 long o = (long)r * cols;
@@ -74,7 +66,6 @@ public static class DivergenceKernels
                 }
                 rowKl[r] = Num<T>.Half * acc;
             }
-        }
     }
 
     /// <summary>
@@ -90,9 +81,7 @@ public static class DivergenceKernels
         T gs = gradOut[0] * scale;
         T half = Num<T>.Half;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 T d = meanQ[i] - meanP[i];
                 T invP = T.Exp(-logVarP[i]);
@@ -100,12 +89,11 @@ public static class DivergenceKernels
                 T dmq = gs * d * invP;
                 T dlq = gs * half * (varQ * invP - T.One);
                 T dlp = gs * half * (T.One - (varQ + d * d) * invP);
-                dMeanQ[i] = beta == T.Zero ? dmq : beta * dMeanQ[i] + dmq;
-                dMeanP[i] = beta == T.Zero ? -dmq : beta * dMeanP[i] - dmq;
-                dLogVarQ[i] = beta == T.Zero ? dlq : beta * dLogVarQ[i] + dlq;
-                dLogVarP[i] = beta == T.Zero ? dlp : beta * dLogVarP[i] + dlp;
+                Beta.Blend(dMeanQ, i, beta, dmq);
+                Beta.Blend(dMeanP, i, beta, -dmq); // beta·d − dmq is beta·d + (−dmq) exactly
+                Beta.Blend(dLogVarQ, i, beta, dlq);
+                Beta.Blend(dLogVarP, i, beta, dlp);
             }
-        }
     }
 
     /// <summary>KL_r = ½ [Σ_{j≤i} L_ij² + Σ_i μ_i² − dim − 2 Σ_i log|L_ii|]  (q = N(μ, LLᵀ), L lower-triangular [rows, dim, dim]; p = N(0, I))</summary>
@@ -116,9 +104,7 @@ public static class DivergenceKernels
         int rows = (int)rowKl.Length;
         T two = Num<T>.Two;
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 T acc = T.Zero;
                 long o = (long)r * dim, lo = o * dim;
@@ -135,7 +121,6 @@ public static class DivergenceKernels
                 }
                 rowKl[r] = Num<T>.Half * acc;
             }
-        }
     }
 
     /// <summary>dμ = beta·dμ + g·s·μ;  dL_ij = beta·dL + g·s·(L_ij − [i = j]/L_ii) for j ≤ i, 0 above the diagonal  (loop over rows)</summary>
@@ -146,25 +131,22 @@ public static class DivergenceKernels
         int rows = (int)(mean.Length / Math.Max(dim, 1));
         T gs = gradOut[0] * scale;
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 long o = (long)r * dim, lo = o * dim;
                 for (int i = 0; i < dim; i++)
                 {
                     T dm = gs * mean[o + i];
-                    dMean[o + i] = beta == T.Zero ? dm : beta * dMean[o + i] + dm;
+                    Beta.Blend(dMean, o + i, beta, dm);
                     for (int j = 0; j < dim; j++)
                     {
                         long k = lo + (long)i * dim + j;
                         T v = l[k];
                         T d = j < i ? gs * v : j == i ? gs * (v - T.One / v) : T.Zero;
-                        dL[k] = beta == T.Zero ? d : beta * dL[k] + d;
+                        Beta.Blend(dL, k, beta, d);
                     }
                 }
             }
-        }
     }
 }
 

@@ -79,7 +79,7 @@ public static partial class GemmKernels
             {
                 float acc = 0;
                 for (int p = 0; p < s.K; p++) acc += a[(long)i * s.AStrideRow + (long)p * s.AStrideK];
-                rowSums[i] = rowSumsBeta == 0 ? acc : rowSumsBeta * rowSums[i] + acc;
+                Beta.Blend(rowSums, i, rowSumsBeta, acc);
             }
         for (int i = r0; i < r1; i++)
             for (int j = j0; j < j1; j++)

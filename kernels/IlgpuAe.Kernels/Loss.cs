@@ -20,9 +20,7 @@ public static partial class LossKernels
     {
         int rows = (int)rowLoss.Length;
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 T acc = T.Zero;
                 long o = (long)r * cols;
@@ -33,7 +31,6 @@ public static partial class LossKernels
                 }
                 rowLoss[r] = acc;
             }
-        }
     }
 
     /// <summary>dz = beta·dz + g·scale·(σ(z) − x)</summary>
@@ -44,14 +41,8 @@ public static partial class LossKernels
         int n = (int)logits.Length;
         T gs = gradOut[0] * scale;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
-            {
-                T d = gs * (SigmoidAct<T>.Forward(logits[i], T.Zero) - target[i]);
-                dLogits[i] = beta == T.Zero ? d : beta * dLogits[i] + d;
-            }
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++)
+                Beta.Blend(dLogits, i, beta, gs * (SigmoidAct<T>.Forward(logits[i], T.Zero) - target[i]));
     }
 
     /// <summary>ℓ_r = Σ_c (p − x)²  (the sum of squares over features, not their mean)</summary>
@@ -61,9 +52,7 @@ public static partial class LossKernels
     {
         int rows = (int)rowLoss.Length;
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 T acc = T.Zero;
                 long o = (long)r * cols;
@@ -74,7 +63,6 @@ public static partial class LossKernels
                 }
                 rowLoss[r] = acc;
             }
-        }
     }
 
     /// <summary>dp = beta·dp + g·scale·2(p − x)</summary>
@@ -85,14 +73,8 @@ public static partial class LossKernels
         int n = (int)pred.Length;
         T gs2 = gradOut[0] * scale * Num<T>.Two;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
-            {
-                T d = gs2 * (pred[i] - target[i]);
-                dPred[i] = beta == T.Zero ? d : beta * dPred[i] + d;
-            }
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++)
+                Beta.Blend(dPred, i, beta, gs2 * (pred[i] - target[i]));
     }
 
     /// <summary>ℓ_r = ½ Σ_c [(x − μ)² e^−logσ² + logσ² + log 2π]  (logσ² learned per element, same shape as μ)</summary>
@@ -103,9 +85,7 @@ public static partial class LossKernels
         int rows = (int)rowLoss.Length;
         T log2Pi = Num<T>.Log2Pi;
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 T acc = T.Zero;
                 long o = (long)r * cols;
@@ -117,7 +97,6 @@ public static partial class LossKernels
                 }
                 rowLoss[r] = Num<T>.Half * acc;
             }
-        }
     }
 
     /// <summary>dμ = beta·dμ + g·scale·(μ − x)e^−logσ²;  dlogσ² = beta·dlogσ² + g·scale·½(1 − (x − μ)² e^−logσ²)</summary>
@@ -128,18 +107,15 @@ public static partial class LossKernels
         int n = (int)mean.Length;
         T gs = gradOut[0] * scale;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 T d = mean[i] - target[i];
                 T inv = T.Exp(-logVar[i]);
                 T dm = gs * d * inv;
                 T dl = gs * Num<T>.Half * (T.One - d * d * inv);
-                dMean[i] = beta == T.Zero ? dm : beta * dMean[i] + dm;
-                dLogVar[i] = beta == T.Zero ? dl : beta * dLogVar[i] + dl;
+                Beta.Blend(dMean, i, beta, dm);
+                Beta.Blend(dLogVar, i, beta, dl);
             }
-        }
     }
 
     /// <summary>ℓ_r = ½ Σ_c [(x − μ)² e^−logσ² + logσ² + log 2π]  (one fixed logσ² for every element)</summary>
@@ -151,9 +127,7 @@ public static partial class LossKernels
         T inv = T.Exp(-logVar);
         T constant = logVar + Num<T>.Log2Pi;
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 T acc = T.Zero;
                 long o = (long)r * cols;
@@ -164,7 +138,6 @@ public static partial class LossKernels
                 }
                 rowLoss[r] = Num<T>.Half * acc;
             }
-        }
     }
 
     /// <summary>dμ = beta·dμ + g·scale·(μ − x)e^−logσ²</summary>
@@ -175,14 +148,8 @@ public static partial class LossKernels
         int n = (int)mean.Length;
         T gsInv = gradOut[0] * scale * T.Exp(-logVar);
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
-            {
-                T dm = gsInv * (mean[i] - target[i]);
-                dMean[i] = beta == T.Zero ? dm : beta * dMean[i] + dm;
-            }
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++)
+                Beta.Blend(dMean, i, beta, gsInv * (mean[i] - target[i]));
     }
 }
 

@@ -17,16 +17,13 @@ public static partial class OptimizerKernels
     {
         int n = (int)p.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 T w = p[i];
                 T v = momentum * velocity[i] + g[i] + weightDecay * w;
                 velocity[i] = v;
                 p[i] = w - lr * v;
             }
-        }
     }
 
     /// <summary>
@@ -41,9 +38,7 @@ public static partial class OptimizerKernels
         T l2 = decoupled == 0 ? weightDecay : T.Zero;
         T shrink = decoupled != 0 ? weightDecay : T.Zero;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 T w = p[i];
                 T gi = g[i] + l2 * w;
@@ -53,7 +48,6 @@ public static partial class OptimizerKernels
                 v[i] = vi;
                 p[i] = w - lr * (mi / bias1 / (T.Sqrt(vi / bias2) + eps) + shrink * w);
             }
-        }
     }
 
     /// <summary>x[i] = alpha·x[i]  (gradient scaling with a host-side factor)</summary>
@@ -62,10 +56,7 @@ public static partial class OptimizerKernels
     {
         int n = (int)x.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) x[i] = alpha * x[i];
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) x[i] = alpha * x[i];
     }
 
     /// <summary>
@@ -80,10 +71,7 @@ public static partial class OptimizerKernels
         T factor = maxNorm / norm;
         int n = (int)x.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) x[i] = factor * x[i];
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) x[i] = factor * x[i];
     }
 }
 

@@ -16,16 +16,13 @@ public static class PenaltyKernels
     {
         int rows = (int)rowPenalty.Length;
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 T acc = T.Zero;
                 long o = (long)r * cols;
                 for (int c = 0; c < cols; c++) acc += T.Abs(h[o + c]);
                 rowPenalty[r] = acc;
             }
-        }
     }
 
     /// <summary>dh = beta·dh + g·scale·sign(h)  (sign(0) = 0, the subgradient that keeps zeros at zero)</summary>
@@ -35,15 +32,12 @@ public static class PenaltyKernels
         int n = (int)h.Length;
         T gs = gradOut[0] * scale;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 T v = h[i];
                 T d = v > T.Zero ? gs : v < T.Zero ? -gs : T.Zero;
-                dH[i] = beta == T.Zero ? d : beta * dH[i] + d;
+                Beta.Blend(dH, i, beta, d);
             }
-        }
     }
 
     /// <summary>kl[c] = ρ log(ρ/ρ̂_c) + (1−ρ) log((1−ρ)/(1−ρ̂_c)),  ρ̂_c = mean_r h[r,c] ∈ (0,1)  (KL sparsity; loop over units)</summary>
@@ -52,14 +46,11 @@ public static class PenaltyKernels
     {
         int cols = (int)unitKl.Length;
         for (int b = loop.First(t); b < cols; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, cols);
-            for (int c = b; c < e; c++)
+            for (int c = b, e = loop.End(b, cols); c < e; c++)
             {
                 T rhoHat = ColumnMean(h, c, rows, cols, out _);
                 unitKl[c] = rho * T.Log(rho / rhoHat) + (T.One - rho) * T.Log((T.One - rho) / (T.One - rhoHat));
             }
-        }
     }
 
     /// <summary>dh[r,c] = beta·dh + g·scale·(−ρ/ρ̂_c + (1−ρ)/(1−ρ̂_c))/rows  (loop over units; ρ̂ recomputed)</summary>
@@ -70,19 +61,16 @@ public static class PenaltyKernels
         int cols = rows == 0 ? 0 : (int)(h.Length / rows);
         T gs = gradOut[0] * scale;
         for (int b = loop.First(t); b < cols; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, cols);
-            for (int c = b; c < e; c++)
+            for (int c = b, e = loop.End(b, cols); c < e; c++)
             {
                 T rhoHat = ColumnMean(h, c, rows, cols, out T count);
                 T d = gs * ((T.One - rho) / (T.One - rhoHat) - rho / rhoHat) / count;
                 for (int r = 0; r < rows; r++)
                 {
                     long k = (long)r * cols + c;
-                    dH[k] = beta == T.Zero ? d : beta * dH[k] + d;
+                    Beta.Blend(dH, k, beta, d);
                 }
             }
-        }
     }
 
     // The count is accumulated in T because kernels cannot convert an int to a generic T.

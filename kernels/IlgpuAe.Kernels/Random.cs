@@ -87,14 +87,11 @@ public static partial class RandomKernels
     {
         int n = (int)y.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 var r = Philox.Generate(seed, stream, (ulong)i);
                 y[i] = Philox.Unit<T>(r.X0, r.X2);
             }
-        }
     }
 
     /// <summary>y[i] = mean + std·√(−2 ln u1)·cos(2π u2), u1 = U(words 0, 2), u2 = U(words 1, 3) of Philox(seed, stream, i)</summary>
@@ -103,10 +100,7 @@ public static partial class RandomKernels
     {
         int n = (int)y.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) y[i] = mean + std * Philox.Gaussian<T>(seed, stream, (ulong)i);
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) y[i] = mean + std * Philox.Gaussian<T>(seed, stream, (ulong)i);
     }
 }
 

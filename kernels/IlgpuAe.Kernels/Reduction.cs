@@ -19,16 +19,13 @@ public static partial class ReductionKernels
     {
         int rows = (int)y.Length;
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 T acc = T.Zero;
                 long o = (long)r * cols;
                 for (int c = 0; c < cols; c++) acc += x[o + c];
-                y[r] = beta == T.Zero ? scale * acc : beta * y[r] + scale * acc;
+                Beta.Blend(y, r, beta, scale * acc);
             }
-        }
     }
 
     /// <summary>y[c] = beta·y[c] + scale·Σ_r x[r, c]  (the bias gradient; loop over columns)</summary>
@@ -37,18 +34,15 @@ public static partial class ReductionKernels
     {
         int cols = (int)y.Length;
         for (int b = loop.First(t); b < cols; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, cols);
-            for (int c = b; c < e; c++)
+            for (int c = b, e = loop.End(b, cols); c < e; c++)
             {
                 // Rows in ascending order for every column: the result does not depend on
                 // which thread owns the column. On a GPU (span 1) neighbouring threads read
                 // neighbouring columns, so each row read is coalesced.
                 T acc = T.Zero;
                 for (int r = 0; r < rows; r++) acc += x[(long)r * cols + c];
-                y[c] = beta == T.Zero ? scale * acc : beta * y[c] + scale * acc;
+                Beta.Blend(y, c, beta, scale * acc);
             }
-        }
     }
 
     /// <summary>partial[t] = Σ x[i] over the elements thread t owns, in index order (phase 1 of a sum).</summary>
@@ -58,10 +52,7 @@ public static partial class ReductionKernels
         int n = (int)x.Length;
         T acc = T.Zero;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) acc += x[i];
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) acc += x[i];
         partial[t] = acc;
     }
 
@@ -72,10 +63,7 @@ public static partial class ReductionKernels
         int n = (int)x.Length;
         T acc = T.Zero;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) acc += x[i] * x[i];
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) acc += x[i] * x[i];
         partial[t] = acc;
     }
 
@@ -86,7 +74,7 @@ public static partial class ReductionKernels
         if (t != 0) return;
         T acc = T.Zero;
         for (int k = 0; k < count; k++) acc += partial[k];
-        y[0] = beta == T.Zero ? scale * acc : beta * y[0] + scale * acc;
+        Beta.Blend(y, 0, beta, scale * acc);
     }
 
     /// <summary>partial[t] = max x[i] over the elements thread t owns; −∞ if none; NaN if any is NaN.</summary>
@@ -96,10 +84,7 @@ public static partial class ReductionKernels
         int n = (int)x.Length;
         T m = T.NegativeInfinity;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) m = MaxNaN(m, x[i]);
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) m = MaxNaN(m, x[i]);
         partial[t] = m;
     }
 
