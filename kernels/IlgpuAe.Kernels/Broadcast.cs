@@ -1,6 +1,3 @@
-using System.Numerics;
-using ILGPU;
-
 namespace IlgpuAe.Kernels;
 
 /// <summary>Kernels that spread a scalar or a row over a matrix (the backward of sums, forward of row-vector adds).</summary>

@@ -1,6 +1,3 @@
-using System.Numerics;
-using ILGPU;
-
 namespace IlgpuAe.Kernels;
 
 /// <summary>Statistics of a code h [rows, cols] that a sparse model reports but does not optimise.</summary>

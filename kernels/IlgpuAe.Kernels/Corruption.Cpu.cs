@@ -1,4 +1,3 @@
-using ILGPU;
 using ILGPU.IR.Intrinsics;
 using static IlgpuAe.Kernels.CpuIntrinsics;
 

@@ -1,7 +1,5 @@
-using System.Numerics;
 using System.Reflection;
 using System.Runtime.CompilerServices;
-using ILGPU;
 using ILGPU.Backends.OpenCL;
 using ILGPU.Backends.PTX;
 using ILGPU.IR;

@@ -1,6 +1,3 @@
-using System.Numerics;
-using ILGPU;
-
 namespace IlgpuAe.Kernels;
 
 public static partial class GemmKernels

@@ -1,5 +1,3 @@
-using ILGPU;
-
 namespace IlgpuAe.Kernels;
 
 /// <summary>

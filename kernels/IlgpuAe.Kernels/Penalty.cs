@@ -1,6 +1,3 @@
-using System.Numerics;
-using ILGPU;
-
 namespace IlgpuAe.Kernels;
 
 /// <summary>

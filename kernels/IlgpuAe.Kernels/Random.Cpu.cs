@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using ILGPU;
 using ILGPU.IR.Intrinsics;
 using static IlgpuAe.Kernels.CpuIntrinsics;
 

@@ -1,6 +1,3 @@
-using System.Numerics;
-using ILGPU;
-
 namespace IlgpuAe.Kernels;
 
 /// <summary>The four 32-bit words of one Philox4x32 block.</summary>

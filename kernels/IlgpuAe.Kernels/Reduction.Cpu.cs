@@ -1,5 +1,3 @@
-using System.Numerics;
-using ILGPU;
 using ILGPU.IR.Intrinsics;
 using static IlgpuAe.Kernels.CpuIntrinsics;
 

@@ -1,13 +1,8 @@
 using System.Globalization;
-using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
-using ILGPU;
-using ILGPU.Runtime;
-using IlgpuAe.Kernels;
-using IlgpuAe.Compute;
 
 namespace IlgpuAe.Perf;
 

@@ -1,9 +1,3 @@
-using BenchmarkDotNet.Attributes;
-using ILGPU;
-using ILGPU.Runtime;
-using IlgpuAe.Compute;
-using IlgpuAe.Kernels;
-
 namespace IlgpuAe.Perf;
 
 /// <summary>The broadcast kernels on a [Rows, 400] buffer: a sum's backward (one scalar to every element) and a row vector added to every row.</summary>

@@ -1,9 +1,3 @@
-using BenchmarkDotNet.Attributes;
-using ILGPU;
-using ILGPU.Runtime;
-using IlgpuAe.Compute;
-using IlgpuAe.Kernels;
-
 namespace IlgpuAe.Perf;
 
 /// <summary>The sparse model's code statistic: per row, how many of 400 units are below a threshold.</summary>

@@ -1,9 +1,3 @@
-using BenchmarkDotNet.Attributes;
-using ILGPU;
-using ILGPU.Runtime;
-using IlgpuAe.Compute;
-using IlgpuAe.Kernels;
-
 namespace IlgpuAe.Perf;
 
 /// <summary>The denoising autoencoder's corruptions of a [Rows, 784] image batch, through the engine's launchers (the CPU bodies on the CPU accelerator).</summary>

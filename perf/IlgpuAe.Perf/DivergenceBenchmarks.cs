@@ -1,9 +1,3 @@
-using BenchmarkDotNet.Attributes;
-using ILGPU;
-using ILGPU.Runtime;
-using IlgpuAe.Compute;
-using IlgpuAe.Kernels;
-
 namespace IlgpuAe.Perf;
 
 /// <summary>The VAE's KL terms over a [Rows, 20] code: against N(0, I), between two diagonal Gaussians, and of a lower-triangular posterior (20x20 factors).</summary>

@@ -1,9 +1,3 @@
-using BenchmarkDotNet.Attributes;
-using ILGPU;
-using ILGPU.Runtime;
-using IlgpuAe.Compute;
-using IlgpuAe.Kernels;
-
 namespace IlgpuAe.Perf;
 
 /// <summary>The reconstruction losses of a [Rows, 784] batch through the engine's launchers (BCE's CPU bodies on the CPU accelerator).</summary>

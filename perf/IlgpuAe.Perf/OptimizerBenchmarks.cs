@@ -1,5 +1,3 @@
-using BenchmarkDotNet.Attributes;
-using ILGPU.Runtime;
 using IlgpuAe.Optim;
 
 namespace IlgpuAe.Perf;

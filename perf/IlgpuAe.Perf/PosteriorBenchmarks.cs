@@ -1,9 +1,3 @@
-using BenchmarkDotNet.Attributes;
-using ILGPU;
-using ILGPU.Runtime;
-using IlgpuAe.Compute;
-using IlgpuAe.Kernels;
-
 namespace IlgpuAe.Perf;
 
 /// <summary>The full-covariance posterior's pieces over a [Rows, 20] code: the lower-triangular factor from its raw parameters and -log q(z|x).</summary>

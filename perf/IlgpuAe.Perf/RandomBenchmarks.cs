@@ -1,9 +1,3 @@
-using BenchmarkDotNet.Attributes;
-using ILGPU;
-using ILGPU.Runtime;
-using IlgpuAe.Compute;
-using IlgpuAe.Kernels;
-
 namespace IlgpuAe.Perf;
 
 /// <summary>The Philox fills of a [Rows, 400] buffer: uniform (generic kernel) and normal (through the launcher: the CPU body on the CPU accelerator).</summary>

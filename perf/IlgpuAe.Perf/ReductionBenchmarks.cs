@@ -1,9 +1,3 @@
-using BenchmarkDotNet.Attributes;
-using ILGPU;
-using ILGPU.Runtime;
-using IlgpuAe.Compute;
-using IlgpuAe.Kernels;
-
 namespace IlgpuAe.Perf;
 
 /// <summary>The reductions over a [Rows, 400] buffer: column sums (a bias gradient), row sums, and the two-phase sum and squared norm.</summary>

@@ -1,9 +1,3 @@
-using BenchmarkDotNet.Attributes;
-using ILGPU;
-using ILGPU.Runtime;
-using IlgpuAe.Compute;
-using IlgpuAe.Kernels;
-
 namespace IlgpuAe.Perf;
 
 /// <summary>Salt-and-pepper corruption of a [Rows, 784] image batch.</summary>

@@ -3,7 +3,6 @@ using System.Reflection;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Backends;
 using ILGPU.Backends.EntryPoints;
@@ -14,8 +13,6 @@ using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 using ILGPU.Runtime.OpenCL;
 using IlgpuAe.Compute;
-using IlgpuAe.Kernels;
-using Xunit;
 using IlgpuBackend = ILGPU.Backends.Backend;
 
 namespace IlgpuAe.Tests.Kernels;

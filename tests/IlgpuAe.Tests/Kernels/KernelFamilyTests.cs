@@ -1,7 +1,5 @@
 using System.Reflection;
 using BenchmarkDotNet.Attributes;
-using IlgpuAe.Kernels;
-using Xunit;
 
 namespace IlgpuAe.Tests.Kernels;
 

@@ -1,7 +1,4 @@
-using ILGPU;
 using ILGPU.Runtime;
-using IlgpuAe.Kernels;
-using Xunit;
 using static IlgpuAe.Tests.Kernels.KernelHarness;
 
 namespace IlgpuAe.Tests.Kernels;

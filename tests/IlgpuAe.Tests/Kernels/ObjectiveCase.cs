@@ -1,5 +1,3 @@
-using IlgpuAe.Kernels;
-
 namespace IlgpuAe.Tests.Kernels;
 
 /// <summary>

@@ -1,6 +1,5 @@
 using FsCheck;
 using FsCheck.Fluent;
-using Xunit;
 using static IlgpuAe.Tests.Kernels.KernelHarness;
 
 namespace IlgpuAe.Tests.Kernels;

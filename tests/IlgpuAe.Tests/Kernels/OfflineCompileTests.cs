@@ -1,5 +1,4 @@
 using System.Reflection;
-using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.OpenCL;
@@ -7,8 +6,6 @@ using ILGPU.Backends.PTX;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 using ILGPU.Runtime.OpenCL;
-using IlgpuAe.Kernels;
-using Xunit;
 
 namespace IlgpuAe.Tests.Kernels;
 

@@ -1,7 +1,4 @@
 using System.Numerics;
-using ILGPU;
-using IlgpuAe.Kernels;
-using Xunit;
 
 namespace IlgpuAe.Tests.Kernels;
 

@@ -1,6 +1,3 @@
-using ILGPU;
-using IlgpuAe.Kernels;
-using Xunit;
 using static IlgpuAe.Tests.Kernels.KernelHarness;
 
 namespace IlgpuAe.Tests.Kernels;
