@@ -6,19 +6,8 @@ namespace IlgpuAe.Tests.Kernels;
 /// What is particular to the losses. Their agreement with the references and with finite
 /// differences is in the objective checks above (<see cref="ObjectiveChecks"/>), with every other differentiable kernel.
 /// </summary>
-public sealed class LossKernelTests
+public sealed class LossKernelTests : ObjectiveKernelTests<LossKernelTests>
 {
-    public static TheoryData<string, int, int, int> Objectives() => ObjectiveChecks.Cases("Loss");
-
-    public static TheoryData<string> ObjectiveNames() => ObjectiveChecks.Names("Loss");
-
-    [Theory, MemberData(nameof(Objectives))]
-    public void Forward_and_backward_match_the_reference(string objective, int rows, int cols, int shape) =>
-        ObjectiveChecks.MatchReference(objective, rows, cols, shape);
-
-    [Theory, MemberData(nameof(ObjectiveNames))]
-    public void Backward_is_the_derivative_of_forward(string objective) => ObjectiveChecks.BackwardIsTheDerivativeOfForward(objective);
-
     static ObjectiveCase Bce => ObjectiveCase.All.Single(c => c.Name == "BceWithLogits");
 
     [Fact]

@@ -111,3 +111,23 @@ static class ObjectiveChecks
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(25), property);
     }
 }
+
+/// <summary>
+/// The objective checks of one family, run by its test class <typeparamref name="TSelf"/> (named XKernelTests for the
+/// family X whose cases, <see cref="ObjectiveCase.Family"/>, it runs).
+/// </summary>
+public abstract class ObjectiveKernelTests<TSelf> where TSelf : ObjectiveKernelTests<TSelf>
+{
+    static string Family => typeof(TSelf).Name[..^"KernelTests".Length];
+
+    public static TheoryData<string, int, int, int> Objectives() => ObjectiveChecks.Cases(Family);
+
+    public static TheoryData<string> ObjectiveNames() => ObjectiveChecks.Names(Family);
+
+    [Theory, MemberData(nameof(Objectives))]
+    public void Forward_and_backward_match_the_reference(string objective, int rows, int cols, int shape) =>
+        ObjectiveChecks.MatchReference(objective, rows, cols, shape);
+
+    [Theory, MemberData(nameof(ObjectiveNames))]
+    public void Backward_is_the_derivative_of_forward(string objective) => ObjectiveChecks.BackwardIsTheDerivativeOfForward(objective);
+}

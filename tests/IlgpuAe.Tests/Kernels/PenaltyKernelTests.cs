@@ -6,19 +6,8 @@ namespace IlgpuAe.Tests.Kernels;
 /// The sparsity penalties (L1, KL sparsity): forward and backward against the double reference and finite
 /// differences (<see cref="ObjectiveChecks"/>), and the subgradient at zero.
 /// </summary>
-public sealed class PenaltyKernelTests
+public sealed class PenaltyKernelTests : ObjectiveKernelTests<PenaltyKernelTests>
 {
-    public static TheoryData<string, int, int, int> Objectives() => ObjectiveChecks.Cases("Penalty");
-
-    public static TheoryData<string> ObjectiveNames() => ObjectiveChecks.Names("Penalty");
-
-    [Theory, MemberData(nameof(Objectives))]
-    public void Forward_and_backward_match_the_reference(string objective, int rows, int cols, int shape) =>
-        ObjectiveChecks.MatchReference(objective, rows, cols, shape);
-
-    [Theory, MemberData(nameof(ObjectiveNames))]
-    public void Backward_is_the_derivative_of_forward(string objective) => ObjectiveChecks.BackwardIsTheDerivativeOfForward(objective);
-
     [Fact]
     public void L1_gradient_at_zero_is_zero()
     {

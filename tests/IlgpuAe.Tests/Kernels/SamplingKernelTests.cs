@@ -1,16 +1,4 @@
 namespace IlgpuAe.Tests.Kernels;
 
 /// <summary>The reparameterisations z = mu + B·eps (diagonal and lower-triangular B): forward and backward against the double reference in float and double on every launch shape, and backward as the derivative of forward (see <see cref="ObjectiveChecks"/>).</summary>
-public sealed class SamplingKernelTests
-{
-    public static TheoryData<string, int, int, int> Objectives() => ObjectiveChecks.Cases("Sampling");
-
-    public static TheoryData<string> ObjectiveNames() => ObjectiveChecks.Names("Sampling");
-
-    [Theory, MemberData(nameof(Objectives))]
-    public void Forward_and_backward_match_the_reference(string objective, int rows, int cols, int shape) =>
-        ObjectiveChecks.MatchReference(objective, rows, cols, shape);
-
-    [Theory, MemberData(nameof(ObjectiveNames))]
-    public void Backward_is_the_derivative_of_forward(string objective) => ObjectiveChecks.BackwardIsTheDerivativeOfForward(objective);
-}
+public sealed class SamplingKernelTests : ObjectiveKernelTests<SamplingKernelTests>;
