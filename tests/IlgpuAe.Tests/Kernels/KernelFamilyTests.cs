@@ -55,7 +55,7 @@ public sealed class KernelFamilyTests
         var missing = Families()
             .SelectMany(x => Missing(x, KernelAssembly, typeof(KernelFamilyTests).Assembly, typeof(IlgpuAe.Perf.CudaProbe).Assembly, RepoRoot()))
             .ToList();
-        Assert.True(missing.Count == 0, "kernel families with pieces missing (see README, \"Where a new kernel family goes\"):\n" + string.Join("\n", missing));
+        Assert.True(missing.Count == 0, "kernel families with pieces missing (see README, Architecture: \"A new kernel family\"):\n" + string.Join("\n", missing));
     }
 
     [Fact]
