@@ -93,7 +93,7 @@ public sealed class MixturePrior<T> where T : unmanaged, IFloatingPointIeee754<T
             while (k < Components - 1 && u >= p[k]) u -= p[k++];
             for (int j = 0; j < Latent; j++)
             {
-                double eps = RandomReference.Normal(seed, 0xC1, (long)r * Latent + j, 52, 0, 1);
+                double eps = HostRandom.PhiloxNormal(seed, 0xC1, (long)r * Latent + j);
                 z[r * Latent + j] = m[k * Latent + j] + Math.Exp(0.5 * l[k * Latent + j]) * eps;
             }
         }
@@ -122,10 +122,10 @@ public static class PriorMath
 
     /// <summary>
     /// <paramref name="count"/>·<paramref name="dim"/> draws of N(0, 1), [count, dim] row-major, element i from
-    /// <see cref="RandomReference.Normal"/>(seed, stream 0xC1, i): the same seed gives the same samples.
+    /// <see cref="HostRandom.PhiloxNormal"/>(seed, stream 0xC1, i): the same seed gives the same samples.
     /// </summary>
     public static double[] StandardNormalSamples(int count, int dim, ulong seed) =>
-        Enumerable.Range(0, count * dim).Select(i => RandomReference.Normal(seed, 0xC1, i, 52, 0, 1)).ToArray();
+        Enumerable.Range(0, count * dim).Select(i => HostRandom.PhiloxNormal(seed, 0xC1, i)).ToArray();
 
     /// <summary>log Σ exp(a_i) − log n, taken around the largest term.</summary>
     public static double LogMeanExp(ReadOnlySpan<double> a)

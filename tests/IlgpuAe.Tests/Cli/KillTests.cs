@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using IlgpuAe.Checkpoints;
 using Xunit;
+using IlgpuAe.Training;
 
 namespace IlgpuAe.Tests.Cli;
 

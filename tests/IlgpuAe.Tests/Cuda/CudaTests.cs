@@ -1,5 +1,6 @@
 using IlgpuAe.Training;
 using Xunit;
+using IlgpuAe.Diagnostics;
 
 namespace IlgpuAe.Tests.Cuda;
 

@@ -4,6 +4,7 @@ using IlgpuAe.Models;
 using IlgpuAe.Optim;
 using IlgpuAe.Training;
 using Xunit;
+using IlgpuAe.Diagnostics;
 
 namespace IlgpuAe.Tests.Models;
 

@@ -1,6 +1,7 @@
 using IlgpuAe.Training;
 using Xunit;
 using static IlgpuAe.Tests.Regularized.RegularizedCliTests;
+using IlgpuAe.Diagnostics;
 
 namespace IlgpuAe.Tests.Regularized;
 

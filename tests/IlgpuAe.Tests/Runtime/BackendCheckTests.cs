@@ -1,6 +1,7 @@
 using IlgpuAe.Kernels;
 using IlgpuAe.Training;
 using Xunit;
+using IlgpuAe.Diagnostics;
 
 namespace IlgpuAe.Tests.Runtime;
 

@@ -5,6 +5,7 @@ using IlgpuAe.Optim;
 using IlgpuAe.Tests.Support;
 using IlgpuAe.Training;
 using Xunit;
+using IlgpuAe.Diagnostics;
 
 namespace IlgpuAe.Tests.Vae;
 

@@ -1,9 +1,9 @@
+using IlgpuAe.Diagnostics;
 using System.Numerics;
 using IlgpuAe.Data;
 using IlgpuAe.Models;
-using IlgpuAe.Plots;
 
-namespace IlgpuAe.Training;
+namespace IlgpuAe.Plots;
 
 /// <summary>
 /// The pictures of a CVAE run: samples from p(z|c) through the decoder (one row per condition),

@@ -1,9 +1,8 @@
 using System.Numerics;
 using IlgpuAe.Data;
 using IlgpuAe.Models;
-using IlgpuAe.Plots;
 
-namespace IlgpuAe.Training;
+namespace IlgpuAe.Plots;
 
 /// <summary>What a denoising model does to an image: corrupted input, reconstruction, clean image.</summary>
 public static class DenoisingPictures

@@ -1,11 +1,11 @@
+using IlgpuAe.Checkpoints;
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
 using IlgpuAe.Models;
 using IlgpuAe.Optim;
-using IlgpuAe.Training;
 
-namespace IlgpuAe.Checkpoints;
+namespace IlgpuAe.Training;
 
 /// <summary>What a run checkpoint restores besides the model.</summary>
 /// <param name="State">Where the run stopped: the next epoch and batch, steps, the epoch's term sums.</param>

@@ -1,3 +1,4 @@
+using IlgpuAe.Training;
 using System.Diagnostics;
 using ILGPU;
 using ILGPU.Runtime;
@@ -8,7 +9,7 @@ using IlgpuAe.Models;
 using IlgpuAe.Ops;
 using IlgpuAe.Optim;
 
-namespace IlgpuAe.Training;
+namespace IlgpuAe.Diagnostics;
 
 /// <summary>One check of <see cref="BackendCheck"/>: passed when <see cref="Error"/> is at most <see cref="Tolerance"/>.</summary>
 /// <param name="Name">What was checked.</param>

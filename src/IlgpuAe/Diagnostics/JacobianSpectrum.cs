@@ -3,7 +3,7 @@ using IlgpuAe.Data;
 using IlgpuAe.Graph;
 using IlgpuAe.Models;
 
-namespace IlgpuAe.Training;
+namespace IlgpuAe.Diagnostics;
 
 /// <summary>What the encoder's Jacobian looks like at some test points.</summary>
 /// <param name="MeanSpectrum">The singular values of ∂f/∂x at each point, sorted descending, averaged point by point.</param>

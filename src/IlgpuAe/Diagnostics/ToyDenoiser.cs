@@ -1,9 +1,10 @@
+using IlgpuAe.Training;
 using IlgpuAe.Data;
 using IlgpuAe.Models;
 using IlgpuAe.Ops;
 using IlgpuAe.Optim;
 
-namespace IlgpuAe.Training;
+namespace IlgpuAe.Diagnostics;
 
 /// <summary>How `ilgpu-ae field` trains its DAE on a toy distribution.</summary>
 public sealed record ToyDenoiserSettings

@@ -1,6 +1,6 @@
 using IlgpuAe.Data;
 
-namespace IlgpuAe.Training;
+namespace IlgpuAe.Diagnostics;
 
 /// <summary>The 2-D toy distributions of `ilgpu-ae field`.</summary>
 public enum ToyShape

@@ -1,4 +1,4 @@
-namespace IlgpuAe.Checkpoints;
+namespace IlgpuAe;
 
 /// <summary>Element types a checkpoint tensor may hold, spelled in the file as "F32", "F64", "U8", "I64".</summary>
 public enum DType

@@ -1,7 +1,7 @@
+using IlgpuAe.Diagnostics;
 using IlgpuAe.Data;
-using IlgpuAe.Plots;
 
-namespace IlgpuAe.Training;
+namespace IlgpuAe.Plots;
 
 /// <summary>field.png: the 2-D data as dots and a DAE's arrows r(x) − x on a grid.</summary>
 public static class FieldPlot

@@ -4,7 +4,7 @@ using IlgpuAe.Graph;
 using IlgpuAe.Models;
 using IlgpuAe.Ops;
 
-namespace IlgpuAe.Training;
+namespace IlgpuAe.Diagnostics;
 
 /// <summary>One arrow of a DAE's field: at <c>(X, Y)</c>, the reconstruction minus the point.</summary>
 /// <param name="X">The point's first coordinate.</param>

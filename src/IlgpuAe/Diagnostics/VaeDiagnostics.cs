@@ -2,7 +2,7 @@ using System.Numerics;
 using IlgpuAe.Data;
 using IlgpuAe.Models;
 
-namespace IlgpuAe.Training;
+namespace IlgpuAe.Diagnostics;
 
 /// <summary>An importance-weighted estimate of −log p(x) per image, beside the one-sample negative ELBO of the same draws.</summary>
 public sealed record ImportanceEstimate(double Nll, double NegElbo, int Images, int Samples);
@@ -164,7 +164,7 @@ public static class VaeDiagnostics
         var z = new double[samples * d];
         for (int s = 0; s < samples; s++)
         {
-            var eps = Enumerable.Range(0, d).Select(j => Kernels.RandomReference.Normal(seed, 0xD1, (long)s * d + j, 52, 0, 1)).ToArray();
+            var eps = Enumerable.Range(0, d).Select(j => HostRandom.PhiloxNormal(seed, 0xD1, (long)s * d + j)).ToArray();
             for (int i = 0; i < d; i++)
             {
                 double acc = mean[s * d + i];

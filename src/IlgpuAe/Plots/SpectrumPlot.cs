@@ -1,6 +1,5 @@
-using IlgpuAe.Plots;
 
-namespace IlgpuAe.Training;
+namespace IlgpuAe.Plots;
 
 /// <summary>spectrum.png: the mean sorted singular values of the encoder Jacobian, on a log scale.</summary>
 public static class SpectrumPlot

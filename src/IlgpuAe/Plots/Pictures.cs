@@ -1,9 +1,8 @@
 using System.Numerics;
 using IlgpuAe.Data;
 using IlgpuAe.Models;
-using IlgpuAe.Plots;
 
-namespace IlgpuAe.Training;
+namespace IlgpuAe.Plots;
 
 /// <summary>The pictures a run leaves behind, drawn from a model and a dataset.</summary>
 public static class Pictures

@@ -1,9 +1,9 @@
+using IlgpuAe.Diagnostics;
 using System.Numerics;
 using IlgpuAe.Data;
 using IlgpuAe.Models;
-using IlgpuAe.Plots;
 
-namespace IlgpuAe.Training;
+namespace IlgpuAe.Plots;
 
 /// <summary>The pictures of a VAE run: prior samples, reconstructions, and the test codes by class.</summary>
 public static class VariationalPictures
