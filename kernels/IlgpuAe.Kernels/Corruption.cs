@@ -7,24 +7,24 @@ namespace IlgpuAe.Kernels;
 /// </summary>
 public static partial class CorruptionKernels
 {
-    /// <summary>y[i] = x[i] + std·N(0,1)  (the same N(0,1) as RandomKernels.Normal for this seed, stream and i)</summary>
-    public static void GaussianNoise<T>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y, ulong seed, ulong stream, T std)
+    /// <summary>y[i] = x[i] + std·N(0,1)  (the same N(0,1) as RandomKernels.Normal for this seed, stream and first + i)</summary>
+    public static void GaussianNoise<T>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y, ulong seed, ulong stream, ulong first, T std)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = (int)x.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-            for (int i = b, e = loop.End(b, n); i < e; i++) y[i] = x[i] + std * Philox.Gaussian<T>(seed, stream, (ulong)i);
+            for (int i = b, e = loop.End(b, n); i < e; i++) y[i] = x[i] + std * Philox.Gaussian<T>(seed, stream, first + (ulong)i);
     }
 
-    /// <summary>y[i] = 0 if u_i &lt; dropProb else x[i], u_i = RandomKernels.Uniform for this seed, stream and i  (masking noise)</summary>
-    public static void MaskingNoise<T>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y, ulong seed, ulong stream, T dropProb)
+    /// <summary>y[i] = 0 if u_i &lt; dropProb else x[i], u_i = RandomKernels.Uniform for this seed, stream and first + i  (masking noise)</summary>
+    public static void MaskingNoise<T>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y, ulong seed, ulong stream, ulong first, T dropProb)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = (int)x.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
             for (int i = b, e = loop.End(b, n); i < e; i++)
             {
-                var r = Philox.Generate(seed, stream, (ulong)i);
+                var r = Philox.Generate(seed, stream, first + (ulong)i);
                 y[i] = Philox.Unit<T>(r.X0, r.X2) < dropProb ? T.Zero : x[i];
             }
     }
@@ -32,10 +32,11 @@ public static partial class CorruptionKernels
     /// <summary>
     /// Hides one blockH×blockW rectangle per image of a batch [rows, height·width]: y = 0 and
     /// observed = 0 inside it, y = x and observed = 1 elsewhere. Row r's corner is
-    /// (top, left) = (w0 mod (height − blockH + 1), w1 mod (width − blockW + 1)), w = Philox(seed, stream, r).
+    /// (top, left) = (w0 mod (height − blockH + 1), w1 mod (width − blockW + 1)), w = Philox(seed, stream, firstRow + r)
+    /// (<paramref name="firstRow"/>: the row of x[0] in a larger batch, so that a slice of a batch hides the batch's blocks).
     /// </summary>
     public static void BlockMask<T>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y, ArrayView<T> observed,
-        int height, int width, int blockH, int blockW, ulong seed, ulong stream)
+        int height, int width, int blockH, int blockW, ulong seed, ulong stream, ulong firstRow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = (int)x.Length;
@@ -45,7 +46,7 @@ public static partial class CorruptionKernels
             {
                 int r = i / pixels, p = i - r * pixels;
                 int py = p / width, px = p - py * width;
-                var w = Philox.Generate(seed, stream, (ulong)r);
+                var w = Philox.Generate(seed, stream, firstRow + (ulong)r);
                 int top = (int)(w.X0 % (uint)(height - blockH + 1));
                 int left = (int)(w.X1 % (uint)(width - blockW + 1));
                 bool hidden = py >= top && py < top + blockH && px >= left && px < left + blockW;

@@ -27,6 +27,7 @@ public static class CpuIntrinsics
     {
         ArgumentNullException.ThrowIfNull(context);
         ActivationKernels.RegisterCpuTwins(context);
+        Conv2dKernels.RegisterCpuTwins(context);
         CorruptionKernels.RegisterCpuTwins(context);
         GemmKernels.RegisterCpuTwins(context);
         LossKernels.RegisterCpuTwins(context);

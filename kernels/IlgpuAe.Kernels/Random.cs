@@ -91,13 +91,16 @@ public static partial class RandomKernels
             }
     }
 
-    /// <summary>y[i] = mean + std·√(−2 ln u1)·cos(2π u2), u1 = U(words 0, 2), u2 = U(words 1, 3) of Philox(seed, stream, i)</summary>
-    public static void Normal<T>(Index1D t, Loop loop, ArrayView<T> y, ulong seed, ulong stream, T mean, T std)
+    /// <summary>
+    /// y[i] = mean + std·√(−2 ln u1)·cos(2π u2), u1 = U(words 0, 2), u2 = U(words 1, 3) of Philox(seed, stream, first + i)
+    /// (<paramref name="first"/>: the index of y[0] in a larger draw, so that a slice of a batch draws the batch's numbers)
+    /// </summary>
+    public static void Normal<T>(Index1D t, Loop loop, ArrayView<T> y, ulong seed, ulong stream, ulong first, T mean, T std)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = (int)y.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-            for (int i = b, e = loop.End(b, n); i < e; i++) y[i] = mean + std * Philox.Gaussian<T>(seed, stream, (ulong)i);
+            for (int i = b, e = loop.End(b, n); i < e; i++) y[i] = mean + std * Philox.Gaussian<T>(seed, stream, first + (ulong)i);
     }
 }
 

@@ -11,14 +11,14 @@ public class CorruptionBenchmarks : DeviceBenchmark
     [Benchmark(Description = "y = x + 0.3·N(0, 1)")]
     public void GaussianNoise()
     {
-        CorruptionLaunch.GaussianNoise(Device, _x.View, _y.View, 1, 2, 0.3f);
+        CorruptionLaunch.GaussianNoise(Device, _x.View, _y.View, 1, 2, 0, 0.3f);
         Device.Synchronize();
     }
 
     [Benchmark(Description = "y = 0 with probability 0.25, else x")]
     public void MaskingNoise()
     {
-        CorruptionLaunch.MaskingNoise(Device, _x.View, _y.View, 1, 2, 0.25f);
+        CorruptionLaunch.MaskingNoise(Device, _x.View, _y.View, 1, 2, 0, 0.25f);
         Device.Synchronize();
     }
 
@@ -26,8 +26,8 @@ public class CorruptionBenchmarks : DeviceBenchmark
     public void BlockMask()
     {
         var loop = LoopFor(Rows * Pixels);
-        Device.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, ulong, ulong>(CorruptionKernels.BlockMask)(
-            loop.Threads, loop, _x.View, _y.View, _observed.View, 28, 28, 14, 14, 1, 2);
+        Device.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, ulong, ulong, ulong>(CorruptionKernels.BlockMask)(
+            loop.Threads, loop, _x.View, _y.View, _observed.View, 28, 28, 14, 14, 1, 2, 0);
         Device.Synchronize();
     }
 }

@@ -18,7 +18,7 @@ public class RandomBenchmarks : DeviceBenchmark
     [Benchmark(Description = "N(0, 1), Box-Muller")]
     public void Normal()
     {
-        RandomLaunch.Normal(Device, _y.View, 1, 2, 0f, 1f);
+        RandomLaunch.Normal(Device, _y.View, 1, 2, 0, 0f, 1f);
         Device.Synchronize();
     }
 }

@@ -11,7 +11,7 @@ public class SaltPepperBenchmarks : DeviceBenchmark
     [Benchmark(Description = "each pixel 0 or 1 with probability 0.1")]
     public void Noise()
     {
-        CorruptionLaunch.SaltPepper(Device, _x.View, _y.View, 1, 2, 0.1f);
+        CorruptionLaunch.SaltPepper(Device, _x.View, _y.View, 1, 2, 0, 0.1f);
         Device.Synchronize();
     }
 }

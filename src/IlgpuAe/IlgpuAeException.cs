@@ -7,4 +7,7 @@ public class IlgpuAeException : Exception
     public IlgpuAeException(string message) : base(message) { }
     /// <summary>As above, keeping the <paramref name="inner"/> exception that caused it.</summary>
     public IlgpuAeException(string message, Exception inner) : base(message, inner) { }
+
+    /// <summary>For a bad value in an options record, the property at fault as the library spells it ("VaeOptions.Latent"); null otherwise.</summary>
+    public string? Option { get; init; }
 }

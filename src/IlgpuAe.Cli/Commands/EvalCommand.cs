@@ -15,6 +15,8 @@ public sealed class EvalCommand(ModelRecipes recipes) : CliCommand
     readonly CliOption<string?> _backend = Opt.Text("backend", "device", "auto|cuda|opencl|cpu", "auto");
     readonly CliOption<string?> _out = Opt.Text("out", "directory for the diagnostics' pictures", "DIR");
     readonly CliOption<bool> _json = Opt.Flag("json", "print one JSON object with test_loss, terms and the diagnostics");
+    readonly CliOption<string?> _assembly = Opt.Text("assembly",
+        "assemblies of models of your own, comma-separated: their module initializers call ModelCatalog.Register", "FILE.dll[,...]");
     readonly EvalOptions _eval = new();
 
     public override string Name => "eval";
@@ -26,7 +28,7 @@ public sealed class EvalCommand(ModelRecipes recipes) : CliCommand
         apply to the model kinds named beside them; their numbers become extra JSON keys.
         """;
 
-    protected override IEnumerable<ICliOption> Options => [_modelFile, _data, _batch, _backend, _out, _json, .. _eval.All];
+    protected override IEnumerable<ICliOption> Options => [_modelFile, _data, _batch, _backend, _out, _json, _assembly, .. _eval.All];
 
     public override int Run(IReadOnlyList<string> argv, Io io) => Parse(Declare(argv), argv, io, args =>
     {
@@ -35,11 +37,12 @@ public sealed class EvalCommand(ModelRecipes recipes) : CliCommand
         var backend = BackendNames.Parse(args.Get(_backend)!);
         var data = DataSources.Load(args.Get(_data));
         using var device = Device.Open(backend);
+        ModelAssemblies.Load(args.Get(_assembly));
         using var model = ModelFile.Load<float>(device, file, out var metadata);
         // The training batch size by default: the same batching gives the same float sums, so the same loss.
         int trained = metadata.TryGetValue("batch", out var b) && int.TryParse(b, out int parsed) && parsed > 0 ? parsed : 128;
         int batch = args.Get(_batch) ?? trained;
-        var recipe = recipes.Find(model.Kind);
+        var recipe = recipes.For(model);
         var applies = recipe.EvalOptionsOf(_eval);
         foreach (var option in _eval.All.Where(o => args.Has(o.Option) && !applies.Contains(o)))
             throw new UsageException($"eval: --{option.Key} does not apply to a {model.Kind} model");

@@ -39,10 +39,15 @@ public sealed class TrainCommand : CliCommand
     readonly CliOption<int?> _limit = Opt.OptionalInt("limit", "use only the first N training images (quick runs)", 1);
     readonly CliOption<int> _checkpointEvery = Opt.Int("checkpoint-every", "also write DIR/checkpoint.safetensors every N steps (always at each epoch's end)", 0, 0);
     readonly CliOption<double?> _clipGrad = Opt.OptionalDouble("clip-grad", "clip the global gradient norm to X", 0, exclusiveMin: true);
+    readonly CliOption<string?> _lrSchedule = ScheduleOptions.LearningRate();
     readonly CliOption<bool> _keepLastBatch = Opt.Flag("keep-last-batch", "also train each epoch's short last batch (PyTorch's drop_last=False; default: drop it)");
     readonly CliOption<string?> _resume = Opt.Text("resume",
         "continue the run in DIR exactly where its checkpoint left it (may change only --epochs, --backend, --checkpoint-every, --quiet)", "DIR");
     readonly CliOption<bool> _quiet = Opt.Flag("quiet", "no progress bar");
+    readonly CliOption<string?> _distributed = Opt.OptionalChoice(DistributedRun.Option,
+        "data-parallel training: run under mpirun -np N; each rank trains its share of every --batch B rows, MPI (NCCL between GPUs) sums the gradients, rank 0 writes", "mpi");
+    readonly CliOption<bool> _verifyReplicas = Opt.Flag(DistributedRun.VerifyFlag,
+        "with --distributed: compare the ranks' parameters after every step (always done at each epoch's end)");
 
     public TrainCommand(ModelRecipes recipes)
     {
@@ -56,7 +61,7 @@ public sealed class TrainCommand : CliCommand
 
     protected override IEnumerable<ICliOption> Options =>
         [_config, _model, _data, _epochs, _batch, _lr, _seed, _backend, _out, _optimizer, _weightDecay, _momentum, _eps, _limit,
-         _checkpointEvery, _clipGrad, _keepLastBatch, _resume, _quiet];
+         _checkpointEvery, _clipGrad, _lrSchedule, _keepLastBatch, _resume, _quiet, _distributed, _verifyReplicas];
 
     /// <summary>What a resumed run may change; everything else comes from its checkpoint.</summary>
     IEnumerable<ICliOption> ResumeOptions => [_resume, _epochs, _backend, _checkpointEvery, _quiet];
@@ -95,6 +100,11 @@ public sealed class TrainCommand : CliCommand
 
     int Train(Args args, ModelRecipe recipe, string? resumeDir, string[] runArgs, Io io)
     {
+        // Data parallel (mpirun -np N ... --distributed mpi): MPI before the device; rank 0 alone prints and writes.
+        using var distributed = DistributedRun.Open(args.Get(_distributed) is not null, args.Get(_verifyReplicas),
+            resumeDir is null ? null : Path.Combine(resumeDir, RunCheckpoint.FileName));
+        bool root = DistributedRun.IsRoot(distributed);
+        if (!root) io = new Io(TextWriter.Null, TextWriter.Null);
         string kind = args.Get(_model);
         int epochs = args.Get(_epochs);
         int batch = args.Get(_batch);
@@ -107,15 +117,19 @@ public sealed class TrainCommand : CliCommand
             CheckpointEvery = args.Get(_checkpointEvery),
             ClipGrad = args.Get(_clipGrad),
             KeepLastBatch = args.Get(_keepLastBatch),
+            Parallel = distributed?.Parallel,
+            VerifyReplicas = args.Get(_verifyReplicas),
         };
         var optimizer = MakeOptimizer(args, lr);
         int limit = args.Get(_limit) ?? int.MaxValue;
-        bool quiet = args.Get(_quiet);
+        bool quiet = args.Get(_quiet) || !root;
 
         var data = DataSources.Load(args.Get(_data));
         var train = limit < data.Train.Count ? data.Train.Slice(0, limit) : data.Train;
         if (train.Count < batch)
             throw new UsageException($"--batch {batch} is larger than the {train.Count} training images");
+        recipe.RunSteps = ScheduleOptions.RunSteps(train, batch, epochs, trainerOptions.KeepLastBatch);
+        trainerOptions = trainerOptions with { LearningRate = ScheduleOptions.Parse(args, _lrSchedule, recipe.RunSteps) };
 
         using var device = Device.Open(backend);
         args.Use(_backend.Key, Device.BackendName(device.Backend));
@@ -125,21 +139,27 @@ public sealed class TrainCommand : CliCommand
         if (resumeDir is not null)
         {
             // A writer killed mid-write leaves its temporary file; the renamed checkpoint is the good one.
-            foreach (var stale in Directory.EnumerateFiles(outDir, $".{RunCheckpoint.FileName}.*.tmp")) File.Delete(stale);
+            if (root)
+                foreach (var stale in Directory.EnumerateFiles(outDir, $".{RunCheckpoint.FileName}.*.tmp")) File.Delete(stale);
             (model, var resume) = RunCheckpoint.Load<float>(device, checkpointPath);
             if (resume.OptimizerName != optimizer.Name)
                 throw new IlgpuAeException($"{checkpointPath} was written by optimizer {resume.OptimizerName}, not {optimizer.Name}");
             optimizer.Restore(model.Parameters, resume.OptimizerState, resume.OptimizerSteps);
             state = resume.State;
+            // The stored schedule is the one resolved for the run's length when it started; --epochs may have changed since.
+            trainerOptions = trainerOptions with { LearningRate = resume.LearningRate };
         }
         else
         {
-            model = recipe.Create(device, args, train, seed);
+            model = OptionFlags.Create(() => recipe.Create(device, args, train, seed));
         }
         using var _ = model;
         using var __ = optimizer;
-        Directory.CreateDirectory(outDir);
-        RunConfig.Write(outDir, args.Used.Where(kv => !NotRecorded.Any(o => o.Key == kv.Key)), keepExisting: resumeDir is not null);
+        if (root)
+        {
+            Directory.CreateDirectory(outDir);
+            RunConfig.Write(outDir, args.Used.Where(kv => !NotRecorded.Any(o => o.Key == kv.Key)), keepExisting: resumeDir is not null);
+        }
         io.Out.WriteLine($"data: {data.Source} ({train.Count} train, {data.Test.Count} test)");
         io.Out.WriteLine($"device: {device.Name} ({Device.BackendName(device.Backend)}); model {kind}, {model.Parameters.Count:N0} parameters; {optimizer.Name} lr {lr}; batch {batch}; seed {seed}");
         if (resumeDir is not null)
@@ -147,12 +167,13 @@ public sealed class TrainCommand : CliCommand
 
         using var trainer = new Trainer<float>(model, optimizer, batch, seed, trainerOptions) { State = state };
         var metricsPath = Path.Combine(outDir, "metrics.jsonl");
-        if (resumeDir is null) File.WriteAllText(metricsPath, "");
+        if (resumeDir is null && root) File.WriteAllText(metricsPath, "");
         var runMetadata = new Dictionary<string, string>
         {
             ["image_width"] = data.Test.Width.ToString(CultureInfo.InvariantCulture),
             ["image_height"] = data.Test.Height.ToString(CultureInfo.InvariantCulture),
             ["batch"] = batch.ToString(CultureInfo.InvariantCulture),
+            [DistributedRun.RanksKey] = DistributedRun.Ranks(distributed),
             ["run.args"] = JsonSerializer.Serialize(runArgs),
         };
         using var progress = quiet ? null : new ProgressBar(io, batch);
@@ -167,7 +188,7 @@ public sealed class TrainCommand : CliCommand
                     File.AppendAllText(metricsPath, MetricsLine(r) + "\n");
                 },
                 onBatch: (done, total) => progress?.Report(trainer.State.Epoch, done, total),
-                onCheckpoint: s => RunCheckpoint.Save(checkpointPath, model, optimizer, s, runMetadata),
+                onCheckpoint: s => RunCheckpoint.Save(checkpointPath, model, optimizer, s, runMetadata, trainerOptions.LearningRate),
                 cancel: stop.Token);
         }
         catch (DivergenceException e)
@@ -178,6 +199,8 @@ public sealed class TrainCommand : CliCommand
                 : "; no checkpoint was written yet"));
         }
         progress?.Done();
+        distributed?.Complete();
+        if (distributed is not null) io.Out.WriteLine(distributed.Summary());
         if (trainer.Interrupted)
         {
             var at = trainer.State;
@@ -185,6 +208,7 @@ public sealed class TrainCommand : CliCommand
             io.Err.WriteLine($"resume with: ilgpu-ae train --resume {outDir}");
             return 130;
         }
+        if (!root) return 0;
 
         string modelPath = Path.Combine(outDir, "model.safetensors");
         ModelFile.Save(model, modelPath, runMetadata.Where(kv => !kv.Key.StartsWith("run.", StringComparison.Ordinal))

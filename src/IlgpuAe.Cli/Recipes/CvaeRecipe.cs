@@ -21,8 +21,11 @@ public sealed class CvaeRecipe : ModelRecipe
     readonly CliOption<int> _block = Opt.Int("block", "side of the hidden square of --condition masked", 14, 1);
     readonly CliOption<string> _prior = Opt.Choice("cprior", "p(z|c): a prior network, N(0, I), or no KL term at all", "learned", "learned", "fixed", "none");
     readonly CliOption<double> _beta = Opt.Double("beta", "weight on the KL term", 1, 0);
+    readonly CliOption<string?> _betaSchedule = ScheduleOptions.Beta();
 
-    public override IReadOnlyList<ICliOption> Options => [_hidden, _latent, _activation, _condition, _block, _prior, _beta];
+    readonly ConvArgs _arch = new();
+
+    public override IReadOnlyList<ICliOption> Options => [_hidden, _latent, _activation, _condition, _block, _prior, _beta, _betaSchedule, .. _arch.All];
 
     public override IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [eval.Iw, eval.IwImages];
 
@@ -50,6 +53,8 @@ public sealed class CvaeRecipe : ModelRecipe
                 _ => ConditionalPrior.Learned,
             },
             Beta = args.Get(_beta),
+            BetaSchedule = ScheduleOptions.Parse(args, _betaSchedule, RunSteps),
+            Conv = _arch.Parse(args, train, _hidden),
         };
         return new Cvae<float>(device, options, seed);
     }

@@ -18,6 +18,9 @@ public abstract class ModelRecipe
     /// <summary>What the model is, for the title of its section in `train --help`.</summary>
     public abstract string Summary { get; }
 
+    /// <summary>Optimizer steps of the run being built, set by `train` before <see cref="Create"/>: what a schedule's STEPS left out means.</summary>
+    public long RunSteps { get; set; } = 1;
+
     /// <summary>The options this model accepts besides the common ones of `train`.</summary>
     public abstract IReadOnlyList<ICliOption> Options { get; }
 
@@ -47,6 +50,9 @@ public abstract class ModelRecipe
 
     /// <summary>The recipe's options as an empty command line leaves them: the defaults (bench builds its models so).</summary>
     public Args Defaults() => new(CommandLine.Parse(CommandLine.Declare("train", "", Options), []));
+
+    /// <summary>The recipe's options as <paramref name="argv"/> sets them, the rest at their defaults (bench's `--arch`).</summary>
+    public Args With(params string[] argv) => new(CommandLine.Parse(CommandLine.Declare("train", "", Options), argv));
 }
 
 /// <summary>The diagnostic options of `eval`, declared once; each recipe says which apply to its models.</summary>
@@ -71,6 +77,10 @@ public sealed class ModelRecipes(IReadOnlyList<ModelRecipe> all)
     public IReadOnlyList<ModelRecipe> All { get; } = all;
 
     public IEnumerable<string> Kinds => All.Select(r => r.Kind);
+
+    /// <summary>The recipe of a loaded model: its kind's, or for a registered kind of your own that of the built-in model it derives from.</summary>
+    public ModelRecipe For(Model<float> model) =>
+        All.FirstOrDefault(r => r.Kind == model.Kind) ?? Find(model is Cvae<float> ? "cvae" : model is Vae<float> ? "vae" : "ae");
 
     public ModelRecipe Find(string kind) =>
         All.FirstOrDefault(r => r.Kind == kind.ToLowerInvariant())

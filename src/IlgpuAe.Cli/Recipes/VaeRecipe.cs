@@ -21,16 +21,18 @@ public sealed class VaeRecipe : ModelRecipe
     readonly CliOption<string> _decoder = Opt.Choice("decoder", "p(x|z)", "bernoulli", "bernoulli", "gaussian");
     readonly CliOption<double?> _decoderLogVar = Opt.OptionalDouble("decoder-logvar", "fixed log σ² of a gaussian decoder (default: learned per pixel)", -20, 20);
     readonly CliOption<double> _beta = Opt.Double("beta", "weight on the KL term; 1 is the ELBO", 1, 0);
+    readonly CliOption<string?> _betaSchedule = ScheduleOptions.Beta();
     readonly CliOption<string> _prior = Opt.Choice("prior", "p(z): N(0, I) or a learned Gaussian mixture", "normal", "normal", "gmm");
     readonly CliOption<int> _components = Opt.Int("components", "mixture components of --prior gmm", 10, 0, 1 << 12, "K");
     readonly CliOption<string> _init = Opt.Choice("init",
         "linear-layer initialisation: PyTorch's nn.Linear default, weights and biases U(±1/sqrt(fan_in)), or He/Xavier weights and zero biases",
         "pytorch", "pytorch", "engine");
+    readonly ConvArgs _arch = new();
     readonly CliOption<string> _outputBias = Opt.Choice("output-bias",
         "the decoder's output bias starts at the training images' pixel means (logits for bernoulli), or as --init says", "mean", "mean", "init");
 
     public override IReadOnlyList<ICliOption> Options =>
-        [_hidden, _latent, _activation, _posterior, _decoder, _decoderLogVar, _beta, _prior, _components, _init, _outputBias];
+        [_hidden, _latent, _activation, _posterior, _decoder, _decoderLogVar, _beta, _betaSchedule, _prior, _components, _init, _outputBias, .. _arch.All];
 
     public override IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [eval.Iw, eval.IwImages, eval.AggSamples];
 
@@ -55,10 +57,12 @@ public sealed class VaeRecipe : ModelRecipe
             Decoder = decoder,
             DecoderLogVar = args.Get(_decoderLogVar),
             Beta = args.Get(_beta),
+            BetaSchedule = ScheduleOptions.Parse(args, _betaSchedule, RunSteps),
             Prior = prior,
             Components = prior == Prior.Gmm ? args.Get(_components) : 10,
             Initialisation = args.Get(_init) == "pytorch" ? InitScheme.PyTorch : InitScheme.Engine,
             OutputBias = args.Get(_outputBias) == "mean" ? OutputBias.DataMean : OutputBias.Init,
+            Conv = _arch.Parse(args, train, _hidden),
         };
         if (options.Posterior == Posterior.Full && options.Latent < 1)
             throw new UsageException($"--posterior full needs --latent of at least 1, got {options.Latent}");

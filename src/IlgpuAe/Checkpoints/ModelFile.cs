@@ -19,13 +19,15 @@ public static class ModelFile
     public const string StatePrefix = "optimizer.";
 
     /// <summary>
-    /// Writes the model's parameters, kind, configuration, seed and dtype to <paramref name="path"/> as safetensors,
+    /// Writes the model's parameters, kind, configuration, seed, dtype and training step to <paramref name="path"/> as safetensors,
     /// atomically; <paramref name="extra"/> metadata and <paramref name="extraTensors"/> (optimizer state) are added as given.
+    /// <see cref="IlgpuAeException"/> for a model that would not come back as itself (<see cref="ModelCatalog.CheckSavable"/>).
     /// </summary>
     public static void Save<T>(Model<T> model, string path, IReadOnlyDictionary<string, string>? extra = null,
         IEnumerable<TensorEntry>? extraTensors = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ModelCatalog.CheckSavable(model);
         var values = model.Parameters.Download();
         var metadata = new Dictionary<string, string>
         {
@@ -34,6 +36,7 @@ public static class ModelFile
             ["config"] = model.ConfigJson(),
             ["seed"] = model.Seed.ToString(CultureInfo.InvariantCulture),
             ["dtype"] = DTypeOf<T>().ToString(),
+            ["training_step"] = model.TrainingStep.ToString(CultureInfo.InvariantCulture),
         };
         if (extra is not null)
             foreach (var (k, v) in extra) metadata[k] = v;
@@ -46,6 +49,27 @@ public static class ModelFile
     /// <summary>Reads a checkpoint's model and parameters; any mismatch is named in the error.</summary>
     public static Model<T> Load<T>(Device device, string path) where T : unmanaged, IFloatingPointIeee754<T> =>
         LoadWithFile<T>(device, path, out _);
+
+    /// <summary>
+    /// The model in <paramref name="path"/> as a <typeparamref name="TModel"/> (<c>ModelFile.Load&lt;Vae&lt;float&gt;&gt;</c>, or a class of your own
+    /// whose kind is registered), in TModel's element type; <see cref="IlgpuAeException"/> when the file holds another model, or one of
+    /// another <paramref name="kind"/> when that is given.
+    /// </summary>
+    public static TModel Load<TModel>(Device device, string path, string? kind = null) where TModel : class
+    {
+        var element = typeof(TModel);
+        while (element is not null && !(element.IsGenericType && element.GetGenericTypeDefinition() == typeof(Model<>))) element = element.BaseType;
+        object model = element?.GetGenericArguments()[0] switch
+        {
+            Type t when t == typeof(float) => Load<float>(device, path),
+            Type t when t == typeof(double) => Load<double>(device, path),
+            _ => throw new IlgpuAeException($"{typeof(TModel).Name} is not a Model<float> or Model<double>"),
+        };
+        string held = model is Model<float> f ? f.Kind : ((Model<double>)model).Kind;
+        if (model is TModel typed && (kind is null || kind == held)) return typed;
+        ((IDisposable)model).Dispose();
+        throw new IlgpuAeException($"{path} holds a '{held}' model ({model.GetType().Name}), not {(kind is null ? typeof(TModel).Name : $"kind '{kind}'")}");
+    }
 
     /// <summary>As <see cref="Load{T}(Device, string)"/>, also returning the header metadata (batch size, image shape).</summary>
     public static Model<T> Load<T>(Device device, string path, out IReadOnlyDictionary<string, string> metadata)
@@ -69,6 +93,10 @@ public static class ModelFile
         var model = ModelCatalog.Create<T>(device, Meta("model"), Meta("config"), seed);
         try
         {
+            // Files written before the step was stored start at 0, as their runs' schedules did.
+            if (read.Metadata.TryGetValue("training_step", out var stepText))
+                model.TrainingStep = long.TryParse(stepText, NumberStyles.None, CultureInfo.InvariantCulture, out long step)
+                    ? step : throw new IlgpuAeException($"{path}: metadata 'training_step' is not a count");
             model.Parameters.Materialize();
             var values = new T[model.Parameters.Count];
             foreach (var p in model.Parameters.Parameters)

@@ -127,7 +127,7 @@ public static class BackendCheck
         const int n = 50_000;
         const ulong seed = 0x299f31d0a4093822ul, stream = 77;
         using var y = device.Accelerator.Allocate1D<float>(n);
-        RandomLaunch.Normal(device, y.View, seed, stream, 0f, 1f);
+        RandomLaunch.Normal(device, y.View, seed, stream, 0, 0f, 1f);
         var got = y.GetAsArray1D();
         double worst = 0;
         for (int i = 0; i < n; i++)

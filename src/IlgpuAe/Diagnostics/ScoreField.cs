@@ -1,6 +1,7 @@
 using System.Numerics;
 using IlgpuAe.Data;
 using IlgpuAe.Graph;
+using IlgpuAe.Kernels;
 using IlgpuAe.Models;
 using IlgpuAe.Ops;
 

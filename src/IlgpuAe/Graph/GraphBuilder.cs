@@ -11,7 +11,8 @@ public sealed partial class GraphBuilder<T> where T : unmanaged, IFloatingPointI
 {
     readonly List<Node<T>> _nodes = [];
     readonly List<Op<T>> _ops = [];
-    readonly List<(string Name, Node<T> Node, double Weight)> _terms = [];
+    readonly List<(string Name, Node<T> Node, Schedule Weight)> _terms = [];
+    readonly HashSet<Node<T>> _kept = [];
     readonly Dictionary<string, Node<T>> _outputs = [];
     readonly Dictionary<Parameter<T>, Node<T>> _parameterNodes = [];
 
@@ -40,7 +41,8 @@ public sealed partial class GraphBuilder<T> where T : unmanaged, IFloatingPointI
 
     internal IReadOnlyList<Node<T>> Nodes => _nodes;
     internal IReadOnlyList<Op<T>> Ops => _ops;
-    internal IReadOnlyList<(string Name, Node<T> Node, double Weight)> Terms => _terms;
+    internal IReadOnlyList<(string Name, Node<T> Node, Schedule Weight)> Terms => _terms;
+    internal IReadOnlyCollection<Node<T>> Kept => _kept;
     internal IReadOnlyDictionary<string, Node<T>> Outputs => _outputs;
 
     /// <summary>A [rows, cols] input uploaded from the host before each forward pass.</summary>
@@ -62,7 +64,8 @@ public sealed partial class GraphBuilder<T> where T : unmanaged, IFloatingPointI
     public Node<T> Add(Op<T> op, int rows, int cols)
     {
         foreach (var input in op.Inputs)
-            if (!_nodes.Contains(input)) throw new ArgumentException($"op {op.Name} reads {input}, which belongs to another graph");
+            if (input is null || input.Id >= _nodes.Count || _nodes[input.Id] != input)
+                throw new IlgpuAeException($"op '{op.Name}' ({op.GetType().Name}) reads {input?.Label ?? "null"}, which belongs to another graph");
         var output = NewNode(op.Name, rows, cols, NodeKind.Value, null, op);
         op.Output = output;
         _ops.Add(op);
@@ -75,18 +78,49 @@ public sealed partial class GraphBuilder<T> where T : unmanaged, IFloatingPointI
     /// </summary>
     public void Loss(string name, Node<T> scalar, double weight = 1)
     {
-        if (!scalar.IsScalar) throw new ArgumentException($"loss term '{name}' must be a scalar, got {scalar}");
-        if (_terms.Any(t => t.Name == name)) throw new ArgumentException($"loss term '{name}' is named twice");
-        if (!double.IsFinite(weight)) throw new ArgumentException($"loss term '{name}' has a weight that is not finite");
+        if (!double.IsFinite(weight)) throw new IlgpuAeException($"loss term '{name}' has a weight that is not finite");
+        Loss(name, scalar, Schedule.Constant(weight));
+    }
+
+    /// <summary>
+    /// A loss term whose weight follows <paramref name="weight"/> (the plan's <see cref="Plan{T}.ScheduleStep"/>): a KL warm-up,
+    /// cyclical annealing, any function of the step. The weight is a launch argument, so changing it recompiles nothing.
+    /// </summary>
+    public void Loss(string name, Node<T> scalar, Schedule weight)
+    {
+        ArgumentNullException.ThrowIfNull(weight);
+        if (!scalar.IsScalar) throw new IlgpuAeException($"loss term '{name}' must be a [1x1] scalar, got {scalar.Label}");
+        if (_terms.Any(t => t.Name == name)) throw new IlgpuAeException($"loss term '{name}' is named twice");
         _terms.Add((name, scalar, weight));
     }
 
-    /// <summary>Keeps a node readable after the forward pass (reconstructions, codes) under a name.</summary>
-    public void Output(string name, Node<T> node) => _outputs[name] = node;
+    /// <summary>Keeps a node readable after the forward pass (reconstructions, codes) under a name, in training plans as in evaluation ones.</summary>
+    public void Output(string name, Node<T> node)
+    {
+        Owned(node, $"output '{name}'");
+        _outputs[name] = node;
+    }
+
+    /// <summary>
+    /// Marks <paramref name="node"/> readable with <see cref="Plan{T}.Read(Node{T})"/> after each forward pass, in a training plan
+    /// as in an evaluation one (its buffer is then kept to the end of the step instead of being reused); returns the node.
+    /// </summary>
+    public Node<T> Keep(Node<T> node)
+    {
+        Owned(node, "Keep");
+        _kept.Add(node);
+        return node;
+    }
+
+    void Owned(Node<T> node, string what)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        if (node.Id >= _nodes.Count || _nodes[node.Id] != node) throw new IlgpuAeException($"{what}: {node} belongs to another graph");
+    }
 
     Node<T> NewNode(string name, int rows, int cols, NodeKind kind, Parameter<T>? p, Op<T>? producer)
     {
-        if (rows <= 0 || cols <= 0) throw new ArgumentException($"node '{name}' would have the empty shape [{rows}x{cols}]");
+        if (rows <= 0 || cols <= 0) throw new IlgpuAeException($"node '{name}' would have the empty shape [{rows}x{cols}]");
         var node = new Node<T>(_nodes.Count, name, rows, cols, kind, p, producer);
         _nodes.Add(node);
         return node;

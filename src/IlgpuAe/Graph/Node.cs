@@ -52,6 +52,9 @@ public sealed class Node<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Whether the node is [1, 1], the shape of a loss term.</summary>
     public bool IsScalar => Rows == 1 && Cols == 1;
 
+    /// <summary>"#id name[rows x cols]", e.g. "#4 linear[64x400]": how messages name a node (names are op names, not unique; ids are).</summary>
+    public string Label => $"#{Id} {this}";
+
     /// <summary>Name and shape, e.g. "linear[64x784]".</summary>
     public override string ToString() => $"{Name}[{Rows}x{Cols}]";
 }

@@ -70,6 +70,15 @@ public abstract class Exec<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The seed of the run, for counter-based random numbers.</summary>
     public abstract ulong Seed { get; }
 
+    /// <summary>
+    /// The row of the whole batch that this plan's row 0 is (0 in one process; a rank's slice start in data-parallel
+    /// training), so that random draws are functions of (seed, step, row of the whole batch) however the rows are split.
+    /// </summary>
+    public virtual ulong RowOffset => 0;
+
+    /// <summary>The Philox index of element 0 of a batch-shaped [rows, cols] node: <see cref="RowOffset"/>·cols.</summary>
+    public ulong FirstElement(Node<T> node) => RowOffset * (ulong)node.Cols;
+
     /// <summary>The op's private scratch for the pass now running, as long as it asked for.</summary>
     public abstract ArrayView<T> Scratch(Op<T> op);
 }

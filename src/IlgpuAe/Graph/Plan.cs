@@ -24,9 +24,12 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     readonly MemoryBuffer1D<int, Stride1D.Dense> _termOffsets;
     readonly MemoryBuffer1D<T, Stride1D.Dense> _termSums;
     readonly MemoryBuffer1D<T, Stride1D.Dense> _lastTerms;
-    readonly (string Name, Node<T> Node, double Weight)[] _terms;
+    readonly (string Name, Node<T> Node, Schedule Weight)[] _terms;
     readonly Runner _runner;
     readonly Dictionary<Node<T>, T[]> _staging = [];
+    readonly Node<T>[] _inputs;
+    readonly HashSet<Node<T>> _fed = [];
+    readonly HashSet<Node<T>> _readable;
     bool _backwardPhase;
 
     internal Plan(GraphBuilder<T> graph, bool training)
@@ -37,7 +40,17 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         _terms = graph.Terms.ToArray();
         if (training && _terms.Length == 0) throw new InvalidOperationException("a training plan needs at least one loss term");
         _forward = graph.Ops.ToArray();
+        _inputs = graph.Nodes.Where(n => n.Kind == NodeKind.Input).ToArray();
+        _readable = [.. _inputs, .. graph.Outputs.Values, .. graph.Kept, .. _terms.Select(t => t.Node)];
         _backward = training ? PlanBackward() : [];
+        // Ops from outside the engine run once on padded buffers first, so that a kernel writing past a declared shape is named here.
+        var probed = _forward.Where(op => op.GetType().Assembly != typeof(Plan<T>).Assembly).ToList();
+        if (probed.Count > 0)
+        {
+            long pad = Math.Max(1024, graph.Nodes.Max(n => n.Length));
+            foreach (var op in probed)
+                OpProbe<T>.Check(Device, op, Array.IndexOf(_forward, op), _backward.Contains(op), pad, Seed, _needsGrad.Contains, (o, i) => _beta[(o, i)]);
+        }
         long total = PlaceBuffers();
         _arena = Device.Allocate<T>(Math.Max(1, total));
         // Never empty: ILGPU cannot allocate a zero-length buffer, and a plan may have no loss term (inference tools).
@@ -69,8 +82,17 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     /// <summary>The loss terms' names, in term order (the order of every per-term array).</summary>
     public IReadOnlyList<string> TermNames => _terms.Select(t => t.Name).ToArray();
 
-    /// <summary>The weight of each term in the objective, in term order.</summary>
-    public IReadOnlyList<double> TermWeights => _terms.Select(t => t.Weight).ToArray();
+    /// <summary>The weight of each term in the objective at <see cref="ScheduleStep"/>, in term order.</summary>
+    public IReadOnlyList<double> TermWeights => _terms.Select(t => t.Weight.At(ScheduleStep)).ToArray();
+
+    /// <summary>The weight schedule of each term (a constant unless the graph gave a <see cref="Schedule"/>), in term order.</summary>
+    public IReadOnlyList<Schedule> TermSchedules => _terms.Select(t => t.Weight).ToArray();
+
+    /// <summary>
+    /// The step at which scheduled term weights are taken (seeding the backward pass, <see cref="TermWeights"/>, <see cref="Objective"/>).
+    /// The trainer sets it before each step and before evaluating; it is apart from <see cref="Step"/>, which drives the random draws.
+    /// </summary>
+    public long ScheduleStep { get; set; }
 
     /// <summary>Which nodes get a gradient: parameters and everything between them and a loss term.</summary>
     Op<T>[] PlanBackward()
@@ -116,7 +138,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
             owners.Add(bind);
         }
 
-        var kept = new HashSet<Node<T>>(_terms.Select(t => t.Node).Concat(_graph.Outputs.Values));
+        var kept = new HashSet<Node<T>>(_terms.Select(t => t.Node).Concat(_graph.Outputs.Values).Concat(_graph.Kept));
         foreach (var node in _graph.Nodes)
         {
             if (node.Kind == NodeKind.Parameter) continue;
@@ -165,6 +187,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         var staging = StagingFor(input);
         data.CopyTo(staging);
         View(input).SubView(0, data.Length).CopyFromCPU(staging);
+        _fed.Add(input);
     }
 
     /// <summary>Copies float data (the datasets' element type) into an input node, converting if T is not float.</summary>
@@ -175,6 +198,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         if (typeof(T) == typeof(float)) data.CopyTo(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(staging.AsSpan()));
         else for (int i = 0; i < data.Length; i++) staging[i] = T.CreateTruncating(data[i]);
         View(input).SubView(0, data.Length).CopyFromCPU(staging);
+        _fed.Add(input);
     }
 
     // One host buffer per input, kept: a step that feeds several inputs of different sizes allocates nothing.
@@ -187,14 +211,15 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     void CheckInput(Node<T> input, int length)
     {
         if (input.Kind != NodeKind.Input || !_valueAt.ContainsKey(input))
-            throw new ArgumentException($"{input} is not an input of this graph");
+            throw new IlgpuAeException($"{input.Label} is not an input of this graph");
         if (length != input.Length)
-            throw new ArgumentException($"input {input.Name} expects {input.Rows}x{input.Cols} = {input.Length} values, got {length}");
+            throw new IlgpuAeException($"input {input.Name} expects {input.Rows}x{input.Cols} = {input.Length} values, got {length}");
     }
 
     /// <summary>Runs every op's forward launches and adds the loss terms into the running sums.</summary>
     public void Forward()
     {
+        if (_fed.Count != _inputs.Length) throw NotFed();
         _backwardPhase = false;
         if (Profile is { } profile)
         {
@@ -203,6 +228,13 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         }
         foreach (var op in _forward) op.Forward(_runner);
         AccumulateTerms();
+    }
+
+    IlgpuAeException NotFed()
+    {
+        var missing = _inputs.Where(n => !_fed.Contains(n)).Select(n => $"'{n.Name}' [{n.Rows}x{n.Cols}]");
+        return new IlgpuAeException($"the graph's input {string.Join(", ", missing)} was never fed: call plan.SetInput(plan.Input(name), values) " +
+            "(or the model's Feed) before Forward; an input left unfed would be read as whatever its buffer holds");
     }
 
     void AccumulateTerms()
@@ -261,7 +293,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         var fill = Device.Load<Loop, ArrayView<T>, T>(ElementwiseKernels.Fill);
         foreach (var (_, node, weight) in _terms)
             if (_needsGrad.Contains(node))
-                fill(1, new Loop(1, 1), _runner.Grad(node), T.CreateTruncating(weight));
+                fill(1, new Loop(1, 1), _runner.Grad(node), T.CreateTruncating(weight.At(ScheduleStep) * GradientScale));
     }
 
     /// <summary>Sums of every loss term over the forward passes since the last reset, in term order.</summary>
@@ -294,13 +326,28 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     }
 
     /// <summary>The objective of the last forward pass: sum of weight·term.</summary>
-    public double Objective() => _terms.Sum(t => t.Weight * Term(t.Name));
+    public double Objective() => _terms.Sum(t => t.Weight.At(ScheduleStep) * Term(t.Name));
 
     /// <summary>Reads a named output (or any kept node) after the forward pass.</summary>
     public T[] Read(string outputName)
     {
         if (!_graph.Outputs.TryGetValue(outputName, out var node))
             throw new KeyNotFoundException($"no output named '{outputName}'");
+        return Download(View(node));
+    }
+
+    /// <summary>
+    /// The value of <paramref name="node"/> after the forward pass: any node marked with <see cref="GraphBuilder{T}.Keep"/> or
+    /// <see cref="GraphBuilder{T}.Output"/>, an input, a loss term or a parameter, in training plans as in evaluation ones.
+    /// <see cref="IlgpuAeException"/> for a node that was not marked (its buffer is reused within the step) or belongs to another graph.
+    /// </summary>
+    public T[] Read(Node<T> node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        if (node.Kind == NodeKind.Parameter && Parameters.Parameters.Contains(node.Parameter!)) return Download(Parameters.ValueOf(node.Parameter!));
+        if (!_valueAt.ContainsKey(node) || !_graph.Nodes.Contains(node)) throw new IlgpuAeException($"{node.Label} is not a node of this plan's graph");
+        if (!_readable.Contains(node))
+            throw new IlgpuAeException($"{node.Label} is not readable from this plan: mark it with g.Keep(node) or g.Output(name, node) while building the graph");
         return Download(View(node));
     }
 
@@ -330,6 +377,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         public override Device Device => plan.Device;
         public override ulong Step => plan.Step;
         public override ulong Seed => plan.Seed;
+        public override ulong RowOffset => plan.RowOffset;
 
         public override ArrayView<T> Value(Node<T> node) => node.Kind == NodeKind.Parameter
             ? plan.Parameters.ValueOf(node.Parameter!)
@@ -350,7 +398,8 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         public override ArrayView<T> Scratch(Op<T> op)
         {
             var table = plan._backwardPhase ? plan._backwardScratch : plan._forwardScratch;
-            if (!table.TryGetValue(op, out var s)) throw new InvalidOperationException($"op {op.Name} asked for scratch it did not declare");
+            if (!table.TryGetValue(op, out var s))
+                throw new IlgpuAeException($"op '{op.Name}' ({op.GetType().Name}) asked for {(plan._backwardPhase ? "backward" : "forward")} scratch it did not declare (override {(plan._backwardPhase ? "BackwardScratch" : "ForwardScratch")})");
             return plan._arena.View.SubView(s.At, s.Length);
         }
     }
@@ -360,4 +409,17 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
 
     /// <summary>Seed handed to random ops.</summary>
     public ulong Seed { get; set; }
+
+    /// <summary>
+    /// Multiplies the seed of every term's gradient, so that backward yields scale·∂objective/∂θ (1, the default, leaves the
+    /// seed as the term's weight, bit for bit). A rank of a data-parallel run sets its share of the batch, rows/B: the ranks'
+    /// gradients then sum to the whole batch's, at no extra launch.
+    /// </summary>
+    public double GradientScale { get; set; } = 1;
+
+    /// <summary>
+    /// The row of the whole batch that this plan's row 0 is, handed to random ops (0, the default, in one process; a rank's
+    /// slice start in data-parallel training), so that every draw is a function of (seed, step, row of the whole batch).
+    /// </summary>
+    public ulong RowOffset { get; set; }
 }

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using IlgpuAe.Graph;
 using IlgpuAe.Modules;
 using IlgpuAe.Ops;
@@ -21,19 +22,28 @@ public sealed record AutoencoderOptions
     public Activation CodeActivation { get; init; } = Activation.Identity;
     /// <summary>Reconstruction loss: BCE on the decoder's logits, or squared error on its linear output.</summary>
     public Reconstruction Loss { get; init; } = Reconstruction.Bce;
+    /// <summary>
+    /// The convolutional architecture (`--arch conv`): convolutions, a dense layer, the code; the decoder mirrors it with transposed
+    /// convolutions. <see cref="Hidden"/> is then unused. Null (default): the MLP.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ConvOptions? Conv { get; init; }
 
-    /// <summary>Throws <see cref="IlgpuAeException"/> naming the first size that is not positive.</summary>
+    /// <summary>Throws <see cref="IlgpuAeException"/> naming the property (<see cref="OptionError"/>) naming the first size that is not positive (e.g. "AutoencoderOptions.Code").</summary>
     public void Validate()
     {
-        if (Features <= 0) throw new IlgpuAeException($"features must be positive, got {Features}");
-        if (Code <= 0) throw new IlgpuAeException($"the code size must be positive, got {Code}");
-        if (Hidden.Any(h => h <= 0)) throw new IlgpuAeException($"hidden sizes must be positive, got [{string.Join(",", Hidden)}]");
+        if (Features <= 0) throw OptionError.For("AutoencoderOptions.Features", $"must be positive, got {Features}");
+        if (Code <= 0) throw OptionError.For("AutoencoderOptions.Code", $"(the code size) must be positive, got {Code}");
+        if (Hidden is null || Hidden.Any(h => h <= 0))
+            throw OptionError.For("AutoencoderOptions.Hidden", $"sizes must be positive, got [{string.Join(",", Hidden ?? [])}]");
+        Conv?.Validate(Features);
     }
 }
 
 /// <summary>
 /// h = f(x), r = g(h), loss L(x, r) + Ω(h, x). f and g are MLPs mirroring each other; L is
-/// Bernoulli (BCE on logits) or squared error. Ω is empty here: variants override <see cref="Regularize"/>.
+/// Bernoulli (BCE on logits) or squared error. Ω is empty here: variants override <see cref="Regularize(GraphBuilder{T}, Node{T}, Node{T}, Node{T})"/>
+/// (which also sees the reconstruction) or its shorter form, and declare a <see cref="Kind"/> of their own.
 /// </summary>
 public class Autoencoder<T> : Model<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -42,9 +52,22 @@ public class Autoencoder<T> : Model<T> where T : unmanaged, IFloatingPointIeee75
     {
         options.Validate();
         Options = options;
+        if (options.Conv is { } conv)
+        {
+            Convolutions = new ConvEncoder<T>(Parameters, "encoder.conv", conv, options.Activation);
+            Encoder = new Mlp<T>(Parameters, "encoder", [Convolutions.Outputs, conv.Dense, options.Code], options.Activation, options.CodeActivation);
+            Decoder = new Mlp<T>(Parameters, "decoder", [options.Code, conv.Dense, conv.MapFeatures], options.Activation, options.Activation);
+            Image = new ConvDecoder<T>(Parameters, "decoder.conv", "decoder.out", conv, options.Activation);
+            return;
+        }
         Encoder = new Mlp<T>(Parameters, "encoder", [options.Features, .. options.Hidden, options.Code], options.Activation, options.CodeActivation);
         Decoder = new Mlp<T>(Parameters, "decoder", [options.Code, .. options.Hidden.Reverse(), options.Features], options.Activation);
     }
+
+    /// <summary>The encoder's convolutions before <see cref="Encoder"/> (`--arch conv`); null for the MLP.</summary>
+    public ConvEncoder<T>? Convolutions { get; }
+    /// <summary>The decoder's transposed convolutions after <see cref="Decoder"/> (`--arch conv`); null for the MLP.</summary>
+    public ConvDecoder<T>? Image { get; }
 
     /// <summary>The sizes and choices the model was built with.</summary>
     public AutoencoderOptions Options { get; }
@@ -67,10 +90,11 @@ public class Autoencoder<T> : Model<T> where T : unmanaged, IFloatingPointIeee75
     {
         var x = g.Input("x", Features);
         var input = Corrupt(g, x);
-        var h = Encoder.Apply(g, input);
+        var h = Encoder.Apply(g, Convolutions?.Apply(g, input) ?? input);
         var r = Decoder.Apply(g, h);
+        if (Image is not null) r = Image.Out.Apply(g, Image.ApplyHidden(g, r));
         g.Loss("reconstruction", g.ReconstructionLoss(r, x, Options.Loss));
-        Regularize(g, x, h);
+        Regularize(g, x, h, r);
         g.Output("code", h);
         if (!g.Training)
             g.Output("reconstruction", Options.Loss == Reconstruction.Bce ? g.Apply(r, Activation.Sigmoid) : r);
@@ -78,6 +102,13 @@ public class Autoencoder<T> : Model<T> where T : unmanaged, IFloatingPointIeee75
 
     /// <summary>The encoder's input: x itself here; a denoising variant returns a corrupted copy.</summary>
     protected virtual Node<T> Corrupt(GraphBuilder<T> g, Node<T> x) => x;
+
+    /// <summary>
+    /// Ω(h, x, r): adds regularisation terms with <c>g.Loss</c>, seeing the clean input <paramref name="x"/>, the code
+    /// <paramref name="h"/> and the decoder's raw output <paramref name="reconstruction"/> (logits for BCE, values for squared
+    /// error). By default it calls <see cref="Regularize(GraphBuilder{T}, Node{T}, Node{T})"/>.
+    /// </summary>
+    protected virtual void Regularize(GraphBuilder<T> g, Node<T> x, Node<T> h, Node<T> reconstruction) => Regularize(g, x, h);
 
     /// <summary>Ω(h, x): adds regularisation terms with <c>g.Loss</c>. Empty for the plain autoencoder.</summary>
     protected virtual void Regularize(GraphBuilder<T> g, Node<T> x, Node<T> h) { }

@@ -27,12 +27,17 @@ public sealed record ContractiveOptions
     /// <summary>Random probes v per image and step for <see cref="JacobianMethod.Hutchinson"/> (at least 1).</summary>
     public int Probes { get; init; } = 4;
 
-    /// <summary>Throws <see cref="IlgpuAeException"/> for invalid sizes, a negative or non-finite λ, or no Hutchinson probes.</summary>
+    /// <summary>Throws <see cref="IlgpuAeException"/> naming the property (<see cref="OptionError"/>) for invalid sizes, a negative or non-finite λ, or no Hutchinson probes.</summary>
     public void Validate()
     {
         Autoencoder.Validate();
-        if (!(double.IsFinite(Lambda) && Lambda >= 0)) throw new IlgpuAeException($"the contractive weight lambda must be zero or positive, got {Lambda}");
-        if (Jacobian == JacobianMethod.Hutchinson && Probes <= 0) throw new IlgpuAeException($"the Hutchinson estimate needs probes >= 1, got {Probes}");
+        // The penalty's Jacobian is assembled from dense layers (EncoderLayers); convolutions in front would be left out of it.
+        if (Autoencoder.Conv is not null)
+            throw OptionError.Worded("AutoencoderOptions.Conv", "AutoencoderOptions.Conv is not available for cae: the contractive penalty differentiates dense encoder layers only");
+        if (!(double.IsFinite(Lambda) && Lambda >= 0))
+            throw OptionError.Worded("ContractiveOptions.Lambda", $"ContractiveOptions.Lambda: the contractive weight lambda must be zero or positive, got {Lambda}");
+        if (Jacobian == JacobianMethod.Hutchinson && Probes <= 0)
+            throw OptionError.Worded("ContractiveOptions.Probes", $"ContractiveOptions.Probes: the Hutchinson estimate needs probes >= 1, got {Probes}");
     }
 }
 
@@ -41,7 +46,7 @@ public sealed record ContractiveOptions
 /// encoder's layer outputs are found from the code back through the graph, so the penalty sees the
 /// same nodes the reconstruction uses and its gradient reaches every encoder parameter.
 /// </summary>
-public sealed class ContractiveAutoencoder<T> : Autoencoder<T> where T : unmanaged, IFloatingPointIeee754<T>
+public class ContractiveAutoencoder<T> : Autoencoder<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>A contractive autoencoder on <paramref name="device"/>; throws <see cref="IlgpuAeException"/> for invalid options.</summary>
     public ContractiveAutoencoder(Device device, ContractiveOptions options, ulong seed = 1)

@@ -12,7 +12,7 @@ namespace IlgpuAe.Models;
 /// c is a one-hot label or a masked copy of the image (built on the host in <see cref="Feed"/>
 /// from Philox(seed, step, row), so every sample of one image in an importance estimate sees the same c).
 /// </summary>
-public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloatingPointIeee754<T>
+public class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     // The Philox stream of the host-side block masks: far above the streams 1, 2, ... that a graph's random ops take.
     const int MaskStream = 1 << 20;
@@ -28,13 +28,15 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
         options.Validate();
         Options = options;
         int c = options.ConditionCols;
-        Encoder = new ConditionedMlp<T>(Parameters, "encoder", options.Features, c, options.Hidden, options.Activation);
+        int[] hidden = options.Conv is { } conv ? [conv.Dense] : options.Hidden;
+        if (options.Conv is not null) Convolutions = new ConvEncoder<T>(Parameters, "encoder.conv", options.Conv, options.Activation);
+        Encoder = new ConditionedMlp<T>(Parameters, "encoder", Convolutions?.Outputs ?? options.Features, c, hidden, options.Activation);
         Head = new GaussianHead<T>(Parameters, "encoder.head", Encoder.Outputs, options.Latent, Posterior.Diag);
         Decoder = new LikelihoodDecoder<T>(Parameters, "decoder", options.Latent, c, options.Hidden.Reverse().ToArray(),
-            options.Activation, options.Features, Models.Decoder.Bernoulli, null);
+            options.Activation, options.Features, Models.Decoder.Bernoulli, null, options.Conv);
         if (options.Prior == ConditionalPrior.Learned)
         {
-            PriorTrunk = new Mlp<T>(Parameters, "prior", [c, .. options.Hidden], options.Activation, options.Activation);
+            PriorTrunk = new Mlp<T>(Parameters, "prior", [c, .. hidden], options.Activation, options.Activation);
             PriorMean = new Linear<T>(Parameters, "prior.mean", PriorTrunk.Outputs, options.Latent);
             PriorLogVar = new Linear<T>(Parameters, "prior.logvar", PriorTrunk.Outputs, options.Latent);
         }
@@ -42,6 +44,8 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
 
     /// <summary>The validated options the model was built from (saved in checkpoints).</summary>
     public CvaeOptions Options { get; }
+    /// <summary>The encoder's convolutions before <see cref="Encoder"/> (`--arch conv`; they see x only); null for the MLP.</summary>
+    public ConvEncoder<T>? Convolutions { get; }
     /// <summary>Trunk of q(z|x, c): Features → Hidden…, with c entering the first layer.</summary>
     public ConditionedMlp<T> Encoder { get; }
     /// <summary>μ and logσ² of q(z|x, c) (always diagonal) and the reparameterised z.</summary>
@@ -74,7 +78,7 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
     {
         var x = g.Input("x", Features);
         var c = g.Input("c", Options.ConditionCols);
-        var q = Head.Apply(g, Encoder.Apply(g, x, c));
+        var q = Head.Apply(g, Encoder.Apply(g, Convolutions?.Apply(g, x) ?? x, c));
         var d = Decoder.Apply(g, q.Z, c);
         g.Loss("reconstruction", Decoder.Nll(g, d, x));
         Node<T>? priorMean = null, priorLogVar = null;
@@ -83,10 +87,10 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
             var h = PriorTrunk.Apply(g, c);
             priorMean = PriorMean!.Apply(g, h);
             priorLogVar = PriorLogVar!.Apply(g, h);
-            g.Loss("kl", g.KlGaussians(q.Mean, q.Scale, priorMean, priorLogVar), Options.Beta);
+            g.Loss("kl", g.KlGaussians(q.Mean, q.Scale, priorMean, priorLogVar), KlWeight);
         }
         else if (Options.Prior == ConditionalPrior.Fixed)
-            g.Loss("kl", g.KlStandardNormal(q.Mean, q.Scale), Options.Beta);
+            g.Loss("kl", g.KlStandardNormal(q.Mean, q.Scale), KlWeight);
         if (!g.Training)
         {
             VariationalOutputs.Add(g, q, Decoder, d, x);
@@ -98,11 +102,14 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
         }
     }
 
+    /// <summary>The weight of the "kl" term by step: <see cref="CvaeOptions.Beta"/>, times <see cref="CvaeOptions.BetaSchedule"/> when one is given.</summary>
+    protected virtual Schedule KlWeight => Vae<T>.BetaWeight(Options.Beta, Options.BetaSchedule);
+
     /// <summary>Copies the images into "x" and their <see cref="Conditions"/> for the plan's step into "c"; throws <see cref="IlgpuAeException"/> on a wrong feature count or a label outside the classes.</summary>
     public override void Feed(Plan<T> plan, Batch batch)
     {
         base.Feed(plan, batch);
-        plan.SetInput(plan.Input("c"), BuildConditions(batch, plan.Step, null, reuse: true));
+        plan.SetInput(plan.Input("c"), BuildConditions(batch, plan.Step, null, reuse: true, plan.RowOffset));
     }
 
     /// <summary>
@@ -132,7 +139,7 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
     // Training feeds reuse one buffer (SetInput copies it to the device at once) and skip the observed mask.
     float[] _conditionBuffer = [];
 
-    float[] BuildConditions(Batch batch, ulong step, float[]? observed, bool reuse)
+    float[] BuildConditions(Batch batch, ulong step, float[]? observed, bool reuse, ulong firstRow = 0)
     {
         int rows = batch.Rows;
         int length = rows * Options.ConditionCols;
@@ -160,7 +167,7 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
         ulong stream = BlockMaskOp<T>.Stream(MaskStream, step);
         for (int r = 0; r < rows; r++)
         {
-            var bits = Philox.Generate(Seed, stream, (ulong)r);
+            var bits = Philox.Generate(Seed, stream, firstRow + (ulong)r);
             int top = (int)(bits.X0 % (uint)(h - b + 1)), left = (int)(bits.X1 % (uint)(w - b + 1));
             for (int y = top; y < top + b; y++)
                 for (int x = left; x < left + b; x++)
@@ -173,7 +180,7 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
     }
 
     /// <summary>Decoder means for codes z [rows, latent] under conditions c [rows, condition columns].</summary>
-    public float[] Decode(float[] z, float[] c, int rows)
+    public T[] Decode(T[] z, float[] c, int rows)
     {
         if (z.Length != rows * Latent || c.Length != rows * Options.ConditionCols)
             throw new IlgpuAeException($"decode expects {rows}x{Latent} codes and {rows}x{Options.ConditionCols} conditions");
@@ -189,7 +196,7 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
         plan.SetInput(plan.Input("z"), z);
         plan.SetInput(plan.Input("c"), c);
         plan.Forward();
-        return plan.Read("mean").Select(v => float.CreateTruncating(v)).ToArray();
+        return plan.Read("mean");
     }
 
     /// <summary>log p(z|c) per row; the evaluation plan that produced z holds the learned prior's parameters.</summary>
@@ -217,22 +224,23 @@ public sealed class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged
     /// <paramref name="perRow"/> codes from p(z|c) for each condition of <paramref name="batch"/> (conditions of step 0),
     /// [rows·perRow, latent]: μ(c) + σ(c)·ε for the learned prior; ε ~ N(0, I) for the fixed prior and for none.
     /// </summary>
-    public float[] SamplePrior(Batch batch, int perRow, ulong seed)
+    public T[] SamplePrior(Batch batch, int perRow, ulong seed)
     {
         int d = Latent, rows = batch.Rows;
         var eps = PriorMath.StandardNormalSamples(rows * perRow, d, seed);
-        if (PriorTrunk is null) return eps.Select(v => (float)v).ToArray();
+        if (PriorTrunk is null) return eps.Select(T.CreateTruncating).ToArray();
         var plan = Plan(rows, training: false);
         plan.Step = 0;
+        plan.ScheduleStep = TrainingStep;
         Feed(plan, batch);
         plan.Forward();
         var m = plan.Read("prior_mean");
         var lv = plan.Read("prior_logvar");
-        var z = new float[eps.Length];
+        var z = new T[eps.Length];
         for (int i = 0; i < z.Length; i++)
         {
             int k = i / (perRow * d) * d + i % d;
-            z[i] = (float)(double.CreateTruncating(m[k]) + Math.Exp(0.5 * double.CreateTruncating(lv[k])) * eps[i]);
+            z[i] = T.CreateTruncating(double.CreateTruncating(m[k]) + Math.Exp(0.5 * double.CreateTruncating(lv[k])) * eps[i]);
         }
         return z;
     }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 
 namespace IlgpuAe.Models;
 
@@ -49,28 +50,40 @@ public sealed record CvaeOptions
     /// <summary>Weight on the KL term; 1 is the conditional ELBO. Finite and at least 0. Default 1.</summary>
     public double Beta { get; init; } = 1;
 
+    /// <summary>
+    /// The convolutional architecture (`--arch conv`): convolutions before the encoder's dense layer (where c enters) and transposed
+    /// convolutions after the decoder's (c enters its first layer); the prior network is c → Dense. Null (default): the MLP.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ConvOptions? Conv { get; init; }
+
     /// <summary>Columns of the condition input c.</summary>
     public int ConditionCols => Condition == Condition.Label ? Classes : Features;
 
+    /// <summary>The KL weight's schedule, as <see cref="VaeOptions.BetaSchedule"/>: Beta·BetaSchedule(step); null keeps Beta.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Schedule? BetaSchedule { get; init; }
+
     /// <summary>
-    /// Throws <see cref="IlgpuAeException"/> (worded for the command line) when features or latent are not positive, hidden is
+    /// Throws <see cref="IlgpuAeException"/> naming the property (<see cref="OptionError"/>) naming the property when features or latent are not positive, hidden is
     /// empty or holds a non-positive size, beta is negative or not finite, a label condition has no classes, or a masked
     /// condition's width·height is not the features (or a side is 1 or less) or the block is not in 1..min(width, height).
     /// </summary>
     public void Validate()
     {
-        if (Features <= 0) throw new IlgpuAeException($"features must be positive, got {Features}");
-        if (Latent <= 0) throw new IlgpuAeException($"--latent must be at least 1, got {Latent}");
-        if (Hidden.Length == 0 || Hidden.Any(h => h <= 0))
-            throw new IlgpuAeException($"--hidden needs at least one positive size, got [{string.Join(",", Hidden)}]");
-        if (!double.IsFinite(Beta) || Beta < 0) throw new IlgpuAeException($"--beta must be a finite number of at least 0, got {Beta}");
-        if (Condition == Condition.Label && Classes <= 0) throw new IlgpuAeException($"--condition label needs at least one class, got {Classes}");
+        if (Features <= 0) throw OptionError.For("CvaeOptions.Features", $"must be positive, got {Features}");
+        if (Latent <= 0) throw OptionError.For("CvaeOptions.Latent", $"must be at least 1, got {Latent}");
+        if (Hidden is null || Hidden.Length == 0 || Hidden.Any(h => h <= 0))
+            throw OptionError.For("CvaeOptions.Hidden", $"needs at least one positive size, got [{string.Join(",", Hidden ?? [])}]");
+        if (!double.IsFinite(Beta) || Beta < 0) throw OptionError.For("CvaeOptions.Beta", $"must be a finite number of at least 0, got {Beta}");
+        Conv?.Validate(Features);
+        if (Condition == Condition.Label && Classes <= 0) throw OptionError.For("CvaeOptions.Classes", $"must be at least 1 for a label condition, got {Classes}");
         if (Condition == Condition.Masked)
         {
             if (Width <= 1 || Height <= 1 || Width * Height != Features)
-                throw new IlgpuAeException($"--condition masked needs image data (width and height above 1, width·height = features); the data is {Width}x{Height} with {Features} features");
+                throw OptionError.For("CvaeOptions.Condition", $"Masked needs image data (width and height above 1, width·height = features); the data is {Width}x{Height} with {Features} features");
             if (Block <= 0 || Block > Math.Min(Width, Height))
-                throw new IlgpuAeException($"--block must be between 1 and {Math.Min(Width, Height)} for {Width}x{Height} images, got {Block}");
+                throw OptionError.For("CvaeOptions.Block", $"must be between 1 and {Math.Min(Width, Height)} for {Width}x{Height} images, got {Block}");
         }
     }
 }

@@ -19,7 +19,7 @@ public sealed record DenoisingOptions
 /// graph, the loss taken against the clean x. Evaluation corrupts too (step 0, so always the same
 /// x~): its test loss is the denoising loss. The evaluation graph also outputs "corrupted".
 /// </summary>
-public sealed class DenoisingAutoencoder<T> : Autoencoder<T> where T : unmanaged, IFloatingPointIeee754<T>
+public class DenoisingAutoencoder<T> : Autoencoder<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>A denoising autoencoder on <paramref name="device"/>; throws <see cref="IlgpuAeException"/> for invalid options.</summary>
     public DenoisingAutoencoder(Device device, DenoisingOptions options, ulong seed = 1)

@@ -33,8 +33,18 @@ public abstract class Model<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// <summary>Every parameter of the model in one flat buffer, with its gradient.</summary>
     public ParameterStore<T> Parameters { get; }
 
-    /// <summary>The model's name on the command line and in checkpoints ("ae", "vae", ...).</summary>
+    /// <summary>
+    /// The model's name on the command line and in checkpoints ("ae", "vae", ...). A subclass declares a kind of its own
+    /// (saving refuses one that would be written as its parent's kind) and registers it with <see cref="ModelCatalog"/>
+    /// so that <see cref="Checkpoints.ModelFile.Load{T}(Device, string)"/> can rebuild it.
+    /// </summary>
     public abstract string Kind { get; }
+
+    /// <summary>
+    /// Optimizer steps the model has trained (the trainer advances it; model files store it). Scheduled loss weights
+    /// (<see cref="Schedule"/>) are taken at this step when the model is evaluated, so a reloaded model reports what training reported.
+    /// </summary>
+    public long TrainingStep { get; set; }
 
     /// <summary>Features of one input row.</summary>
     public abstract int Features { get; }
@@ -51,6 +61,12 @@ public abstract class Model<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// nothing; the VAE starts its decoder's output bias at the training images' pixel means (<see cref="VaeOptions.OutputBias"/>).
     /// </summary>
     public virtual void InitialiseFromData(Dataset train) { }
+
+    /// <summary>
+    /// Why the objective is not a mean of per-row terms, or null when it is. Data-parallel training splits each batch over
+    /// ranks and sums their means, which equals the whole batch's objective only for per-row terms, so it refuses the others.
+    /// </summary>
+    public virtual string? NotRowSeparable => null;
 
     /// <summary>Copies a host batch into the plan's inputs.</summary>
     public virtual void Feed(Plan<T> plan, Batch batch)
@@ -74,14 +90,15 @@ public abstract class Model<T> : IDisposable where T : unmanaged, IFloatingPoint
         return plan;
     }
 
-    /// <summary>Runs the evaluation graph on one batch and returns a named output (row-major, as float).</summary>
-    public float[] Infer(Batch batch, string output, ulong step = 0)
+    /// <summary>Runs the evaluation graph on one batch and returns a named output (row-major, in the model's element type).</summary>
+    public T[] Infer(Batch batch, string output, ulong step = 0)
     {
         var plan = Plan(batch.Rows, training: false);
         plan.Step = step;
+        plan.ScheduleStep = TrainingStep;
         Feed(plan, batch);
         plan.Forward();
-        return plan.Read(output).Select(v => float.CreateTruncating(v)).ToArray();
+        return plan.Read(output);
     }
 
     /// <summary>The compiled plans, for tools that report launch counts and memory.</summary>

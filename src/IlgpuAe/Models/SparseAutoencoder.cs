@@ -25,16 +25,17 @@ public sealed record SparseOptions
     /// <summary>ρ, the target mean activation of each unit under KL sparsity, in (0, 1).</summary>
     public double Rho { get; init; } = 0.05;
 
-    /// <summary>Throws <see cref="IlgpuAeException"/> for invalid sizes, a negative λ, or KL sparsity without ρ in (0, 1) and sigmoid codes.</summary>
+    /// <summary>Throws <see cref="IlgpuAeException"/> naming the property (<see cref="OptionError"/>) for invalid sizes, a negative λ, or KL sparsity without ρ in (0, 1) and sigmoid codes.</summary>
     public void Validate()
     {
         Autoencoder.Validate();
-        if (!(double.IsFinite(Lambda) && Lambda >= 0)) throw new IlgpuAeException($"the sparsity weight lambda must be zero or positive, got {Lambda}");
+        if (!(double.IsFinite(Lambda) && Lambda >= 0))
+            throw OptionError.Worded("SparseOptions.Lambda", $"SparseOptions.Lambda: the sparsity weight lambda must be zero or positive, got {Lambda}");
         if (Sparsity == Sparsity.Kl)
         {
-            if (!(Rho > 0 && Rho < 1)) throw new IlgpuAeException($"the KL sparsity target rho must be in (0, 1), got {Rho}");
+            if (!(Rho > 0 && Rho < 1)) throw OptionError.Worded("SparseOptions.Rho", $"SparseOptions.Rho: the KL sparsity target rho must be in (0, 1), got {Rho}");
             if (Autoencoder.CodeActivation != Activation.Sigmoid)
-                throw new IlgpuAeException($"KL sparsity needs sigmoid codes (mean activations in (0, 1)), got {Autoencoder.CodeActivation}");
+                throw OptionError.For("AutoencoderOptions.CodeActivation", $"must be sigmoid for KL sparsity (mean activations in (0, 1)), got {Autoencoder.CodeActivation}");
         }
     }
 }
@@ -46,7 +47,7 @@ public sealed record SparseOptions
 /// They are terms rather than a model hook because the plan already sums, averages and reports
 /// every named term per epoch, on the training batches and on the test set.
 /// </summary>
-public sealed class SparseAutoencoder<T> : Autoencoder<T> where T : unmanaged, IFloatingPointIeee754<T>
+public class SparseAutoencoder<T> : Autoencoder<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>|h| below this counts as an inactive unit in the "code_below_1e-3" statistic.</summary>
     public const double OffThreshold = 1e-3;
@@ -61,6 +62,11 @@ public sealed class SparseAutoencoder<T> : Autoencoder<T> where T : unmanaged, I
     public override string Kind => "sparse";
     /// <see cref="Sparse"/> as snake_case JSON.
     public override string ConfigJson() => JsonSerializer.Serialize(Sparse, ModelJson.Options);
+
+    /// <summary>KL sparsity: the penalty is a function of the whole batch's mean activations, not a mean over rows.</summary>
+    public override string? NotRowSeparable => Sparse.Sparsity == Sparsity.Kl
+        ? "KL sparsity is a function of the whole batch's mean activations, which a rank's share of the batch does not see (L1 sparsity is per image)"
+        : null;
 
     /// <summary>Adds the weighted "sparsity" term and the two weight-0 statistics of the code.</summary>
     protected override void Regularize(GraphBuilder<T> g, Node<T> x, Node<T> h)

@@ -10,8 +10,10 @@ namespace IlgpuAe.Models;
 /// A variational autoencoder: q(z|x) = N(μ(x), Σ(x)) with Σ diagonal or full (LLᵀ), p(x|z)
 /// Bernoulli or Gaussian, p(z) = N(0, I) or a learned Gaussian mixture. The objective is the
 /// negative ELBO per image, reconstruction + beta·kl, with z = μ + B·ε (one sample per image).
+/// A subclass changes the KL's weight (<see cref="KlWeight"/>: a warm-up, cyclical annealing) or adds terms
+/// (<see cref="Regularize"/>), declaring a <see cref="Kind"/> of its own.
 /// </summary>
-public sealed class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloatingPointIeee754<T>
+public class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     readonly Dictionary<int, Plan<T>> _decodePlans = [];
 
@@ -24,17 +26,24 @@ public sealed class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged,
         options.Validate();
         Options = options;
         Parameters.Scheme = options.Initialisation;
-        Encoder = new ConditionedMlp<T>(Parameters, "encoder", options.Features, 0, options.Hidden, options.Activation);
+        if (options.Conv is { } conv)
+        {
+            Convolutions = new ConvEncoder<T>(Parameters, "encoder.conv", conv, options.Activation);
+            Encoder = new ConditionedMlp<T>(Parameters, "encoder", Convolutions.Outputs, 0, [conv.Dense], options.Activation);
+        }
+        else Encoder = new ConditionedMlp<T>(Parameters, "encoder", options.Features, 0, options.Hidden, options.Activation);
         Head = new GaussianHead<T>(Parameters, "encoder.head", Encoder.Outputs, options.Latent, options.Posterior);
         Decoder = new LikelihoodDecoder<T>(Parameters, "decoder", options.Latent, 0, options.Hidden.Reverse().ToArray(),
-            options.Activation, options.Features, options.Decoder, options.DecoderLogVar);
+            options.Activation, options.Features, options.Decoder, options.DecoderLogVar, options.Conv);
         if (options.Prior == Prior.Gmm)
             Mixture = new MixturePrior<T>(Parameters, "prior", options.Components, options.Latent);
     }
 
     /// <summary>The validated options the model was built from (saved in checkpoints).</summary>
     public VaeOptions Options { get; }
-    /// <summary>Trunk of q(z|x): Features → Hidden…, unconditioned.</summary>
+    /// <summary>The encoder's convolutions before <see cref="Encoder"/> (`--arch conv`); null for the MLP.</summary>
+    public ConvEncoder<T>? Convolutions { get; }
+    /// <summary>Trunk of q(z|x): Features → Hidden… (or the flattened convolutions → Dense), unconditioned.</summary>
     public ConditionedMlp<T> Encoder { get; }
     /// <summary>μ and scale of q(z|x) on the encoder trunk, and the reparameterised z.</summary>
     public GaussianHead<T> Head { get; }
@@ -61,15 +70,32 @@ public sealed class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged,
     protected override void Build(GraphBuilder<T> g)
     {
         var x = g.Input("x", Features);
-        var q = Head.Apply(g, Encoder.Apply(g, x));
+        var q = Head.Apply(g, Encoder.Apply(g, Convolutions?.Apply(g, x) ?? x));
         var d = Decoder.Apply(g, q.Z);
         g.Loss("reconstruction", Decoder.Nll(g, d, x));
         var kl = Mixture is null
             ? Head.KlStandardNormal(g, q)
             : g.KlGmmMonteCarlo(q.Z, q.Eps, q.Scale, Head.Kind, g.Param(Mixture.Means), g.Param(Mixture.LogVars), g.Param(Mixture.Logits));
-        g.Loss("kl", kl, Options.Beta);
+        g.Loss("kl", kl, KlWeight);
+        Regularize(g, x, q, d.Out);
         if (!g.Training) VariationalOutputs.Add(g, q, Decoder, d, x);
     }
+
+    /// <summary>
+    /// The weight of the "kl" term by step: <see cref="VaeOptions.Beta"/> times <see cref="VaeOptions.BetaSchedule"/> when one is
+    /// given, else Beta. Override for a warm-up or an annealing of your own (<see cref="Schedule"/>).
+    /// </summary>
+    protected virtual Schedule KlWeight => BetaWeight(Options.Beta, Options.BetaSchedule);
+
+    /// <summary>beta alone, or beta·schedule(step): how the options' two fields make the KL's weight.</summary>
+    internal static Schedule BetaWeight(double beta, Schedule? schedule) =>
+        schedule is null ? Schedule.Constant(beta) : beta == 1 ? schedule : Schedule.Of(step => beta * schedule.At(step));
+
+    /// <summary>
+    /// Extra terms with <c>g.Loss</c>, seeing the input <paramref name="x"/>, the posterior <paramref name="q"/> (μ, scale, ε, z)
+    /// and the decoder's raw output <paramref name="reconstruction"/> (logits for Bernoulli, means for Gaussian). Empty here.
+    /// </summary>
+    protected virtual void Regularize(GraphBuilder<T> g, Node<T> x, PosteriorNodes<T> q, Node<T> reconstruction) { }
 
     /// <summary>With <see cref="OutputBias.DataMean"/>, sets the decoder's output bias from the pixel means of <paramref name="train"/>.</summary>
     public override void InitialiseFromData(Dataset train)
@@ -79,7 +105,7 @@ public sealed class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged,
     }
 
     /// <summary>Decoder means for latent codes z [rows, latent] (row-major), through a decode-only plan.</summary>
-    public float[] Decode(float[] z, int rows)
+    public T[] Decode(T[] z, int rows)
     {
         if (z.Length != rows * Latent) throw new IlgpuAeException($"decode expects {rows}x{Latent} latent values, got {z.Length}");
         if (!_decodePlans.TryGetValue(rows, out var plan))
@@ -92,7 +118,7 @@ public sealed class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged,
         }
         plan.SetInput(plan.Input("z"), z);
         plan.Forward();
-        return plan.Read("mean").Select(v => float.CreateTruncating(v)).ToArray();
+        return plan.Read("mean");
     }
 
     /// <summary>log p(z) of the prior at each row of z [rows, latent] (host-side, for diagnostics).</summary>
@@ -120,10 +146,10 @@ public sealed class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged,
         return new Batch(images, labels, batch.Rows * repeats);
     }
 
-    /// <summary>Samples of the prior, [count, latent] row-major, from Philox(seed, stream, index).</summary>
-    public double[] SamplePrior(int count, ulong seed) => Mixture is null
+    /// <summary>Samples of the prior, [count, latent] row-major, from Philox(seed, stream, index), drawn in double and given in T (what <see cref="Decode"/> takes).</summary>
+    public T[] SamplePrior(int count, ulong seed) => (Mixture is null
         ? PriorMath.StandardNormalSamples(count, Latent, seed)
-        : Mixture.Sample(count, seed);
+        : Mixture.Sample(count, seed)).Select(T.CreateTruncating).ToArray();
 
     /// <summary>Frees the decode-only plans, then the training and evaluation plans and the parameters.</summary>
     public override void Dispose()

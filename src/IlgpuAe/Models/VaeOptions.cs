@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 
 namespace IlgpuAe.Models;
 
@@ -78,22 +79,38 @@ public sealed record VaeOptions
     public OutputBias OutputBias { get; init; } = OutputBias.DataMean;
 
     /// <summary>
-    /// Throws <see cref="IlgpuAeException"/> (worded for the command line) when features or latent are not positive, hidden is
-    /// empty or holds a non-positive size, a GMM prior has no components, beta is negative or not finite, or the fixed
-    /// decoder log-variance is not finite.
+    /// The KL weight's schedule: the weight at step s is <see cref="Beta"/>·BetaSchedule(s) (a warm-up such as
+    /// <c>Schedule.Linear(0, 1, 5000)</c>, or <see cref="Schedule.Cyclical"/>); null keeps Beta at every step.
+    /// Saved in the configuration as its grammar, so a schedule made with <see cref="Schedule.Of"/> cannot be saved.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Schedule? BetaSchedule { get; init; }
+
+    /// <summary>
+    /// The convolutional architecture (`--arch conv`): encoder convolutions, a dense layer of <see cref="ConvOptions.Dense"/>, the
+    /// Gaussian head; the decoder mirrors it with transposed convolutions. <see cref="Hidden"/> is then unused. Null (default): the MLP.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ConvOptions? Conv { get; init; }
+
+    /// <summary>
+    /// Throws <see cref="IlgpuAeException"/> naming the property (<see cref="OptionError"/>, e.g. "VaeOptions.Latent must be at least 1") when features or
+    /// latent are not positive, hidden is empty or holds a non-positive size, a GMM prior has no components, beta is negative or
+    /// not finite, or the fixed decoder log-variance is not finite.
     /// </summary>
     public void Validate()
     {
-        if (Features <= 0) throw new IlgpuAeException($"features must be positive, got {Features}");
+        if (Features <= 0) throw OptionError.For("VaeOptions.Features", $"must be positive, got {Features}");
         if (Latent <= 0)
-            throw new IlgpuAeException(Posterior == Posterior.Full
-                ? $"--posterior full needs a latent size of at least 1 (--latent), got {Latent}"
-                : $"--latent must be at least 1, got {Latent}");
-        if (Hidden.Length == 0 || Hidden.Any(h => h <= 0))
-            throw new IlgpuAeException($"--hidden needs at least one positive size, got [{string.Join(",", Hidden)}]");
+            throw OptionError.For("VaeOptions.Latent", Posterior == Posterior.Full
+                ? $"must be at least 1 for a full-covariance posterior, got {Latent}"
+                : $"must be at least 1, got {Latent}");
+        if (Hidden is null || Hidden.Length == 0 || Hidden.Any(h => h <= 0))
+            throw OptionError.For("VaeOptions.Hidden", $"needs at least one positive size, got [{string.Join(",", Hidden ?? [])}]");
         if (Prior == Prior.Gmm && Components <= 0)
-            throw new IlgpuAeException($"--components must be at least 1 for --prior gmm, got {Components}");
-        if (!double.IsFinite(Beta) || Beta < 0) throw new IlgpuAeException($"--beta must be a finite number of at least 0, got {Beta}");
-        if (DecoderLogVar is { } lv && !double.IsFinite(lv)) throw new IlgpuAeException("the decoder's fixed log-variance must be finite");
+            throw OptionError.For("VaeOptions.Components", $"must be at least 1 for a mixture prior, got {Components}");
+        if (!double.IsFinite(Beta) || Beta < 0) throw OptionError.For("VaeOptions.Beta", $"must be a finite number of at least 0, got {Beta}");
+        if (DecoderLogVar is { } lv && !double.IsFinite(lv)) throw OptionError.For("VaeOptions.DecoderLogVar", $"must be finite, got {lv}");
+        Conv?.Validate(Features);
     }
 }

@@ -27,14 +27,14 @@ public sealed class CorruptionOp<T>(Node<T> input, Corruption corruption, ulong 
     /// <summary>x~ = C(x) from the Philox stream of this step and salt: Gaussian, masking or salt-and-pepper.</summary>
     public override void Forward(Exec<T> x)
     {
-        ulong stream = RandomStreams.For(x.Step, salt);
+        ulong stream = RandomStreams.For(x.Step, salt), first = x.FirstElement(Output);
         T level = T.CreateTruncating(Corruption.Level);
         var (input, output) = (x.Value(Inputs[0]), x.Value(Output));
         switch (Corruption.Kind)
         {
-            case NoiseKind.Gaussian: CorruptionLaunch.GaussianNoise(x.Device, input, output, x.Seed, stream, level); break;
-            case NoiseKind.Mask: CorruptionLaunch.MaskingNoise(x.Device, input, output, x.Seed, stream, level); break;
-            default: CorruptionLaunch.SaltPepper(x.Device, input, output, x.Seed, stream, level); break;
+            case NoiseKind.Gaussian: CorruptionLaunch.GaussianNoise(x.Device, input, output, x.Seed, stream, first, level); break;
+            case NoiseKind.Mask: CorruptionLaunch.MaskingNoise(x.Device, input, output, x.Seed, stream, first, level); break;
+            default: CorruptionLaunch.SaltPepper(x.Device, input, output, x.Seed, stream, first, level); break;
         }
     }
 

@@ -8,7 +8,7 @@ namespace IlgpuAe.Ops;
 /// <summary>y = a + b (same shapes); da = dy, db = dy.</summary>
 public sealed class AddOp<T> : KernelOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>a + b; ArgumentException when the shapes differ.</summary>
+    /// <summary>a + b; IlgpuAeException naming both nodes when the shapes differ.</summary>
     public AddOp(Node<T> a, Node<T> b) : base("add", a, b) => Shapes.Same(a, b, "add");
 
     /// <summary>Nothing: da = db = dy.</summary>
@@ -33,7 +33,7 @@ public sealed class AddOp<T> : KernelOp<T> where T : unmanaged, IFloatingPointIe
 /// <summary>y = a ⊙ b (same shapes); da = dy ⊙ b, db = dy ⊙ a.</summary>
 public sealed class MulOp<T> : KernelOp<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    /// <summary>a ⊙ b; ArgumentException when the shapes differ.</summary>
+    /// <summary>a ⊙ b; IlgpuAeException naming both nodes when the shapes differ.</summary>
     public MulOp(Node<T> a, Node<T> b) : base("mul", a, b) => Shapes.Same(a, b, "mul");
 
     /// <summary>Both inputs, each the other's gradient factor.</summary>
@@ -113,12 +113,12 @@ public sealed class SumOp<T>(Node<T> input, T scale) : KernelOp<T>("sum", input)
     }
 }
 
-/// <summary>Shape checks with messages that name the op and both shapes.</summary>
+/// <summary>Shape checks with messages that name the op and both nodes.</summary>
 static class Shapes
 {
     public static void Same<T>(Node<T> a, Node<T> b, string op) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (a.Rows != b.Rows || a.Cols != b.Cols)
-            throw new ArgumentException($"{op} needs equal shapes, got {a} and {b}");
+            throw new IlgpuAeException($"{op} needs equal shapes, got {a.Label} and {b.Label}");
     }
 }

@@ -14,14 +14,14 @@ public sealed class LinearOp<T> : KernelOp<T> where T : unmanaged, IFloatingPoin
     readonly Activation _activation;
     readonly T _slope;
 
-    /// <summary>f(x·Wᵀ + b) for x [rows, in], W [out, in], b [1, out] or null; ArgumentException when the shapes disagree.</summary>
+    /// <summary>f(x·Wᵀ + b) for x [rows, in], W [out, in], b [1, out] or null; IlgpuAeException naming both nodes when the shapes disagree.</summary>
     public LinearOp(Node<T> x, Node<T> weight, Node<T>? bias, Activation activation, T slope)
         : base("linear", bias is null ? [x, weight] : [x, weight, bias])
     {
         if (weight.Cols != x.Cols)
-            throw new ArgumentException($"linear layer {weight.Name} expects {weight.Cols} input features, got {x}");
+            throw new IlgpuAeException($"linear layer {weight.Label} expects {weight.Cols} input features, got {x.Label}");
         if (bias is not null && (bias.Rows != 1 || bias.Cols != weight.Rows))
-            throw new ArgumentException($"bias {bias} does not match the {weight.Rows} outputs of {weight.Name}");
+            throw new IlgpuAeException($"bias {bias.Label} does not match the {weight.Rows} outputs of {weight.Label}");
         _activation = activation;
         _slope = slope;
     }

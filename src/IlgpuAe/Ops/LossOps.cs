@@ -5,15 +5,6 @@ using IlgpuAe.Graph;
 
 namespace IlgpuAe.Ops;
 
-/// <summary>Per-element reconstruction losses the engine knows.</summary>
-public enum Reconstruction
-{
-    /// <summary>Bernoulli likelihood: binary cross-entropy on logits, targets in [0, 1].</summary>
-    Bce,
-    /// <summary>Sum of squared errors (a Gaussian likelihood with fixed variance, up to constants).</summary>
-    Mse,
-}
-
 /// <summary>
 /// loss = (1/rows)·Σ_rows Σ_cols ℓ(pred, target): summed over features, averaged over the batch,
 /// so a term reads "per image". The target gets no gradient.

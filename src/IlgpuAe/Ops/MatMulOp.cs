@@ -12,13 +12,13 @@ public sealed class MatMulOp<T> : KernelOp<T> where T : unmanaged, IFloatingPoin
 {
     readonly bool _ta, _tb;
 
-    /// <summary>op(a)·op(b); ArgumentException when the inner dimensions differ.</summary>
+    /// <summary>op(a)·op(b); IlgpuAeException naming both nodes when the inner dimensions differ.</summary>
     public MatMulOp(Node<T> a, Node<T> b, bool transA, bool transB) : base("matmul", a, b)
     {
         _ta = transA;
         _tb = transB;
         if (K(a, transA, true) != K(b, transB, false))
-            throw new ArgumentException($"matmul inner dimensions differ: {a}{(transA ? "ᵀ" : "")} · {b}{(transB ? "ᵀ" : "")}");
+            throw new IlgpuAeException($"matmul inner dimensions differ: {a.Label}{(transA ? "ᵀ" : "")} · {b.Label}{(transB ? "ᵀ" : "")}");
     }
 
     static int K(Node<T> n, bool trans, bool left) => left ? (trans ? n.Rows : n.Cols) : (trans ? n.Cols : n.Rows);

@@ -215,8 +215,8 @@ public sealed class ColumnScaleOp<T> : KernelOp<T> where T : unmanaged, IFloatin
 }
 
 /// <summary>
-/// v ~ N(0, 1) per element, drawn from (seed, stream(step, salt), element): a Hutchinson probe. It
-/// has no inputs, so no gradient.
+/// v ~ N(0, 1) per element, drawn from (seed, stream(step, salt), element of the whole batch): a Hutchinson
+/// probe. It has no inputs, so no gradient.
 /// </summary>
 /// <param name="salt">Distinguishes this op's Philox stream from the graph's other random ops.</param>
 public sealed class NormalProbeOp<T>(ulong salt) : KernelOp<T>("probe")
@@ -228,7 +228,7 @@ public sealed class NormalProbeOp<T>(ulong salt) : KernelOp<T>("probe")
     /// <summary>v = N(0, 1) per element from the Philox stream of this step and salt.</summary>
     public override void Forward(Exec<T> x)
     {
-        RandomLaunch.Normal(x.Device, x.Value(Output), x.Seed, RandomStreams.For(x.Step, salt), T.Zero, T.One);
+        RandomLaunch.Normal(x.Device, x.Value(Output), x.Seed, RandomStreams.For(x.Step, salt), x.FirstElement(Output), T.Zero, T.One);
     }
 
     /// <summary>Nothing to do: no inputs.</summary>

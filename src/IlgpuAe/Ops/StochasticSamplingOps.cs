@@ -8,7 +8,8 @@ namespace IlgpuAe.Ops;
 
 /// <summary>
 /// ε ~ N(0, I) of shape [rows, cols] from Philox(seed, stream(op, step), element): the same ε for
-/// the same seed and step, so a run repeats and a gradient check that holds the step holds ε.
+/// the same seed and step, so a run repeats and a gradient check that holds the step holds ε. The
+/// element counts from the whole batch's first row, so a slice of the batch (one rank's share) draws its rows' ε.
 /// It has no inputs and so never takes part in the backward pass.
 /// </summary>
 public sealed class NoiseOp<T>(int stream) : StochasticOp<T>("noise")
@@ -20,7 +21,7 @@ public sealed class NoiseOp<T>(int stream) : StochasticOp<T>("noise")
     /// <summary>Fills the [rows, cols] output with N(0, 1) draws from Philox(seed, stream(op, step), element).</summary>
     public override void Forward(Exec<T> x)
     {
-        RandomLaunch.Normal(x.Device, x.Value(Output), x.Seed, StreamFor(stream, x.Step), T.Zero, T.One);
+        RandomLaunch.Normal(x.Device, x.Value(Output), x.Seed, StreamFor(stream, x.Step), x.FirstElement(Output), T.Zero, T.One);
     }
 
     /// <summary>Nothing to do: ε is a leaf of the graph and takes no gradient.</summary>
@@ -169,13 +170,13 @@ public sealed class BlockMaskOp<T> : StochasticOp<T> where T : unmanaged, IFloat
     /// <summary>One value per element: the 0/1 observed mask the kernel writes alongside the copy, not kept.</summary>
     public override long ForwardScratch(Device device) => Output.Length;
 
-    /// <summary>y = x with the pixels of one block per row, placed by Philox(seed, stream(op, step), row), set to 0.</summary>
+    /// <summary>y = x with the pixels of one block per row, placed by Philox(seed, stream(op, step), row of the whole batch), set to 0.</summary>
     public override void Forward(Exec<T> x)
     {
         var loop = x.Device.LoopFor(Output.Length);
-        x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, int, int, int, ulong, ulong>(CorruptionKernels.BlockMask)(
+        x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, int, int, int, ulong, ulong, ulong>(CorruptionKernels.BlockMask)(
             loop.Threads, loop, x.Value(Inputs[0]), x.Value(Output), x.Scratch(this), _height, _width, _block, _block,
-            x.Seed, StreamFor(_stream, x.Step));
+            x.Seed, StreamFor(_stream, x.Step), x.RowOffset);
     }
 
     /// <summary>Nothing to do: the masked copy is an input to the model, not something it learns.</summary>

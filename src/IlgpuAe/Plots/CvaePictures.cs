@@ -37,7 +37,7 @@ public static class CvaePictures
         var c = model.Conditions(distinct, 0, out var observed);
         var cRepeated = Vae<T>.Repeat(new Batch(c, distinctLabels, rows), cols).Images;
         var z = model.SamplePrior(distinct, cols, model.Seed);
-        var means = model.Decode(z, cRepeated, rows * cols);
+        var means = Pictures.ToFloat(model.Decode(z, cRepeated, rows * cols));
         float[] Tile(float[] source, int i) => source.AsSpan(i * f, f).ToArray();
         var written = new List<string>();
         if (model.Options.Condition == Condition.Label)

@@ -19,8 +19,8 @@ public static class DenoisingPictures
         test.GatherLabels(indices, labels);
         var batch = new Batch(images, labels, count);
         // Both reads use step 0, so they see the same corruption.
-        var corrupted = model.Infer(batch, "corrupted");
-        var recon = model.Infer(batch, "reconstruction");
+        var corrupted = Pictures.ToFloat(model.Infer(batch, "corrupted"));
+        var recon = Pictures.ToFloat(model.Infer(batch, "reconstruction"));
         float[] Row(float[] source, int i) => source.AsSpan(i * test.Features, test.Features).ToArray();
         int perRow = Math.Min(count, 8);
         var rows = new List<IReadOnlyList<float[]>>();

@@ -7,6 +7,10 @@ namespace IlgpuAe.Plots;
 /// <summary>The pictures a run leaves behind, drawn from a model and a dataset.</summary>
 public static class Pictures
 {
+    /// <summary>Model values as pixels (the pictures are float whatever the model computes in).</summary>
+    internal static float[] ToFloat<T>(T[] values) where T : unmanaged, IFloatingPointIeee754<T> =>
+        values is float[] f ? f : values.Select(float.CreateTruncating).ToArray();
+
     /// <summary>A grid of the first test images (top row) above their reconstructions (bottom row), in two bands.</summary>
     public static void Reconstructions<T>(Model<T> model, Dataset test, string path, int count = 16)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -17,7 +21,7 @@ public static class Pictures
         var labels = new byte[count];
         test.Gather(indices, images);
         test.GatherLabels(indices, labels);
-        var recon = model.Infer(new Batch(images, labels, count), "reconstruction");
+        var recon = ToFloat(model.Infer(new Batch(images, labels, count), "reconstruction"));
         float[] Row(float[] source, int i) => source.AsSpan(i * test.Features, test.Features).ToArray();
         int perRow = Math.Min(count, 8);
         var rows = new List<IReadOnlyList<float[]>>();

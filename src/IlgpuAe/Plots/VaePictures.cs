@@ -17,8 +17,7 @@ public static class VariationalPictures
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Directory.CreateDirectory(outDir);
-        var z = model.SamplePrior(64, model.Seed).Select(v => (float)v).ToArray();
-        var means = model.Decode(z, 64);
+        var means = Pictures.ToFloat(model.Decode(model.SamplePrior(64, model.Seed), 64));
         var rows = Enumerable.Range(0, 8).Select(r => (IReadOnlyList<float[]>)Enumerable.Range(0, 8)
             .Select(c => means.AsSpan((r * 8 + c) * test.Features, test.Features).ToArray()).ToList()).ToList();
         ImageGrid.Save(Path.Combine(outDir, "samples.png"), rows, test.Width, test.Height);

@@ -13,8 +13,10 @@ namespace IlgpuAe.Training;
 /// <param name="OptimizerName"><see cref="Optimizer.Name"/> of the optimizer that wrote them.</param>
 /// <param name="OptimizerSteps">Optimizer steps taken, for Adam's bias correction.</param>
 /// <param name="Metadata">The whole header metadata, run options included.</param>
+/// <param name="LearningRate">The learning-rate schedule the run trained with (<see cref="TrainerOptions.LearningRate"/>), complete
+/// (no step count left to fill); null when it had none. Resume with it, not with a re-parsed one, so that the run continues bit for bit.</param>
 public sealed record RunResume(TrainerState State, IReadOnlyDictionary<string, double[]> OptimizerState, string OptimizerName,
-    long OptimizerSteps, IReadOnlyDictionary<string, string> Metadata);
+    long OptimizerSteps, IReadOnlyDictionary<string, string> Metadata, Schedule? LearningRate = null);
 
 /// <summary>
 /// A training run that can continue exactly: the model file plus the optimizer state (tensors named
@@ -26,9 +28,13 @@ public static class RunCheckpoint
     /// <summary>The name of the run checkpoint inside a run directory.</summary>
     public const string FileName = "checkpoint.safetensors";
 
-    /// <summary>Writes the model plus the optimizer state (in double) and the trainer position to <paramref name="path"/>; <paramref name="extra"/> adds metadata.</summary>
+    /// <summary>
+    /// Writes the model plus the optimizer state (in double), the trainer position and the learning-rate schedule
+    /// <paramref name="learningRate"/> (as its grammar) to <paramref name="path"/>; <paramref name="extra"/> adds metadata.
+    /// The loss weights' schedules travel in the model's configuration (for example <see cref="VaeOptions.BetaSchedule"/>).
+    /// </summary>
     public static void Save<T>(string path, Model<T> model, Optimizer optimizer, TrainerState state,
-        IReadOnlyDictionary<string, string>? extra = null) where T : unmanaged, IFloatingPointIeee754<T>
+        IReadOnlyDictionary<string, string>? extra = null, Schedule? learningRate = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var metadata = new Dictionary<string, string>(extra ?? new Dictionary<string, string>())
         {
@@ -39,6 +45,9 @@ public static class RunCheckpoint
             ["run.optimizer"] = optimizer.Name,
             ["run.optimizer_steps"] = optimizer.Steps.ToString(CultureInfo.InvariantCulture),
         };
+        if (learningRate is not null)
+            metadata["run.lr_schedule"] = learningRate.Spec ?? throw new IlgpuAeException(
+                "a learning-rate schedule made with Schedule.Of(function) cannot be saved in a run checkpoint: use Schedule.Linear, Warmup, Cosine, Cyclical or StepDecay");
         var tensors = optimizer.State()
             .Where(kv => kv.Value.Length > 0)
             .Select(kv => TensorEntry.FromDoubles(ModelFile.StatePrefix + kv.Key, [kv.Value.Length], kv.Value))
@@ -75,7 +84,20 @@ public static class RunCheckpoint
             var optimizerState = file.Tensors
                 .Where(t => t.Name.StartsWith(ModelFile.StatePrefix, StringComparison.Ordinal))
                 .ToDictionary(t => t.Name[ModelFile.StatePrefix.Length..], t => file.GetDoubles(t.Name));
-            return (model, new RunResume(state, optimizerState, Meta("run.optimizer"), optimizerSteps, file.Metadata));
+            Schedule? learningRate = null;
+            if (file.Metadata.TryGetValue("run.lr_schedule", out var spec))
+            {
+                try
+                {
+                    learningRate = Schedule.Parse(spec);
+                }
+                catch (IlgpuAeException e)
+                {
+                    throw new IlgpuAeException($"{path}: metadata 'run.lr_schedule' is damaged: {e.Message}");
+                }
+            }
+            model.TrainingStep = state.Steps;
+            return (model, new RunResume(state, optimizerState, Meta("run.optimizer"), optimizerSteps, file.Metadata, learningRate));
         }
         catch
         {

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
 using IlgpuAe.Data;
+using IlgpuAe.Distributed;
+using ILGPU.Runtime;
 using IlgpuAe.Graph;
 using IlgpuAe.Models;
 using IlgpuAe.Optim;
@@ -18,9 +20,12 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     readonly Model<T> _model;
     readonly Optimizer _optimizer;
     readonly TrainerOptions _options;
+    readonly double _baseLearningRate;
     GradientNorm<T>? _norm;
     float[] _images = [];
     byte[] _labels = [];
+    // Data parallel: the ranks' agreement, after each step, that one of them was asked to stop.
+    bool _stopAgreed;
 
     /// <summary>A trainer of <paramref name="model"/> in batches of <paramref name="batch"/> rows, the data order drawn from <paramref name="seed"/>; <see cref="IlgpuAeException"/> for a bad batch size or options.</summary>
     public Trainer(Model<T> model, Optimizer optimizer, int batch, ulong seed, TrainerOptions? options = null)
@@ -31,8 +36,16 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
             throw new IlgpuAeException($"gradient clipping needs a positive finite norm, got {c}");
         if (_options.CheckpointEvery < 0)
             throw new IlgpuAeException($"the checkpoint interval must be zero or positive, got {_options.CheckpointEvery}");
+        if (_options.Parallel is { } parallel)
+        {
+            if (batch < parallel.Ranks)
+                throw new IlgpuAeException($"a batch of {batch} rows cannot be split over {parallel.Ranks} ranks: use a batch of at least {parallel.Ranks}");
+            if (model.NotRowSeparable is { } why)
+                throw new IlgpuAeException($"data-parallel training of this {model.Kind} would change its objective: {why}");
+        }
         _model = model;
         _optimizer = optimizer;
+        _baseLearningRate = optimizer.LearningRate;
         BatchSize = batch;
         Seed = seed;
     }
@@ -67,22 +80,25 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         if (train.Count < BatchSize)
             throw new IlgpuAeException($"the training set has {train.Count} images, fewer than one batch of {BatchSize}");
         Interrupted = false;
+        var parallel = _options.Parallel;
+        bool root = parallel is null || parallel.Rank == 0;
         // A fresh model at the start of a run; a loaded (uploaded) one keeps its values, so fine-tuning starts where it left off.
         if (State.Steps == 0 && State.Batch == 0 && State.Epoch == 1 && !_model.Parameters.Uploaded) _model.InitialiseFromData(train);
         var batcher = new Batcher(train.Count, BatchSize, Seed, dropLast: !_options.KeepLastBatch);
-        var plan = _model.Plan(BatchSize, training: true);
+        var plan = _model.Plan(parallel is null ? BatchSize : Shares.Of(BatchSize, parallel.Rank, parallel.Ranks).Count, training: true);
         var reports = new List<EpochReport>();
         while (State.Epoch <= epochs)
         {
             int epoch = State.Epoch, total = batcher.BatchesPerEpoch;
-            if (State.TermSums.Length > 0) plan.SetTermSums(State.TermSums);
+            if (State.TermSums.Length > 0) plan.SetTermSums(parallel is null ? State.TermSums : RankSums(parallel, plan, State.TermSums));
             else plan.ResetTermSums();
             var clock = Stopwatch.StartNew();
             int first = State.Batch, done = first;
             double[]? shortTerms = null;
             foreach (var indices in batcher.Batches(epoch, first))
             {
-                if (indices.Length == BatchSize) Step(plan, Gather(train, indices), epoch, done);
+                if (parallel is not null) shortTerms = StepShare(parallel, plan, train, indices, epoch, done, cancel.IsCancellationRequested) ?? shortTerms;
+                else if (indices.Length == BatchSize) Step(plan, Gather(train, indices), epoch, done);
                 else
                 {
                     // The short last batch (KeepLastBatch): a plan of its own size; its terms join the epoch's sums below.
@@ -92,12 +108,15 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
                 }
                 done++;
                 State = State with { Batch = done, Steps = State.Steps + 1, TermSums = [] };
-                onBatch?.Invoke(done, total);
+                if (parallel is not null && _options.VerifyReplicas) Replicas.Verify(parallel, _model.Parameters, $"after step {State.Steps}");
+                if (root) onBatch?.Invoke(done, total);
                 bool due = _options.CheckpointEvery > 0 && State.Steps % _options.CheckpointEvery == 0;
-                if (cancel.IsCancellationRequested || (due && done < total))
+                bool stop = parallel is null ? cancel.IsCancellationRequested : _stopAgreed;
+                if (stop || (due && done < total))
                 {
-                    onCheckpoint?.Invoke(State with { TermSums = plan.TermSums() });
-                    if (cancel.IsCancellationRequested)
+                    var running = parallel is null ? plan.TermSums() : AllRankSums(parallel, plan);
+                    if (root) onCheckpoint?.Invoke(State with { TermSums = running });
+                    if (stop)
                     {
                         Interrupted = true;
                         return reports;
@@ -105,18 +124,23 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
                 }
             }
             double[] sums = plan.TermSums(); // synchronises: the clock includes all device work
-            if (shortTerms is not null)
+            if (parallel is not null) sums = WholeBatchSums(parallel, sums, shortTerms);
+            else if (shortTerms is not null)
                 for (int i = 0; i < sums.Length; i++) sums[i] += shortTerms[i];
             double seconds = clock.Elapsed.TotalSeconds;
+            if (parallel is not null) Replicas.Verify(parallel, _model.Parameters, $"at the end of epoch {epoch}");
             var trainTerms = Named(plan, sums.Select(s => s / total).ToArray());
             var eval = Evaluate(_model, test, BatchSize);
             var report = new EpochReport(epoch, Objective(plan, trainTerms), eval.Loss, eval.Terms, trainTerms,
                 seconds, (done - first) * BatchSize / Math.Max(seconds, 1e-9), State.Steps);
             reports.Add(report);
             State = new TrainerState(epoch + 1, 0, State.Steps, []);
-            onEpoch?.Invoke(report);
-            onCheckpoint?.Invoke(State);
-            if (cancel.IsCancellationRequested && State.Epoch <= epochs)
+            if (root)
+            {
+                onEpoch?.Invoke(report);
+                onCheckpoint?.Invoke(State);
+            }
+            if (AnyRank(parallel, cancel.IsCancellationRequested) && State.Epoch <= epochs)
             {
                 Interrupted = true;
                 return reports;
@@ -133,51 +157,153 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         State = State with { Steps = State.Steps + 1 };
     }
 
-    void Step(Plan<T> plan, Batch batch, int epoch, int index)
+    void Step(Plan<T> plan, Batch batch, int epoch, int index, IDataParallel? parallel = null, bool cancelled = false)
     {
         plan.Step = (ulong)State.Steps;
+        plan.ScheduleStep = State.Steps;
+        if (_options.LearningRate is { } schedule) _optimizer.LearningRate = ScheduledRate(schedule, State.Steps);
         if (plan.Profile is { } profile)
+            StepProfiled(profile, plan, batch, epoch, index, parallel, cancelled);
+        else
         {
-            StepProfiled(profile, plan, batch, epoch, index);
-            return;
+            _model.Feed(plan, batch);
+            plan.Forward();
+            plan.Backward();
+            parallel?.SumGradients(_model.Parameters);
+            Guard(plan, epoch, index, parallel, cancelled);
+            _optimizer.Step(_model.Parameters);
         }
-        _model.Feed(plan, batch);
-        plan.Forward();
-        plan.Backward();
-        Guard(plan, epoch, index);
-        _optimizer.Step(_model.Parameters);
+        _model.TrainingStep = State.Steps + 1;
     }
 
-    void Guard(Plan<T> plan, int epoch, int index)
+    /// <summary>The optimizer's own rate times the schedule's factor at <paramref name="step"/>; a factor that is negative or not finite stops the run.</summary>
+    double ScheduledRate(Schedule schedule, long step)
+    {
+        double factor = schedule.At(step);
+        if (!(double.IsFinite(factor) && factor >= 0))
+            throw new IlgpuAeException($"the learning-rate schedule {schedule} gives {factor} at step {step}; a factor must be finite and at least 0");
+        return _baseLearningRate * factor;
+    }
+
+    /// <summary>
+    /// One data-parallel step: this rank's share of the batch's rows, at its row offset (so random draws are those of the
+    /// whole batch) and with its gradient scaled by its share of the rows, then the sum over the ranks. A rank whose share of
+    /// a short last batch is empty contributes a zero gradient. Returns the short batch's terms, weighted by its share.
+    /// </summary>
+    double[]? StepShare(IDataParallel parallel, Plan<T> plan, Dataset train, int[] indices, int epoch, int index, bool cancelled)
+    {
+        var (at, rows) = Shares.Of(indices.Length, parallel.Rank, parallel.Ranks);
+        bool full = indices.Length == BatchSize;
+        if (rows == 0)
+        {
+            _model.Parameters.Grads.MemSetToZero();
+            parallel.SumGradients(_model.Parameters);
+            Guard(null, epoch, index, parallel, cancelled);
+            // The same rate as the ranks that had rows: the schedule is a function of the step alone.
+            if (_options.LearningRate is { } schedule) _optimizer.LearningRate = ScheduledRate(schedule, State.Steps);
+            _optimizer.Step(_model.Parameters);
+            _model.TrainingStep = State.Steps + 1;
+            return new double[plan.TermNames.Count];
+        }
+        // The short last batch (KeepLastBatch): a plan of this rank's share of it.
+        var stepPlan = full ? plan : _model.Plan(rows, training: true);
+        stepPlan.RowOffset = (ulong)at;
+        stepPlan.GradientScale = rows / (double)indices.Length;
+        Step(stepPlan, Gather(train, indices[at..(at + rows)]), epoch, index, parallel, cancelled);
+        return full ? null : stepPlan.LastTerms().Select(v => v * stepPlan.GradientScale).ToArray();
+    }
+
+    /// <summary>The epoch's term sums of the whole batches: each rank's sums weighted by its share of a batch, plus the short batch's, summed over the ranks.</summary>
+    double[] WholeBatchSums(IDataParallel parallel, double[] sums, double[]? shortTerms)
+    {
+        double share = Shares.Of(BatchSize, parallel.Rank, parallel.Ranks).Count / (double)BatchSize;
+        var weighted = sums.Select((s, i) => s * share + (shortTerms?[i] ?? 0)).ToArray();
+        parallel.Sum(weighted);
+        return weighted;
+    }
+
+    /// <summary>Every rank's running term sums, rank after rank (a checkpoint resumes each rank's own sums exactly).</summary>
+    static double[] AllRankSums(IDataParallel parallel, Plan<T> plan)
+    {
+        var mine = plan.TermSums();
+        var all = new double[mine.Length * parallel.Ranks];
+        mine.CopyTo(all, mine.Length * parallel.Rank);
+        parallel.Sum(all);
+        return all;
+    }
+
+    /// <summary>This rank's running sums out of <see cref="AllRankSums"/>; <see cref="IlgpuAeException"/> when they were written by another number of ranks.</summary>
+    static double[] RankSums(IDataParallel parallel, Plan<T> plan, double[] all)
+    {
+        int terms = plan.TermNames.Count;
+        if (all.Length != terms * parallel.Ranks)
+            throw new IlgpuAeException($"the resumed epoch sums hold {all.Length} values, not {terms} terms for each of {parallel.Ranks} ranks: " +
+                "a run resumes with the number of ranks that wrote its checkpoint");
+        return all.AsSpan(terms * parallel.Rank, terms).ToArray();
+    }
+
+    /// <summary>Whether any rank has <paramref name="flag"/> set (each rank's own flag when alone).</summary>
+    static bool AnyRank(IDataParallel? parallel, bool flag)
+    {
+        if (parallel is null) return flag;
+        Span<double> f = [flag ? 1 : 0];
+        parallel.Sum(f);
+        return f[0] > 0;
+    }
+
+    void Guard(Plan<T>? plan, int epoch, int index, IDataParallel? parallel = null, bool cancelled = false)
     {
         if (_options.Guard || _options.ClipGrad is not null)
         {
             _norm ??= new GradientNorm<T>(_model.Parameters);
             _norm.Compute();
         }
+        if (parallel is not null) AgreeOnTerms(plan, epoch, index, parallel, cancelled);
         if (_options.Guard) CheckFinite(plan, epoch, index);
         if (_options.ClipGrad is { } clip) _norm!.Clip(clip);
     }
 
+    /// <summary>
+    /// One small sum over the ranks per step: which loss terms were not finite on some rank, and whether some rank was asked to
+    /// stop. Every rank then stops (or throws) in the same step, so that none waits in a collective the others left.
+    /// </summary>
+    void AgreeOnTerms(Plan<T>? plan, int epoch, int index, IDataParallel parallel, bool cancelled)
+    {
+        var names = _model.Plan(Shares.Of(BatchSize, parallel.Rank, parallel.Ranks).Count, training: true).TermNames;
+        var flags = new double[names.Count + 1];
+        if (plan is not null && _options.Guard)
+        {
+            var terms = plan.LastTerms();
+            for (int i = 0; i < terms.Length; i++) flags[i] = double.IsFinite(terms[i]) ? 0 : 1;
+        }
+        flags[^1] = cancelled ? 1 : 0;
+        parallel.Sum(flags);
+        _stopAgreed = flags[^1] > 0;
+        for (int i = 0; i < names.Count; i++)
+            if (flags[i] > 0)
+                throw Diverged(names[i], $"loss term '{names[i]}' is not finite on {flags[i]} of the {parallel.Ranks} ranks", epoch, index);
+    }
+
     /// <summary>The same step with every phase timed (the plan times its own ops); see <see cref="StepProfile"/>.</summary>
-    void StepProfiled(StepProfile profile, Plan<T> plan, Batch batch, int epoch, int index)
+    void StepProfiled(StepProfile profile, Plan<T> plan, Batch batch, int epoch, int index, IDataParallel? parallel, bool cancelled)
     {
         var d = _model.Device;
         profile.Measure(d, "feed", "upload batch", () => _model.Feed(plan, batch));
         plan.Forward();
         plan.Backward();
-        profile.Measure(d, "guard", "norm, finite check, clip", () => Guard(plan, epoch, index));
+        if (parallel is not null) profile.Measure(d, "all-reduce", "sum of the gradients over the ranks", () => parallel.SumGradients(_model.Parameters));
+        profile.Measure(d, "guard", "norm, finite check, clip", () => Guard(plan, epoch, index, parallel, cancelled));
         profile.Measure(d, "optimizer", _optimizer.Name, () => _optimizer.Step(_model.Parameters));
         profile.CountStep();
     }
 
     /// <summary>Stops before the optimizer step, so the parameters stay those of the last good step.</summary>
-    void CheckFinite(Plan<T> plan, int epoch, int index)
+    void CheckFinite(Plan<T>? plan, int epoch, int index)
     {
-        var terms = plan.LastTerms();
+        var terms = plan?.LastTerms() ?? [];
         for (int i = 0; i < terms.Length; i++)
             if (!double.IsFinite(terms[i]))
-                throw Diverged(plan.TermNames[i], $"loss term '{plan.TermNames[i]}' is {Describe(terms[i])}", epoch, index);
+                throw Diverged(plan!.TermNames[i], $"loss term '{plan.TermNames[i]}' is {Describe(terms[i])}", epoch, index);
         double g = _norm!.ReadSquared();
         if (!double.IsFinite(g))
             throw Diverged("gradient", "the gradient holds a NaN or infinite value", epoch, index);
@@ -200,7 +326,8 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
 
     /// <summary>
     /// The objective and every term per image over the whole dataset: full batches through one
-    /// plan, the remainder through a plan of its own size, weighted by rows.
+    /// plan, the remainder through a plan of its own size, weighted by rows. <paramref name="step"/> drives the random
+    /// draws; scheduled term weights are taken at the model's <see cref="Model{T}.TrainingStep"/>.
     /// </summary>
     public static Evaluation Evaluate(Model<T> model, Dataset data, int batch, ulong step = 0)
     {
@@ -223,6 +350,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
                 Array.Copy(data.Images, (long)first * data.Features, images, 0, images.Length);
                 Array.Copy(data.Labels, first, labels, 0, rows);
                 plan.Step = step;
+                plan.ScheduleStep = model.TrainingStep;
                 model.Feed(plan, new Batch(images, labels, rows));
                 plan.Forward();
             }

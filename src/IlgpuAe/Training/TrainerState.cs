@@ -45,4 +45,22 @@ public sealed record TrainerOptions
     /// DataLoader does by default (drop_last=False); false (the default) drops it, so every step sees a full batch.
     /// </summary>
     public bool KeepLastBatch { get; init; }
+
+    /// <summary>
+    /// A factor on the optimizer's learning rate by step (<see cref="Schedule.Warmup"/>, <see cref="Schedule.Cosine"/>,
+    /// <see cref="Schedule.StepDecay"/>, ...): before each step the rate is the optimizer's own times the factor at the
+    /// run's step. Null (the default) leaves the rate alone. Save it with the run (<c>RunCheckpoint.Save(..., learningRate:)</c>)
+    /// to resume exactly.
+    /// </summary>
+    public Schedule? LearningRate { get; init; }
+
+    /// <summary>
+    /// Data-parallel training (null: one process): this trainer is one rank of several, each training its share of every
+    /// batch of <see cref="Trainer{T}.BatchSize"/> rows; the gradients are summed after backward, and only rank 0 calls the
+    /// epoch, batch and checkpoint hooks.
+    /// </summary>
+    public Distributed.IDataParallel? Parallel { get; init; }
+
+    /// <summary>With <see cref="Parallel"/>: compare a hash of the parameters over the ranks after every step, not only at each epoch's end.</summary>
+    public bool VerifyReplicas { get; init; }
 }

@@ -51,7 +51,7 @@ public sealed class OfflineCompileTests
         var names = Instantiations().Keys.ToList();
         foreach (var family in new[] { nameof(ElementwiseKernels), nameof(ReductionKernels), nameof(LossKernels),
                      nameof(OptimizerKernels), nameof(RandomKernels), nameof(ActivationKernels), nameof(SamplingKernels),
-                     nameof(DivergenceKernels), nameof(MixtureKernels), nameof(PenaltyKernels), nameof(CorruptionKernels) })
+                     nameof(DivergenceKernels), nameof(MixtureKernels), nameof(PenaltyKernels), nameof(CorruptionKernels), nameof(Conv2dKernels) })
             Assert.Contains(names, n => n.StartsWith(family + ".", StringComparison.Ordinal));
         Assert.Contains("ActivationKernels.Forward<Single,SigmoidAct`1>", names);
     }

@@ -54,7 +54,7 @@ public class DenoisingTests
         Assert.Equal(first, b.Infer(batch, "corrupted", step: 1));
         Assert.NotEqual(first, a.Infer(batch, "corrupted", step: 2));
         Assert.NotEqual(first, other.Infer(batch, "corrupted", step: 1));
-        Assert.NotEqual(batch.Images, first);
+        Assert.NotEqual(batch.Images, first.Select(v => (float)v).ToArray());
     }
 
     [Fact]

@@ -95,6 +95,6 @@ public class CvaeModelTests
     {
         var e = Assert.Throws<IlgpuAeException>(() => new Cvae<float>(TestDevice.Cpu,
             new CvaeOptions { Features = 784, Width = 784, Height = 1, Condition = Condition.Masked, Hidden = [4], Latent = 2 }));
-        Assert.Contains("--condition masked needs image data", e.Message);
+        Assert.Contains("CvaeOptions.Condition Masked needs image data", e.Message);
     }
 }

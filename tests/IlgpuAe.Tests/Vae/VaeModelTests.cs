@@ -114,8 +114,8 @@ public class VaeModelTests
     }
 
     [Theory]
-    [InlineData(0, Posterior.Full, Prior.Normal, 10, "--posterior full")]
-    [InlineData(4, Posterior.Diag, Prior.Gmm, 0, "--components")]
+    [InlineData(0, Posterior.Full, Prior.Normal, 10, "VaeOptions.Latent must be at least 1 for a full-covariance posterior")]
+    [InlineData(4, Posterior.Diag, Prior.Gmm, 0, "VaeOptions.Components")]
     public void Bad_options_are_one_clear_error(int latent, Posterior posterior, Prior prior, int components, string mentions)
     {
         var e = Assert.Throws<IlgpuAeException>(() => new Vae<float>(TestDevice.Cpu,
