@@ -1,6 +1,3 @@
-using System.Numerics;
-using ILGPU;
-
 namespace IlgpuAe.Kernels;
 
 /// <summary>Kernels that spread a scalar or a row over a matrix (the backward of sums, forward of row-vector adds).</summary>
@@ -13,10 +10,7 @@ public static class BroadcastKernels
         int n = (int)y.Length;
         T g = scale * s[0];
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) y[i] = beta == T.Zero ? g : beta * y[i] + g;
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) Beta.Blend(y, i, beta, g);
     }
 
     /// <summary>y[r, c] = x[r, c] + v[c]  (a row vector added to every row)</summary>
@@ -25,10 +19,7 @@ public static class BroadcastKernels
     {
         int n = (int)y.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) y[i] = x[i] + v[i % cols];
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) y[i] = x[i] + v[i % cols];
     }
 }
 

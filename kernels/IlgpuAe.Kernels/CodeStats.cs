@@ -1,6 +1,3 @@
-using System.Numerics;
-using ILGPU;
-
 namespace IlgpuAe.Kernels;
 
 /// <summary>Statistics of a code h [rows, cols] that a sparse model reports but does not optimise.</summary>
@@ -12,9 +9,7 @@ public static class CodeStatsKernels
     {
         int rows = (int)rowCount.Length;
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 T acc = T.Zero;
                 long o = (long)r * cols;
@@ -22,7 +17,6 @@ public static class CodeStatsKernels
                     if (T.Abs(h[o + c]) < threshold) acc += T.One;
                 rowCount[r] = acc;
             }
-        }
     }
 }
 

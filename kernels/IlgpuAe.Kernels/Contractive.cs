@@ -1,64 +1,41 @@
-using System.Numerics;
-using ILGPU;
-
 namespace IlgpuAe.Kernels;
-
-/// <summary>
-/// f'(y) and its derivative with respect to y, for every <see cref="Activation"/>, both written from
-/// the output y like <see cref="IActivation{T}.Derivative"/>. The contractive penalty needs the second:
-/// d/da f'(y(a)) = c(y)·f'(y), so a gradient reaching y through f'(y) continues to the pre-activation
-/// through the layer's ordinary backward. The activation arrives as an int (its enum value) because
-/// a kernel generic in two interfaces would need an instantiation per pair.
-/// </summary>
-public static class ActivationSlopes
-{
-    /// <summary>f'(y; a), the same expression as the activation's own IActivation.Derivative.</summary>
-    public static T Slope<T>(int activation, T y, T a) where T : unmanaged, IFloatingPointIeee754<T> => activation switch
-    {
-        1 => ReluAct<T>.Derivative(y, a),
-        2 => LeakyReluAct<T>.Derivative(y, a),
-        3 => SigmoidAct<T>.Derivative(y, a),
-        4 => TanhAct<T>.Derivative(y, a),
-        5 => SoftplusAct<T>.Derivative(y, a),
-        6 => EluAct<T>.Derivative(y, a),
-        _ => IdentityAct<T>.Derivative(y, a),
-    };
-
-    /// <summary>
-    /// c(y) = d f'(y)/dy: sigmoid 1 − 2y (f' = y(1 − y)); tanh −2y (f' = 1 − y²); softplus e^−y
-    /// (f' = 1 − e^−y); ELU 1 where y ≤ 0 (f' = y + a); identity, ReLU and LeakyReLU 0 (f' piecewise constant).
-    /// </summary>
-    public static T Curvature<T>(int activation, T y, T a) where T : unmanaged, IFloatingPointIeee754<T> => activation switch
-    {
-        3 => T.One - Num<T>.Two * y,
-        4 => -Num<T>.Two * y,
-        5 => T.Exp(-y),
-        6 => y > T.Zero ? T.Zero : T.One,
-        _ => T.Zero,
-    };
-}
 
 /// <summary>
 /// The contractive penalty ‖∂h/∂x‖²_F. For an encoder h = f(Wx + b) with f elementwise, ∂h/∂x =
 /// diag(f'(a))·W, so ‖∂h/∂x‖²_F = Σ_j f'(a_j)²·‖W_j‖² (W_j the j-th row): the fused kernels below,
-/// with w_j = ‖W_j‖² from <see cref="PenaltyKernels.ContractiveWeightNorms"/>. For deeper encoders
+/// with w_j = ‖W_j‖² from <see cref="WeightNorms{T}"/>. For deeper encoders
 /// the Jacobian is built per sample as a chain, J = D_L W_L ··· D_1 W_1, from the code side, so the
 /// intermediate is [batch·code, width]: <see cref="RowScale{T}"/> seeds D_L W_L, <see cref="ColumnScale{T}"/>
 /// applies D_l on the right, and a GEMM by the shared W_l completes each step.
-/// Conventions of <see cref="PenaltyKernels"/>: g = gradOut[0], beta 0 overwrites without reading.
+/// Conventions of <see cref="PenaltyKernels"/>: g = gradOut[0], beta 0 overwrites without reading. The activation
+/// arrives as an int (its enum value; see <see cref="ActivationMap"/>) because a kernel generic in two interfaces would
+/// need an instantiation per pair.
 /// </summary>
 public static class ContractiveKernels
 {
+    /// <summary>
+    /// c(y) = d f'(y)/dy, written from the output y like <see cref="IActivation{T}.Derivative"/>: sigmoid 1 − 2y
+    /// (f' = y(1 − y)); tanh −2y (f' = 1 − y²); softplus e^−y (f' = 1 − e^−y); ELU 1 where y ≤ 0 (f' = y + a);
+    /// identity, ReLU and LeakyReLU 0 (f' piecewise constant). The penalty's gradient needs it:
+    /// d/da f'(y(a)) = c(y)·f'(y), so a gradient reaching y through f'(y) continues to the pre-activation through
+    /// the layer's ordinary backward.
+    /// </summary>
+    public static T Curvature<T>(int activation, T y, T a) where T : unmanaged, IFloatingPointIeee754<T> => activation switch
+    {
+        (int)Activation.Sigmoid => T.One - Num<T>.Two * y,
+        (int)Activation.Tanh => -Num<T>.Two * y,
+        (int)Activation.Softplus => T.Exp(-y),
+        (int)Activation.Elu => y > T.Zero ? T.Zero : T.One,
+        _ => T.Zero,
+    };
+
     /// <summary>d[i] = f'(y[i]; a)</summary>
     public static void SlopeForward<T>(Index1D t, Loop loop, ArrayView<T> y, ArrayView<T> d, int activation, T a)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = (int)y.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) d[i] = ActivationSlopes.Slope(activation, y[i], a);
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) d[i] = ActivationMap.Derivative(activation, y[i], a);
     }
 
     /// <summary>dy[i] = beta·dy[i] + dd[i]·c(y[i]; a),  c = d f'/dy</summary>
@@ -67,14 +44,8 @@ public static class ContractiveKernels
     {
         int n = (int)y.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
-            {
-                T g = dd[i] * ActivationSlopes.Curvature(activation, y[i], a);
-                dy[i] = beta == T.Zero ? g : beta * dy[i] + g;
-            }
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++)
+                Beta.Blend(dy, i, beta, dd[i] * Curvature(activation, y[i], a));
     }
 
     /// <summary>ℓ_r = Σ_j f'(h[r,j])²·w_j = ‖∂h_r/∂x_r‖²_F for h = f(Wx + b), w_j = ‖W_j‖²  (loop over rows)</summary>
@@ -84,20 +55,17 @@ public static class ContractiveKernels
     {
         int rows = (int)rowPenalty.Length;
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 T acc = T.Zero;
                 long o = (long)r * cols;
                 for (int c = 0; c < cols; c++)
                 {
-                    T s = ActivationSlopes.Slope(activation, h[o + c], a);
+                    T s = ActivationMap.Derivative(activation, h[o + c], a);
                     acc += s * s * wRowSq[c];
                 }
                 rowPenalty[r] = acc;
             }
-        }
     }
 
     /// <summary>dh = beta·dh + g·scale·2f'(h)·c(h)·w_j  (j the column of the element; loop over elements)</summary>
@@ -108,15 +76,12 @@ public static class ContractiveKernels
         int n = (int)h.Length;
         T gs2 = gradOut[0] * scale * Num<T>.Two;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 T v = h[i];
-                T d = gs2 * ActivationSlopes.Slope(activation, v, a) * ActivationSlopes.Curvature(activation, v, a) * wRowSq[i % cols];
-                dH[i] = beta == T.Zero ? d : beta * dH[i] + d;
+                T d = gs2 * ActivationMap.Derivative(activation, v, a) * Curvature(activation, v, a) * wRowSq[i % cols];
+                Beta.Blend(dH, i, beta, d);
             }
-        }
     }
 
     /// <summary>dw_j = beta·dw_j + g·scale·Σ_r f'(h[r,j])²  (gradient w.r.t. the squared row norms; loop over units)</summary>
@@ -127,19 +92,16 @@ public static class ContractiveKernels
         int cols = (int)dWRowSq.Length;
         T gs = gradOut[0] * scale;
         for (int b = loop.First(t); b < cols; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, cols);
-            for (int c = b; c < e; c++)
+            for (int c = b, e = loop.End(b, cols); c < e; c++)
             {
                 T acc = T.Zero;
                 for (int r = 0; r < rows; r++)
                 {
-                    T s = ActivationSlopes.Slope(activation, h[(long)r * cols + c], a);
+                    T s = ActivationMap.Derivative(activation, h[(long)r * cols + c], a);
                     acc += s * s;
                 }
-                dWRowSq[c] = beta == T.Zero ? gs * acc : beta * dWRowSq[c] + gs * acc;
+                Beta.Blend(dWRowSq, c, beta, gs * acc);
             }
-        }
     }
 
     /// <summary>y[(b,c),k] = s[b,c]·W[c,k]  (s [batch, code], W [code, width], y [batch·code, width]; loop over y)</summary>
@@ -148,14 +110,11 @@ public static class ContractiveKernels
     {
         int n = (int)y.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 int row = i / width, k = i - row * width;
                 y[i] = s[row] * w[(long)(row % code) * width + k];
             }
-        }
     }
 
     /// <summary>ds[b,c] = beta·ds[b,c] + Σ_k dy[(b,c),k]·W[c,k]  (loop over (b,c))</summary>
@@ -164,16 +123,13 @@ public static class ContractiveKernels
     {
         int n = (int)ds.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int row = b; row < e; row++)
+            for (int row = b, e = loop.End(b, n); row < e; row++)
             {
                 T acc = T.Zero;
                 long o = (long)row * width, wo = (long)(row % code) * width;
                 for (int k = 0; k < width; k++) acc += dy[o + k] * w[wo + k];
-                ds[row] = beta == T.Zero ? acc : beta * ds[row] + acc;
+                Beta.Blend(ds, row, beta, acc);
             }
-        }
     }
 
     /// <summary>dW[c,k] = beta·dW[c,k] + Σ_b dy[(b,c),k]·s[b,c]  (loop over (c,k))</summary>
@@ -183,9 +139,7 @@ public static class ContractiveKernels
         int n = (int)dW.Length;
         int width = n / code;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 int c = i / width, k = i - c * width;
                 T acc = T.Zero;
@@ -194,9 +148,8 @@ public static class ContractiveKernels
                     int row = r * code + c;
                     acc += dy[(long)row * width + k] * s[row];
                 }
-                dW[i] = beta == T.Zero ? acc : beta * dW[i] + acc;
+                Beta.Blend(dW, i, beta, acc);
             }
-        }
     }
 
     /// <summary>y[(b,c),k] = K[(b,c),k]·s[b,k]  (K [batch·code, width], s [batch, width]; loop over y)</summary>
@@ -205,14 +158,11 @@ public static class ContractiveKernels
     {
         int n = (int)y.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 int row = i / width, col = i - row * width;
                 y[i] = k[i] * s[(long)(row / code) * width + col];
             }
-        }
     }
 
     /// <summary>dK[(b,c),k] = beta·dK + dy[(b,c),k]·s[b,k]  (loop over elements)</summary>
@@ -221,15 +171,12 @@ public static class ContractiveKernels
     {
         int n = (int)dK.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 int row = i / width, col = i - row * width;
                 T g = dy[i] * s[(long)(row / code) * width + col];
-                dK[i] = beta == T.Zero ? g : beta * dK[i] + g;
+                Beta.Blend(dK, i, beta, g);
             }
-        }
     }
 
     /// <summary>ds[b,k] = beta·ds[b,k] + Σ_c dy[(b,c),k]·K[(b,c),k]  (loop over (b,k))</summary>
@@ -238,9 +185,7 @@ public static class ContractiveKernels
     {
         int n = (int)ds.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 int sample = i / width, col = i - sample * width;
                 T acc = T.Zero;
@@ -249,9 +194,35 @@ public static class ContractiveKernels
                     long j = ((long)sample * code + c) * width + col;
                     acc += dy[j] * k[j];
                 }
-                ds[i] = beta == T.Zero ? acc : beta * ds[i] + acc;
+                Beta.Blend(ds, i, beta, acc);
             }
-        }
+    }
+
+    /// <summary>w[j] = Σ_i W[j,i]²  (squared row norms of the encoder weight W [units, inputs]; loop over units)</summary>
+    public static void WeightNorms<T>(Index1D t, Loop loop, ArrayView<T> w, ArrayView<T> wRowSq, int inputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int units = (int)wRowSq.Length;
+        for (int b = loop.First(t); b < units; b += loop.Step)
+            for (int j = b, e = loop.End(b, units); j < e; j++)
+            {
+                T acc = T.Zero;
+                long o = (long)j * inputs;
+                for (int i = 0; i < inputs; i++) acc += w[o + i] * w[o + i];
+                wRowSq[j] = acc;
+            }
+    }
+
+    /// <summary>dW[j,i] = beta·dW[j,i] + 2·W[j,i]·dw_j  (chain through w_j = Σ_i W_ji²; loop over elements of W)</summary>
+    public static void WeightNormsBackward<T>(Index1D t, Loop loop, ArrayView<T> w, ArrayView<T> dWRowSq, ArrayView<T> dW,
+        int inputs, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = (int)w.Length;
+        T two = Num<T>.Two;
+        for (int b = loop.First(t); b < n; b += loop.Step)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
+                Beta.Blend(dW, i, beta, two * w[i] * dWRowSq[i / inputs]);
     }
 }
 
@@ -261,7 +232,7 @@ public static class ContractiveReference
     /// <summary>‖∂h/∂x‖²_F per row for h = f(x·Wᵀ + b), from the pre-activations a [rows, units] and W [units, inputs].</summary>
     public static double[] Fused(Activation f, double slope, double[] preActivation, double[] w, int rows, int units, int inputs)
     {
-        var norms = PenaltyReference.WeightNorms(w, units, inputs);
+        var norms = WeightNorms(w, units, inputs);
         return Enumerable.Range(0, rows).Select(r => Enumerable.Range(0, units).Sum(j =>
         {
             double d = ActivationReference.Derivative(f, preActivation[r * units + j], slope);
@@ -287,4 +258,12 @@ public static class ContractiveReference
         }
         return j;
     }
+
+    /// <summary>w[j] = Σ_i W[j,i]² for W [units, inputs].</summary>
+    public static double[] WeightNorms(double[] w, int units, int inputs) =>
+        Enumerable.Range(0, units).Select(j => Enumerable.Range(j * inputs, inputs).Sum(i => w[i] * w[i])).ToArray();
+
+    /// <summary>dW[j,i] = 2·W[j,i]·dw_j, the chain through w_j = Σ_i W_ji².</summary>
+    public static double[] WeightGrad(double[] w, double[] dWRowSq, int inputs) =>
+        w.Select((v, i) => 2 * v * dWRowSq[i / inputs]).ToArray();
 }

@@ -15,7 +15,7 @@ namespace IlgpuAe.Kernels;
 // costs one pass over K·K/S² copies of the input, far less than the GEMM it feeds, and makes every convolution (and
 // both of its gradients, and the transposed convolution) one large GEMM launch with K = C·K·K or B·OH·OW.
 // Each kernel hands its units to an [IntrinsicImplementation] helper whose .NET body uses pointers; PTX and OpenCL are
-// redirected to the scalar twins (RegisterIntrinsics), which run the generic units, so the kernels still compile there.
+// redirected to the scalar twins (RegisterCpuTwins, through CpuIntrinsics.Register), which run the generic units, so the kernels still compile there.
 public static partial class Conv2dKernels
 {
     /// <summary>CPU body of <see cref="Im2Col{T}"/>: the same units, runs copied with pointers.</summary>
@@ -124,20 +124,13 @@ public static partial class Conv2dKernels
     public static void ChannelSumsRunScalar(int batch, int channels, int plane, ArrayView<float> src, ArrayView<float> dst, float beta, int c0, int c1) =>
         ChannelSumsUnits(batch, channels, plane, src, dst, beta, c0, c1);
 
-    /// <summary>
-    /// Tells a context's PTX and OpenCL backends to compile each helper's scalar twin wherever the helper is called.
-    /// Only needed where the Cpu* kernels are compiled for a GPU (the offline compile test).
-    /// </summary>
-    public static void RegisterIntrinsics(Context context)
+    internal static void RegisterCpuTwins(Context context)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        var manager = context.GetIntrinsicManager();
-        foreach (var name in new[] { nameof(Im2ColRun), nameof(Col2ImRun), nameof(ToChannelMajorRun), nameof(FromChannelMajorRun), nameof(ChannelSumsRun) })
-        {
-            var helper = typeof(Conv2dKernels).GetMethod(name, BindingFlags.Public | BindingFlags.Static)!;
-            manager.RegisterMethod(helper, new PTXIntrinsic(typeof(Conv2dKernels), name + "Scalar", IntrinsicImplementationMode.Redirect));
-            manager.RegisterMethod(helper, new CLIntrinsic(typeof(Conv2dKernels), name + "Scalar", IntrinsicImplementationMode.Redirect));
-        }
+        CpuIntrinsics.Redirect(context, typeof(Conv2dKernels), nameof(Im2ColRun), nameof(Im2ColRunScalar));
+        CpuIntrinsics.Redirect(context, typeof(Conv2dKernels), nameof(Col2ImRun), nameof(Col2ImRunScalar));
+        CpuIntrinsics.Redirect(context, typeof(Conv2dKernels), nameof(ToChannelMajorRun), nameof(ToChannelMajorRunScalar));
+        CpuIntrinsics.Redirect(context, typeof(Conv2dKernels), nameof(FromChannelMajorRun), nameof(FromChannelMajorRunScalar));
+        CpuIntrinsics.Redirect(context, typeof(Conv2dKernels), nameof(ChannelSumsRun), nameof(ChannelSumsRunScalar));
     }
 }
 
@@ -224,7 +217,7 @@ static unsafe class Conv2dCpu
                 {
                     float v = acc[i] + add;
                     if (beta != 0) v += beta * o[i];
-                    o[i] = activation == (int)Activation.Identity ? v : CpuKernels.Forward(activation, v, actParam);
+                    o[i] = activation == (int)Activation.Identity ? v : ActivationMap.Forward(activation, v, actParam);
                 }
             }
     }
@@ -269,7 +262,7 @@ static unsafe class Conv2dCpu
             {
                 float v = from[p] + add;
                 if (beta != 0) v += beta * to[p];
-                to[p] = activation == (int)Activation.Identity ? v : CpuKernels.Forward(activation, v, actParam);
+                to[p] = activation == (int)Activation.Identity ? v : ActivationMap.Forward(activation, v, actParam);
             }
         }
     }

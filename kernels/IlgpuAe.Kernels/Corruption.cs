@@ -1,6 +1,3 @@
-using System.Numerics;
-using ILGPU;
-
 namespace IlgpuAe.Kernels;
 
 /// <summary>
@@ -8,7 +5,7 @@ namespace IlgpuAe.Kernels;
 /// random choice is a pure function of (seed, stream, index): the same corruption on every
 /// backend and launch shape. y may alias x.
 /// </summary>
-public static class CorruptionKernels
+public static partial class CorruptionKernels
 {
     /// <summary>y[i] = x[i] + std·N(0,1)  (the same N(0,1) as RandomKernels.Normal for this seed, stream and first + i)</summary>
     public static void GaussianNoise<T>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y, ulong seed, ulong stream, ulong first, T std)
@@ -16,10 +13,7 @@ public static class CorruptionKernels
     {
         int n = (int)x.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) y[i] = x[i] + std * Philox.Gaussian<T>(seed, stream, first + (ulong)i);
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) y[i] = x[i] + std * Philox.Gaussian<T>(seed, stream, first + (ulong)i);
     }
 
     /// <summary>y[i] = 0 if u_i &lt; dropProb else x[i], u_i = RandomKernels.Uniform for this seed, stream and first + i  (masking noise)</summary>
@@ -28,14 +22,11 @@ public static class CorruptionKernels
     {
         int n = (int)x.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 var r = Philox.Generate(seed, stream, first + (ulong)i);
                 y[i] = Philox.Unit<T>(r.X0, r.X2) < dropProb ? T.Zero : x[i];
             }
-        }
     }
 
     /// <summary>
@@ -51,9 +42,7 @@ public static class CorruptionKernels
         int n = (int)x.Length;
         int pixels = height * width;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 int r = i / pixels, p = i - r * pixels;
                 int py = p / width, px = p - py * width;
@@ -64,7 +53,6 @@ public static class CorruptionKernels
                 y[i] = hidden ? T.Zero : x[i];
                 observed[i] = hidden ? T.Zero : T.One;
             }
-        }
     }
 }
 

@@ -1,6 +1,3 @@
-using System.Numerics;
-using ILGPU;
-
 namespace IlgpuAe.Kernels;
 
 /// <summary>
@@ -15,10 +12,7 @@ public static class ElementwiseKernels
     {
         int n = (int)y.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) y[i] = value;
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) y[i] = value;
     }
 
     /// <summary>y[i] = x[i]</summary>
@@ -27,10 +21,7 @@ public static class ElementwiseKernels
     {
         int n = (int)x.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) y[i] = x[i];
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) y[i] = x[i];
     }
 
     /// <summary>y[i] = alpha·x[i] + beta·y[i]; beta = 0 never reads y (it may hold NaN).</summary>
@@ -39,11 +30,8 @@ public static class ElementwiseKernels
     {
         int n = (int)x.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
-                y[i] = beta == T.Zero ? alpha * x[i] : alpha * x[i] + beta * y[i];
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++)
+                Beta.Blend(y, i, beta, alpha * x[i]); // beta·y + alpha·x: the same sum, added the other way round (exact)
     }
 
     /// <summary>y[i] = a[i] + b[i]</summary>
@@ -52,10 +40,7 @@ public static class ElementwiseKernels
     {
         int n = (int)a.Length;
         for (int s = loop.First(t); s < n; s += loop.Step)
-        {
-            int e = Math.Min(s + loop.Span, n);
-            for (int i = s; i < e; i++) y[i] = a[i] + b[i];
-        }
+            for (int i = s, e = loop.End(s, n); i < e; i++) y[i] = a[i] + b[i];
     }
 
     /// <summary>y[i] = a[i]·b[i]</summary>
@@ -64,10 +49,7 @@ public static class ElementwiseKernels
     {
         int n = (int)a.Length;
         for (int s = loop.First(t); s < n; s += loop.Step)
-        {
-            int e = Math.Min(s + loop.Span, n);
-            for (int i = s; i < e; i++) y[i] = a[i] * b[i];
-        }
+            for (int i = s, e = loop.End(s, n); i < e; i++) y[i] = a[i] * b[i];
     }
 
     /// <summary>y[i] = alpha·x[i]</summary>
@@ -76,10 +58,7 @@ public static class ElementwiseKernels
     {
         int n = (int)x.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) y[i] = alpha * x[i];
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) y[i] = alpha * x[i];
     }
 
     /// <summary>
@@ -92,11 +71,8 @@ public static class ElementwiseKernels
         int n = (int)x.Length;
         int ok = 1;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
                 if (!Num<T>.IsFinite(x[i])) ok = 0;
-        }
         flags[t] = ok;
     }
 }

@@ -1,6 +1,3 @@
-using System.Numerics;
-using ILGPU;
-
 namespace IlgpuAe.Kernels;
 
 /// <summary>
@@ -48,4 +45,34 @@ public static partial class GemmKernels
         if (bias.Length > 0) v += bias[j];
         c[idx] = TAct.Forward(v, s.ActParam);
     }
+}
+
+/// <summary>The plain double-precision GEMM every GEMM kernel is held against.</summary>
+public static class GemmReference
+{
+    /// <summary>
+    /// C[i,j] = act(alpha·Σ_p op(A)[i,p]·op(B)[p,j] + beta·C[i,j] + bias[j]), row-major; A is [m,k]
+    /// (or [k,m] when transA), B is [k,n] (or [n,k] when transB). C is not read when beta == 0.
+    /// </summary>
+    public static void Run(bool transA, bool transB, int m, int n, int k, double alpha, double[] a, double[] b,
+        double beta, double[] c, double[]? bias = null, Activation activation = Activation.Identity,
+        double activationParam = 0)
+    {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double sum = 0;
+                for (int p = 0; p < k; p++)
+                    sum += (transA ? a[p * m + i] : a[i * k + p]) * (transB ? b[j * k + p] : b[p * n + j]);
+                double v = alpha * sum;
+                if (beta != 0) v += beta * c[i * n + j];
+                if (bias is { Length: > 0 }) v += bias[j];
+                c[i * n + j] = Apply(activation, v, activationParam);
+            }
+    }
+
+    /// <summary>f(x; a) in double, through the same activation structs the kernels use.</summary>
+    public static double Apply(Activation activation, double x, double a) => Enum.IsDefined(activation)
+        ? ActivationMap.Forward((int)activation, x, a)
+        : throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
 }

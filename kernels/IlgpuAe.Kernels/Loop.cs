@@ -1,5 +1,3 @@
-using ILGPU;
-
 namespace IlgpuAe.Kernels;
 
 /// <summary>
@@ -28,6 +26,12 @@ public readonly struct Loop
 
     /// <summary>Distance between two runs of the same thread.</summary>
     public int Step => Threads * Span;
+
+    /// <summary>
+    /// One past the last element of the run that starts at <paramref name="first"/>, for n elements. Every kernel walks
+    /// its elements as <c>for (int b = loop.First(t); b &lt; n; b += loop.Step) for (int i = b, e = loop.End(b, n); i &lt; e; i++)</c>.
+    /// </summary>
+    public int End(int first, int n) => Math.Min(first + Span, n);
 
     /// <summary>One contiguous chunk per thread, at most <paramref name="threads"/> threads.</summary>
     public static Loop Chunked(long n, int threads)

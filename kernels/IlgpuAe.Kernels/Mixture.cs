@@ -1,6 +1,3 @@
-using System.Numerics;
-using ILGPU;
-
 namespace IlgpuAe.Kernels;
 
 /// <summary>
@@ -25,9 +22,7 @@ public static class MixtureKernels
         int k = (int)logits.Length;
         T logNorm = LogSumExp(logits);
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 // γ holds a_rk until the log-sum-exp is known: one evaluation of each component.
                 long o = (long)r * k;
@@ -44,7 +39,6 @@ public static class MixtureKernels
                 for (int c = 0; c < k; c++) resp[o + c] = T.Exp(resp[o + c] - logP);
                 rowNegLogP[r] = -logP;
             }
-        }
     }
 
     /// <summary>dz_rj = beta·dz + g·scale·Σ_k γ_rk (z_rj − m_kj) e^{−logσ²_kj}  (loop over rows)</summary>
@@ -56,9 +50,7 @@ public static class MixtureKernels
         int k = (int)(means.Length / Math.Max(dim, 1));
         T gs = gradOut[0] * scale;
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 long o = (long)r * dim;
                 for (int j = 0; j < dim; j++)
@@ -70,10 +62,9 @@ public static class MixtureKernels
                         acc += resp[(long)r * k + c] * (z[o + j] - means[p]) * T.Exp(-logVars[p]);
                     }
                     T d = gs * acc;
-                    dZ[o + j] = beta == T.Zero ? d : beta * dZ[o + j] + d;
+                    Beta.Blend(dZ, o + j, beta, d);
                 }
             }
-        }
     }
 
     /// <summary>
@@ -89,9 +80,7 @@ public static class MixtureKernels
         int k = n / Math.Max(dim, 1);
         T gs = gradOut[0] * scale;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int p = b; p < e; p++)
+            for (int p = b, e = loop.End(b, n); p < e; p++)
             {
                 int c = p / dim, j = p - c * dim;
                 T m = means[p], inv = T.Exp(-logVars[p]);
@@ -104,10 +93,9 @@ public static class MixtureKernels
                     al += g * (T.One - d * d * inv);
                 }
                 T dm = gs * am, dl = gs * Num<T>.Half * al;
-                dMeans[p] = beta == T.Zero ? dm : beta * dMeans[p] + dm;
-                dLogVars[p] = beta == T.Zero ? dl : beta * dLogVars[p] + dl;
+                Beta.Blend(dMeans, p, beta, dm);
+                Beta.Blend(dLogVars, p, beta, dl);
             }
-        }
     }
 
     /// <summary>dlogit_k = beta·dlogit + g·scale·Σ_r (π_k − γ_rk)  (loop over the K components)</summary>
@@ -119,17 +107,14 @@ public static class MixtureKernels
         T gs = gradOut[0] * scale;
         T logNorm = LogSumExp(logits);
         for (int b = loop.First(t); b < k; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, k);
-            for (int c = b; c < e; c++)
+            for (int c = b, e = loop.End(b, k); c < e; c++)
             {
                 T pi = T.Exp(logits[c] - logNorm);
                 T acc = T.Zero;
                 for (int r = 0; r < rows; r++) acc += pi - resp[(long)r * k + c];
                 T d = gs * acc;
-                dLogits[c] = beta == T.Zero ? d : beta * dLogits[c] + d;
+                Beta.Blend(dLogits, c, beta, d);
             }
-        }
     }
 
     static T ComponentLogDensity<T>(ArrayView<T> z, ArrayView<T> means, ArrayView<T> logVars, int r, int c, int dim)

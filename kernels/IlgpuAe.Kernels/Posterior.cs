@@ -1,6 +1,3 @@
-using System.Numerics;
-using ILGPU;
-
 namespace IlgpuAe.Kernels;
 
 /// <summary>
@@ -18,16 +15,13 @@ public static class PosteriorKernels
     {
         int n = (int)raw.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int k = b; k < e; k++)
+            for (int k = b, e = loop.End(b, n); k < e; k++)
             {
                 int within = k % (dim * dim);
                 int i = within / dim, j = within - i * dim;
                 T v = raw[k];
                 l[k] = j < i ? v : j == i ? SoftplusAct<T>.Forward(v, T.Zero) + floor : T.Zero;
             }
-        }
     }
 
     /// <summary>draw = beta·draw + dL for j &lt; i;  dL·σ(raw) for j = i;  0 for j &gt; i</summary>
@@ -37,16 +31,13 @@ public static class PosteriorKernels
     {
         int n = (int)raw.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int k = b; k < e; k++)
+            for (int k = b, e = loop.End(b, n); k < e; k++)
             {
                 int within = k % (dim * dim);
                 int i = within / dim, j = within - i * dim;
                 T d = j < i ? dL[k] : j == i ? dL[k] * SigmoidAct<T>.Forward(raw[k], T.Zero) : T.Zero;
-                dRaw[k] = beta == T.Zero ? d : beta * dRaw[k] + d;
+                Beta.Blend(dRaw, k, beta, d);
             }
-        }
     }
 
     /// <summary>ℓ_r = ½ Σ_j (ε_rj² + log 2π + logσ²_rj)  (−log q(z|x) of a diagonal posterior at z = μ + σ·ε; loop over rows)</summary>
@@ -57,16 +48,13 @@ public static class PosteriorKernels
         int rows = (int)rowOut.Length;
         T log2Pi = Num<T>.Log2Pi;
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 T acc = T.Zero;
                 long o = (long)r * dim;
                 for (int j = 0; j < dim; j++) acc += eps[o + j] * eps[o + j] + log2Pi + logVar[o + j];
                 rowOut[r] = Num<T>.Half * acc;
             }
-        }
     }
 
     /// <summary>dlogσ² = beta·dlogσ² + g·scale·½  (ε fixed: only the log-determinant moves)</summary>
@@ -76,10 +64,7 @@ public static class PosteriorKernels
         int n = (int)dLogVar.Length;
         T d = gradOut[0] * scale * Num<T>.Half;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) dLogVar[i] = beta == T.Zero ? d : beta * dLogVar[i] + d;
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) Beta.Blend(dLogVar, i, beta, d);
     }
 
     /// <summary>ℓ_r = Σ_i [½ε_ri² + ½log 2π + log|L_rii|]  (−log q(z|x) of a full-covariance posterior at z = μ + L·ε; loop over rows)</summary>
@@ -91,9 +76,7 @@ public static class PosteriorKernels
         T half = Num<T>.Half;
         T log2Pi = Num<T>.Log2Pi;
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 T acc = T.Zero;
                 long o = (long)r * dim, lo = o * dim;
@@ -101,7 +84,6 @@ public static class PosteriorKernels
                     acc += half * (eps[o + i] * eps[o + i] + log2Pi) + T.Log(T.Abs(l[lo + (long)i * dim + i]));
                 rowOut[r] = acc;
             }
-        }
     }
 
     /// <summary>dL_ii = beta·dL + g·scale/L_ii on the diagonal, beta·dL off it  (loop over elements)</summary>
@@ -112,16 +94,13 @@ public static class PosteriorKernels
         int n = (int)l.Length;
         T gs = gradOut[0] * scale;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int k = b; k < e; k++)
+            for (int k = b, e = loop.End(b, n); k < e; k++)
             {
                 int within = k % (dim * dim);
                 int i = within / dim, j = within - i * dim;
                 T d = j == i ? gs / l[k] : T.Zero;
-                dL[k] = beta == T.Zero ? d : beta * dL[k] + d;
+                Beta.Blend(dL, k, beta, d);
             }
-        }
     }
 }
 

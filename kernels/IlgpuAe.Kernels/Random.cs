@@ -1,6 +1,3 @@
-using System.Numerics;
-using ILGPU;
-
 namespace IlgpuAe.Kernels;
 
 /// <summary>The four 32-bit words of one Philox4x32 block.</summary>
@@ -79,7 +76,7 @@ public static class Philox
 }
 
 /// <summary>Random fills: element i depends on (seed, stream, i) only, never on the launch shape.</summary>
-public static class RandomKernels
+public static partial class RandomKernels
 {
     /// <summary>y[i] = U(0,1) from Philox(seed, stream, i) words 0 (high) and 2 (low); never exactly 0 or 1</summary>
     public static void Uniform<T>(Index1D t, Loop loop, ArrayView<T> y, ulong seed, ulong stream)
@@ -87,14 +84,11 @@ public static class RandomKernels
     {
         int n = (int)y.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 var r = Philox.Generate(seed, stream, (ulong)i);
                 y[i] = Philox.Unit<T>(r.X0, r.X2);
             }
-        }
     }
 
     /// <summary>
@@ -106,10 +100,7 @@ public static class RandomKernels
     {
         int n = (int)y.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) y[i] = mean + std * Philox.Gaussian<T>(seed, stream, first + (ulong)i);
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) y[i] = mean + std * Philox.Gaussian<T>(seed, stream, first + (ulong)i);
     }
 }
 

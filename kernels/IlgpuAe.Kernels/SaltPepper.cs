@@ -1,6 +1,3 @@
-using System.Numerics;
-using ILGPU;
-
 namespace IlgpuAe.Kernels;
 
 /// <summary>
@@ -19,15 +16,12 @@ public static class SaltPepperKernels
     {
         int n = (int)x.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 var r = Philox.Generate(seed, stream, first + (ulong)i);
                 bool hit = Philox.Unit<T>(r.X0, r.X2) < p;
                 y[i] = hit ? ((r.X1 >> 31) != 0 ? T.One : T.Zero) : x[i];
             }
-        }
     }
 }
 

@@ -1,6 +1,3 @@
-using System.Numerics;
-using ILGPU;
-
 namespace IlgpuAe.Kernels;
 
 /// <summary>
@@ -19,10 +16,7 @@ public static class SamplingKernels
         int n = (int)mean.Length;
         T half = Num<T>.Half;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++) z[i] = mean[i] + T.Exp(half * logVar[i]) * eps[i];
-        }
+            for (int i = b, e = loop.End(b, n); i < e; i++) z[i] = mean[i] + T.Exp(half * logVar[i]) * eps[i];
     }
 
     /// <summary>dμ = beta·dμ + dz;  dlogσ² = beta·dlogσ² + dz·ε·½e^{½logσ²}</summary>
@@ -33,16 +27,13 @@ public static class SamplingKernels
         int n = (int)logVar.Length;
         T half = Num<T>.Half;
         for (int b = loop.First(t); b < n; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, n);
-            for (int i = b; i < e; i++)
+            for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 T g = dz[i];
                 T dl = g * eps[i] * half * T.Exp(half * logVar[i]);
-                dMean[i] = beta == T.Zero ? g : beta * dMean[i] + g;
-                dLogVar[i] = beta == T.Zero ? dl : beta * dLogVar[i] + dl;
+                Beta.Blend(dMean, i, beta, g);
+                Beta.Blend(dLogVar, i, beta, dl);
             }
-        }
     }
 
     /// <summary>z[r,i] = μ[r,i] + Σ_{j≤i} L[r,i,j]·ε[r,j]  (L row-major [rows, dim, dim]; entries above the diagonal are ignored; loop over rows)</summary>
@@ -52,9 +43,7 @@ public static class SamplingKernels
     {
         int rows = (int)(mean.Length / Math.Max(dim, 1));
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 long o = (long)r * dim, lo = o * dim;
                 for (int i = 0; i < dim; i++)
@@ -64,7 +53,6 @@ public static class SamplingKernels
                     z[o + i] = acc;
                 }
             }
-        }
     }
 
     /// <summary>dμ = beta·dμ + dz;  dL[r,i,j] = beta·dL + dz[r,i]·ε[r,j] for j ≤ i, and 0 above the diagonal  (loop over rows)</summary>
@@ -74,25 +62,22 @@ public static class SamplingKernels
     {
         int rows = (int)(eps.Length / Math.Max(dim, 1));
         for (int b = loop.First(t); b < rows; b += loop.Step)
-        {
-            int e = Math.Min(b + loop.Span, rows);
-            for (int r = b; r < e; r++)
+            for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
                 long o = (long)r * dim, lo = o * dim;
                 for (int i = 0; i < dim; i++)
                 {
                     T g = dz[o + i];
-                    dMean[o + i] = beta == T.Zero ? g : beta * dMean[o + i] + g;
+                    Beta.Blend(dMean, o + i, beta, g);
                     for (int j = 0; j < dim; j++)
                     {
                         // The upper triangle is not a parameter: its gradient is 0 so that an optimizer leaves it at 0.
                         T d = j <= i ? g * eps[o + j] : T.Zero;
                         long k = lo + (long)i * dim + j;
-                        dL[k] = beta == T.Zero ? d : beta * dL[k] + d;
+                        Beta.Blend(dL, k, beta, d);
                     }
                 }
             }
-        }
     }
 }
 

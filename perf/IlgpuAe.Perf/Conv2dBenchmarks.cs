@@ -50,7 +50,7 @@ public class Conv2dBenchmarks
     {
         (_transposed, _s) = Layers[Layer];
         _device = Device.Open(BackendNames.Parse(Backend));
-        _body = Conv2dLauncher.BodyFor(_device);
+        _body = Conv2dLaunch.BodyFor(_device);
         var rng = new Random(1);
         MemoryBuffer1D<float, Stride1D.Dense> Filled(long n) =>
             _device.Accelerator.Allocate1D(Enumerable.Range(0, (int)n).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray());
@@ -62,7 +62,7 @@ public class Conv2dBenchmarks
         _dw = Filled(_s.WeightLength);
         _bias = Filled(Math.Max(_s.Channels, _s.Filters));
         _db = Filled(Math.Max(_s.Channels, _s.Filters));
-        _scratch = Filled(Conv2dLauncher.Scratch(_s));
+        _scratch = Filled(Conv2dLaunch.Scratch(_s));
         Convolution();
         Gemms();
     }
@@ -79,13 +79,13 @@ public class Conv2dBenchmarks
     {
         var d = _device;
         if (!_transposed && Pass == "forward")
-            Conv2dLauncher.Forward(d, _body, _s, _image.View, _w.View, _bias.View.SubView(0, _s.Filters), _features.View, Activation.Relu, 0f, _scratch.View);
+            Conv2dLaunch.Forward(d, _body, _s, _image.View, _w.View, _bias.View.SubView(0, _s.Filters), _features.View, Activation.Relu, 0f, _scratch.View);
         else if (!_transposed)
-            Conv2dLauncher.Backward(d, _body, _s, _image.View, _w.View, _dFeatures.View, _dImage.View, 0f, _dw.View, 0f, _db.View.SubView(0, _s.Filters), 0f, _scratch.View);
+            Conv2dLaunch.Backward(d, _body, _s, _image.View, _w.View, _dFeatures.View, _dImage.View, 0f, _dw.View, 0f, _db.View.SubView(0, _s.Filters), 0f, _scratch.View);
         else if (Pass == "forward")
-            Conv2dLauncher.TransposedForward(d, _body, _s, _features.View, _w.View, _bias.View.SubView(0, _s.Channels), _image.View, Activation.Relu, 0f, _scratch.View);
+            Conv2dLaunch.TransposedForward(d, _body, _s, _features.View, _w.View, _bias.View.SubView(0, _s.Channels), _image.View, Activation.Relu, 0f, _scratch.View);
         else
-            Conv2dLauncher.TransposedBackward(d, _body, _s, _features.View, _w.View, _dImage.View, _dFeatures.View, 0f, _dw.View, 0f, _db.View.SubView(0, _s.Channels), 0f, _scratch.View);
+            Conv2dLaunch.TransposedBackward(d, _body, _s, _features.View, _w.View, _dImage.View, _dFeatures.View, 0f, _dw.View, 0f, _db.View.SubView(0, _s.Channels), 0f, _scratch.View);
         d.Synchronize();
     }
 

@@ -1,131 +1,38 @@
-using System.Globalization;
-using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Reports;
-using BenchmarkDotNet.Running;
-using ILGPU;
-using ILGPU.Runtime;
-using IlgpuAe.Kernels;
-using IlgpuAe.Ops;
-using IlgpuAe.Optim;
-
 namespace IlgpuAe.Perf;
 
-/// <summary>
-/// Memory-bound kernels against a device memory copy of the same length in the same run (the baseline):
-/// activations forward and backward, and the Adam step over a flat buffer of the autoencoder's size.
-/// Each call is synchronised, so the time holds all device work. The GB/s column counts every float the
-/// kernel must read and write once (<see cref="Bytes"/>).
-/// </summary>
-[Config(typeof(BandwidthConfig))]
-public class ElementwiseBenchmarks
+/// <summary>The elementwise kernels every op uses, on [Rows, 400] buffers (against the memory copy of one).</summary>
+public class ElementwiseBenchmarks : DeviceBenchmark
 {
-    /// <summary>1024x400 (a hidden layer at batch 1024) and 654,416 (the 784-400-32 autoencoder's parameters).</summary>
-    [Params(409_600, 654_416)]
-    public int N { get; set; }
+    MemoryBuffer1D<float, Stride1D.Dense> _a = null!, _b = null!, _y = null!;
+    MemoryBuffer1D<int, Stride1D.Dense> _flags = null!;
 
-    [ParamsSource(typeof(CudaProbe), nameof(CudaProbe.Backends))]
-    public string Backend { get; set; } = "cpu";
-
-    /// <summary>Floats moved per element: read + written.</summary>
-    public static readonly IReadOnlyDictionary<string, int> Bytes = new Dictionary<string, int>
+    protected override void Prepare()
     {
-        [nameof(MemoryCopy)] = 8,
-        [nameof(ReluForward)] = 8,
-        [nameof(ReluBackward)] = 12,
-        [nameof(SigmoidForward)] = 8,
-        [nameof(SigmoidBackward)] = 12,
-        [nameof(AdamStep)] = 28, // reads p, g, m, v; writes p, m, v
-    };
-
-    Device _device = null!;
-    MemoryBuffer1D<float, Stride1D.Dense> _x = null!, _y = null!, _dy = null!, _dx = null!;
-    ParameterStore<float> _store = null!;
-    Adam _adam = null!;
-
-    [GlobalSetup]
-    public void Setup()
-    {
-        _device = Device.Open(BackendNames.Parse(Backend));
-        var rng = new Random(1);
-        var host = Enumerable.Range(0, N).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
-        _x = _device.Accelerator.Allocate1D(host);
-        _dy = _device.Accelerator.Allocate1D(host);
-        _y = _device.Accelerator.Allocate1D<float>(N);
-        _dx = _device.Accelerator.Allocate1D<float>(N);
-        _store = new ParameterStore<float>(_device, 1);
-        _store.Add("flat", 1, N, Init.Xavier, N, N);
-        _store.Materialize();
-        _adam = new Adam(1e-3);
-        // Compile every kernel outside the measurement.
-        MemoryCopy(); ReluForward(); ReluBackward(); SigmoidForward(); SigmoidBackward(); AdamStep();
+        (_a, _b, _y) = (Random(N, 1), Random(N, 2), Buffer(N));
+        _flags = Device.Allocate<int>(LoopFor(N).Threads);
     }
 
-    [GlobalCleanup]
-    public void Cleanup()
+    [Benchmark(Description = "y = a + b")]
+    public void Add()
     {
-        _x.Dispose(); _y.Dispose(); _dy.Dispose(); _dx.Dispose();
-        _adam.Dispose();
-        _store.Dispose();
-        _device.Dispose();
+        var loop = LoopFor(N);
+        Device.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>>(ElementwiseKernels.Add)(loop.Threads, loop, _a.View, _b.View, _y.View);
+        Device.Synchronize();
     }
 
-    [Benchmark(Baseline = true)]
-    public void MemoryCopy()
+    [Benchmark(Description = "y = 0.5·x + 1·y (gradient accumulation)")]
+    public void Axpby()
     {
-        _x.View.CopyTo(_y.View);
-        _device.Synchronize();
+        var loop = LoopFor(N);
+        Device.Load<Loop, ArrayView<float>, ArrayView<float>, float, float>(ElementwiseKernels.Axpby)(loop.Threads, loop, _a.View, _y.View, 0.5f, 1f);
+        Device.Synchronize();
     }
 
-    [Benchmark]
-    public void ReluForward()
+    [Benchmark(Description = "flags[t] = all finite (the divergence guard, phase 1)")]
+    public void IsFinite()
     {
-        ActivationOp<float>.LaunchForward(_device, Activation.Relu, _x.View, _y.View, 0f);
-        _device.Synchronize();
+        var loop = LoopFor(N);
+        Device.Load<Loop, ArrayView<float>, ArrayView<int>>(ElementwiseKernels.IsFinite)(loop.Threads, loop, _a.View, _flags.View);
+        Device.Synchronize();
     }
-
-    [Benchmark]
-    public void ReluBackward()
-    {
-        ActivationOp<float>.LaunchBackward(_device, Activation.Relu, _x.View, _dy.View, _dx.View, 0f, 0f);
-        _device.Synchronize();
-    }
-
-    [Benchmark]
-    public void SigmoidForward()
-    {
-        ActivationOp<float>.LaunchForward(_device, Activation.Sigmoid, _x.View, _y.View, 0f);
-        _device.Synchronize();
-    }
-
-    [Benchmark]
-    public void SigmoidBackward()
-    {
-        ActivationOp<float>.LaunchBackward(_device, Activation.Sigmoid, _x.View, _dy.View, _dx.View, 0f, 0f);
-        _device.Synchronize();
-    }
-
-    [Benchmark]
-    public void AdamStep()
-    {
-        _adam.Step(_store);
-        _device.Synchronize();
-    }
-}
-
-/// <summary>Adds the GB/s column.</summary>
-public class BandwidthConfig : ManualConfig
-{
-    public BandwidthConfig() => AddColumn(new BandwidthColumn());
-}
-
-/// <summary>N · bytes per element / mean time, from the benchmark's N parameter and <see cref="ElementwiseBenchmarks.Bytes"/>.</summary>
-public class BandwidthColumn() : RateColumn("GBps", "GB/s", "floats read and written once, times 4 bytes, / mean time, in 1e9 bytes per second")
-{
-    protected override double? Work(BenchmarkCase benchmarkCase) =>
-        benchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name == "N")?.Value is int count &&
-        ElementwiseBenchmarks.Bytes.TryGetValue(benchmarkCase.Descriptor.WorkloadMethod.Name, out int bytes)
-            ? (double)count * bytes
-            : null;
 }

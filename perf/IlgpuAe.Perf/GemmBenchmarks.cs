@@ -1,12 +1,8 @@
-using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
-using ILGPU;
-using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
-using IlgpuAe.Compute;
 
 namespace IlgpuAe.Perf;
 

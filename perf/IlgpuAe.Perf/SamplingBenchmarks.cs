@@ -1,4 +1,3 @@
-using BenchmarkDotNet.Attributes;
 using IlgpuAe.Graph;
 
 namespace IlgpuAe.Perf;

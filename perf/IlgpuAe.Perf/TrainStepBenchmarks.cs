@@ -1,4 +1,3 @@
-using BenchmarkDotNet.Attributes;
 using IlgpuAe.Data;
 using IlgpuAe.Models;
 using IlgpuAe.Optim;

@@ -116,9 +116,9 @@ public static class Opt
 
     static readonly (string Name, Activation Value)[] Activations =
     [
-        ("relu", Kernels.Activation.Relu), ("leaky_relu", Kernels.Activation.LeakyRelu), ("tanh", Kernels.Activation.Tanh),
-        ("sigmoid", Kernels.Activation.Sigmoid), ("elu", Kernels.Activation.Elu), ("softplus", Kernels.Activation.Softplus),
-        ("identity", Kernels.Activation.Identity),
+        ("relu", IlgpuAe.Activation.Relu), ("leaky_relu", IlgpuAe.Activation.LeakyRelu), ("tanh", IlgpuAe.Activation.Tanh),
+        ("sigmoid", IlgpuAe.Activation.Sigmoid), ("elu", IlgpuAe.Activation.Elu), ("softplus", IlgpuAe.Activation.Softplus),
+        ("identity", IlgpuAe.Activation.Identity),
     ];
 
     /// <summary>An activation by its name (leakyrelu and linear are accepted for leaky_relu and identity); <see cref="ActivationOf"/> maps it.</summary>

@@ -51,13 +51,13 @@ sealed class OnnxGraph<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The engine's activation as an ONNX operator (identity adds nothing).</summary>
     public string Activation(string x, Activation f, double? slope) => f switch
     {
-        Kernels.Activation.Identity => x,
-        Kernels.Activation.Relu => Node("Relu", [x]),
-        Kernels.Activation.LeakyRelu => Node("LeakyRelu", [x], null, Float("alpha", slope ?? Graph.GraphBuilder<T>.DefaultSlope(f))),
-        Kernels.Activation.Sigmoid => Node("Sigmoid", [x]),
-        Kernels.Activation.Tanh => Node("Tanh", [x]),
-        Kernels.Activation.Softplus => Node("Softplus", [x]),
-        Kernels.Activation.Elu => Node("Elu", [x], null, Float("alpha", slope ?? Graph.GraphBuilder<T>.DefaultSlope(f))),
+        IlgpuAe.Activation.Identity => x,
+        IlgpuAe.Activation.Relu => Node("Relu", [x]),
+        IlgpuAe.Activation.LeakyRelu => Node("LeakyRelu", [x], null, Float("alpha", slope ?? Graph.GraphBuilder<T>.DefaultSlope(f))),
+        IlgpuAe.Activation.Sigmoid => Node("Sigmoid", [x]),
+        IlgpuAe.Activation.Tanh => Node("Tanh", [x]),
+        IlgpuAe.Activation.Softplus => Node("Softplus", [x]),
+        IlgpuAe.Activation.Elu => Node("Elu", [x], null, Float("alpha", slope ?? Graph.GraphBuilder<T>.DefaultSlope(f))),
         _ => throw new IlgpuAeException($"activation {f} has no ONNX export"),
     };
 

@@ -6,7 +6,6 @@ using IlgpuAe.Cli.Recipes;
 using IlgpuAe.Compute;
 using IlgpuAe.Data;
 using IlgpuAe.Graph;
-using IlgpuAe.Kernels;
 using IlgpuAe.Models;
 using IlgpuAe.Ops;
 using IlgpuAe.Optim;
@@ -210,12 +209,12 @@ public sealed class BenchCommand(ModelRecipes recipes) : CliCommand
             string name = f.ToString().ToLowerInvariant();
             rows.Add(($"{name} forward", Repeat(repeat, () =>
             {
-                ActivationOp<float>.LaunchForward(d, f, x.View, y.View, 0.01f);
+                ActivationLaunch.Forward(d, f, x.View, y.View, 0.01f);
                 d.Synchronize();
             }), 2.0 * 4 * n));
             rows.Add(($"{name} backward", Repeat(repeat, () =>
             {
-                ActivationOp<float>.LaunchBackward(d, f, y.View, dy.View, dx.View, 0.01f, 0f);
+                ActivationLaunch.Backward(d, f, y.View, dy.View, dx.View, 0.01f, 0f);
                 d.Synchronize();
             }), 3.0 * 4 * n));
         }

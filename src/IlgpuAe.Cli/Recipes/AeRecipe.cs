@@ -1,5 +1,4 @@
 using IlgpuAe.Data;
-using IlgpuAe.Kernels;
 using IlgpuAe.Models;
 using IlgpuAe.Ops;
 

@@ -41,22 +41,12 @@ public static class Gemm
         if (body == GemmBody.Cpu && typeof(T) == typeof(float) && device.IsCpu)
         {
             // On the CPU accelerator the float CPU body has a .NET SIMD core (GemmKernels.SimdBlock), several
-            // times the scalar body. Elsewhere that core would need GemmKernels.RegisterIntrinsics first.
+            // times the scalar body. Elsewhere that core would need CpuIntrinsics.Register first.
             RunSimd(device, Unsafe.As<GemmShape<T>, GemmShape<float>>(ref s), a.Cast<float>(), b.Cast<float>(),
                 c.Cast<float>(), bias.Length == 0 ? default : bias.Cast<float>(), activation);
             return;
         }
-        switch (activation)
-        {
-            case Activation.Identity: Launch<T, IdentityAct<T>>(device, body, s, a, b, c, bias); break;
-            case Activation.Relu: Launch<T, ReluAct<T>>(device, body, s, a, b, c, bias); break;
-            case Activation.LeakyRelu: Launch<T, LeakyReluAct<T>>(device, body, s, a, b, c, bias); break;
-            case Activation.Sigmoid: Launch<T, SigmoidAct<T>>(device, body, s, a, b, c, bias); break;
-            case Activation.Tanh: Launch<T, TanhAct<T>>(device, body, s, a, b, c, bias); break;
-            case Activation.Softplus: Launch<T, SoftplusAct<T>>(device, body, s, a, b, c, bias); break;
-            case Activation.Elu: Launch<T, EluAct<T>>(device, body, s, a, b, c, bias); break;
-            default: throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation");
-        }
+        ActivationMap.Visit<T, GenericLaunch<T>>(activation, new(device, body, s, a, b, c, bias));
     }
 
     /// <summary>
@@ -100,19 +90,21 @@ public static class Gemm
     }
 
     static void RunSimd(Device device, GemmShape<float> s, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
-        ArrayView<float> bias, Activation activation)
+        ArrayView<float> bias, Activation activation) =>
+        ActivationMap.Visit<float, SimdLaunch>(activation, new(device, s, a, b, c, bias, activation));
+
+    readonly struct SimdLaunch(Device device, GemmShape<float> s, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        ArrayView<float> bias, Activation activation) : IActivationVisitor<float>
     {
-        switch (activation)
-        {
-            case Activation.Identity: LaunchSimd<IdentityAct<float>>(device, s, a, b, c, bias, activation, default, 0f); break;
-            case Activation.Relu: LaunchSimd<ReluAct<float>>(device, s, a, b, c, bias, activation, default, 0f); break;
-            case Activation.LeakyRelu: LaunchSimd<LeakyReluAct<float>>(device, s, a, b, c, bias, activation, default, 0f); break;
-            case Activation.Sigmoid: LaunchSimd<SigmoidAct<float>>(device, s, a, b, c, bias, activation, default, 0f); break;
-            case Activation.Tanh: LaunchSimd<TanhAct<float>>(device, s, a, b, c, bias, activation, default, 0f); break;
-            case Activation.Softplus: LaunchSimd<SoftplusAct<float>>(device, s, a, b, c, bias, activation, default, 0f); break;
-            case Activation.Elu: LaunchSimd<EluAct<float>>(device, s, a, b, c, bias, activation, default, 0f); break;
-            default: throw new ArgumentOutOfRangeException(nameof(activation), activation, "unknown activation");
-        }
+        public void Visit<TAct>() where TAct : struct, IActivation<float> =>
+            LaunchSimd<TAct>(device, s, a, b, c, bias, activation, default, 0f);
+    }
+
+    readonly struct GenericLaunch<T>(Device device, GemmBody body, GemmShape<T> s, ArrayView<T> a, ArrayView<T> b, ArrayView<T> c,
+        ArrayView<T> bias) : IActivationVisitor<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Visit<TAct>() where TAct : struct, IActivation<T> => Launch<T, TAct>(device, body, s, a, b, c, bias);
     }
 
     static void LaunchSimd<TAct>(Device device, GemmShape<float> s,

@@ -106,8 +106,8 @@ public static class BackendCheck
         using var ddy = device.Accelerator.Allocate1D(dy);
         using var y = device.Accelerator.Allocate1D<float>(n);
         using var grad = device.Accelerator.Allocate1D<float>(n);
-        ActivationOp<float>.LaunchForward(device, f, dx.View, y.View, a);
-        ActivationOp<float>.LaunchBackward(device, f, y.View, ddy.View, grad.View, a, 0f);
+        ActivationLaunch.Forward(device, f, dx.View, y.View, a);
+        ActivationLaunch.Backward(device, f, y.View, ddy.View, grad.View, a, 0f);
         var gotY = y.GetAsArray1D();
         var gotG = grad.GetAsArray1D();
         double worst = 0;
@@ -127,11 +127,7 @@ public static class BackendCheck
         const int n = 50_000;
         const ulong seed = 0x299f31d0a4093822ul, stream = 77;
         using var y = device.Accelerator.Allocate1D<float>(n);
-        if (!CpuFast.Normal(device, y.View, seed, stream, 0, 0f, 1f))
-        {
-            var loop = device.LoopFor(n);
-            device.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, y.View, seed, stream, 0, 0f, 1f);
-        }
+        RandomLaunch.Normal(device, y.View, seed, stream, 0, 0f, 1f);
         var got = y.GetAsArray1D();
         double worst = 0;
         for (int i = 0; i < n; i++)

@@ -43,7 +43,7 @@ public static class ScoreField
         var g = new GraphBuilder<T>(model.Parameters, rows, training: false);
         var x = g.Input("x", 2);
         var r = model.Decoder.Apply(g, model.Encoder.Apply(g, x));
-        if (model.Options.Loss == Reconstruction.Bce) r = g.Apply(r, Kernels.Activation.Sigmoid);
+        if (model.Options.Loss == Reconstruction.Bce) r = g.Apply(r, Activation.Sigmoid);
         g.Output("r", r);
         g.Loss("reconstruction", g.ReconstructionLoss(r, x, Reconstruction.Mse)); // plans need a term
         using var plan = g.Compile();

@@ -1,6 +1,5 @@
 using IlgpuAe.Training;
 using IlgpuAe.Data;
-using IlgpuAe.Kernels;
 using IlgpuAe.Models;
 using IlgpuAe.Ops;
 using IlgpuAe.Optim;

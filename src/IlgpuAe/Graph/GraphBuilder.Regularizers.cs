@@ -1,5 +1,4 @@
 using System.Numerics;
-using IlgpuAe.Kernels;
 using IlgpuAe.Ops;
 
 namespace IlgpuAe.Graph;

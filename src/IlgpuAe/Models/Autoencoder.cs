@@ -2,7 +2,6 @@ using System.Numerics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using IlgpuAe.Graph;
-using IlgpuAe.Kernels;
 using IlgpuAe.Modules;
 using IlgpuAe.Ops;
 

@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Text.Json;
 using IlgpuAe.Graph;
-using IlgpuAe.Kernels;
 using IlgpuAe.Modules;
 using IlgpuAe.Ops;
 

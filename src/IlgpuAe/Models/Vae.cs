@@ -2,7 +2,6 @@ using System.Numerics;
 using System.Text.Json;
 using IlgpuAe.Data;
 using IlgpuAe.Graph;
-using IlgpuAe.Kernels;
 using IlgpuAe.Ops;
 
 namespace IlgpuAe.Models;

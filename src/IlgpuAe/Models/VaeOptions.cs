@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using IlgpuAe.Kernels;
 
 namespace IlgpuAe.Models;
 

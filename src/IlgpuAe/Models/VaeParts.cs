@@ -1,7 +1,6 @@
 using System.Numerics;
 using IlgpuAe.Data;
 using IlgpuAe.Graph;
-using IlgpuAe.Kernels;
 using IlgpuAe.Modules;
 using IlgpuAe.Ops;
 

@@ -1,6 +1,5 @@
 using System.Numerics;
 using IlgpuAe.Graph;
-using IlgpuAe.Kernels;
 
 namespace IlgpuAe.Modules;
 

@@ -22,7 +22,7 @@ public sealed class ConvTranspose2dOp<T> : KernelOp<T> where T : unmanaged, IFlo
     public ConvTranspose2dOp(Node<T> x, Node<T> weight, Node<T>? bias, Conv2dShape shape, Activation activation, T slope)
         : base("conv_transpose2d", bias is null ? [x, weight] : [x, weight, bias])
     {
-        Conv2dLauncher.Validate(shape);
+        Conv2dLaunch.Validate(shape);
         if (x.Rows != shape.Batch || x.Cols != (long)shape.Filters * shape.OutPlane)
             throw new ArgumentException($"conv_transpose2d of {shape} expects an input of [{shape.Batch}x{shape.Filters * shape.OutPlane}], got {x}");
         if (weight.Rows != shape.Filters || weight.Cols != shape.ColRows)
@@ -44,31 +44,31 @@ public sealed class ConvTranspose2dOp<T> : KernelOp<T> where T : unmanaged, IFlo
     public override IEnumerable<Node<T>> SavedForBackward => [X, W, Output];
 
     /// <summary>The channel-major x and Wᵀ·x before col2im.</summary>
-    public override long ForwardScratch(Device device) => Conv2dLauncher.Scratch(_s);
+    public override long ForwardScratch(Device device) => Conv2dLaunch.Scratch(_s);
 
     /// <summary>The same, plus dz = dy ⊙ f'(y) unless f is the identity.</summary>
     public override long BackwardScratch(Device device) =>
-        Conv2dLauncher.Scratch(_s) + (_activation == Activation.Identity ? 0 : _s.InputLength);
+        Conv2dLaunch.Scratch(_s) + (_activation == Activation.Identity ? 0 : _s.InputLength);
 
     /// <summary>y = f(col2im(Wᵀ·x) + b), bias and activation in the col2im pass.</summary>
     public override void Forward(Exec<T> x) =>
-        Conv2dLauncher.TransposedForward(x.Device, Conv2dLauncher.BodyFor(x.Device), _s, x.Value(X), x.Value(W),
+        Conv2dLaunch.TransposedForward(x.Device, Conv2dLaunch.BodyFor(x.Device), _s, x.Value(X), x.Value(W),
             B is null ? default : x.Value(B), x.Value(Output), _activation, _slope, x.Scratch(this));
 
     /// <summary>dz = dy ⊙ f'(y), then dx, dW and db, each with its beta.</summary>
     public override void Backward(Exec<T> x)
     {
         var scratch = x.Scratch(this);
-        var work = scratch.SubView(0, Conv2dLauncher.Scratch(_s));
+        var work = scratch.SubView(0, Conv2dLaunch.Scratch(_s));
         var dz = x.Grad(Output);
         if (_activation != Activation.Identity)
         {
-            var buffer = scratch.SubView(Conv2dLauncher.Scratch(_s), _s.InputLength);
-            ActivationOp<T>.LaunchBackward(x.Device, _activation, x.Value(Output), dz, buffer, _slope, T.Zero);
+            var buffer = scratch.SubView(Conv2dLaunch.Scratch(_s), _s.InputLength);
+            ActivationLaunch.Backward(x.Device, _activation, x.Value(Output), dz, buffer, _slope, T.Zero);
             dz = buffer;
         }
         bool biasGrad = B is not null && x.NeedsGrad(B);
-        Conv2dLauncher.TransposedBackward(x.Device, Conv2dLauncher.BodyFor(x.Device), _s, x.Value(X), x.Value(W), dz,
+        Conv2dLaunch.TransposedBackward(x.Device, Conv2dLaunch.BodyFor(x.Device), _s, x.Value(X), x.Value(W), dz,
             x.NeedsGrad(X) ? x.Grad(X) : default, x.NeedsGrad(X) ? x.Beta(this, 0) : T.Zero,
             x.NeedsGrad(W) ? x.Grad(W) : default, x.NeedsGrad(W) ? x.Beta(this, 1) : T.Zero,
             biasGrad ? x.Grad(B!) : default, biasGrad ? x.Beta(this, 2) : T.Zero, work);

@@ -2,7 +2,6 @@ using System.Numerics;
 using ILGPU;
 using IlgpuAe.Compute;
 using IlgpuAe.Graph;
-using IlgpuAe.Kernels;
 
 namespace IlgpuAe.Ops;
 
@@ -28,20 +27,15 @@ public sealed class CorruptionOp<T>(Node<T> input, Corruption corruption, ulong 
     /// <summary>x~ = C(x) from the Philox stream of this step and salt: Gaussian, masking or salt-and-pepper.</summary>
     public override void Forward(Exec<T> x)
     {
-        var d = x.Device;
-        var loop = d.LoopFor(Output.Length);
         ulong stream = RandomStreams.For(x.Step, salt), first = x.FirstElement(Output);
         T level = T.CreateTruncating(Corruption.Level);
-        if (Corruption.Kind is NoiseKind.Gaussian or NoiseKind.Mask
-            && CpuFast.Corrupt(d, Corruption.Kind == NoiseKind.Gaussian, x.Value(Inputs[0]), x.Value(Output), x.Seed, stream, first, level))
-            return;
-        var kernel = Corruption.Kind switch
+        var (input, output) = (x.Value(Inputs[0]), x.Value(Output));
+        switch (Corruption.Kind)
         {
-            NoiseKind.Gaussian => d.Load<Loop, ArrayView<T>, ArrayView<T>, ulong, ulong, ulong, T>(CorruptionKernels.GaussianNoise),
-            NoiseKind.Mask => d.Load<Loop, ArrayView<T>, ArrayView<T>, ulong, ulong, ulong, T>(CorruptionKernels.MaskingNoise),
-            _ => d.Load<Loop, ArrayView<T>, ArrayView<T>, ulong, ulong, ulong, T>(SaltPepperKernels.Noise),
-        };
-        kernel(loop.Threads, loop, x.Value(Inputs[0]), x.Value(Output), x.Seed, stream, first, level);
+            case NoiseKind.Gaussian: CorruptionLaunch.GaussianNoise(x.Device, input, output, x.Seed, stream, first, level); break;
+            case NoiseKind.Mask: CorruptionLaunch.MaskingNoise(x.Device, input, output, x.Seed, stream, first, level); break;
+            default: CorruptionLaunch.SaltPepper(x.Device, input, output, x.Seed, stream, first, level); break;
+        }
     }
 
     /// <summary>Zeros for x, should anything upstream need a gradient: the sample is not differentiated.</summary>

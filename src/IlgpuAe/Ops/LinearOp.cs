@@ -2,7 +2,6 @@ using System.Numerics;
 using ILGPU;
 using IlgpuAe.Compute;
 using IlgpuAe.Graph;
-using IlgpuAe.Kernels;
 
 namespace IlgpuAe.Ops;
 
@@ -50,7 +49,7 @@ public sealed class LinearOp<T> : KernelOp<T> where T : unmanaged, IFloatingPoin
         if (_activation != Activation.Identity)
         {
             var scratch = x.Scratch(this);
-            ActivationOp<T>.LaunchBackward(x.Device, _activation, x.Value(Output), dz, scratch, _slope, T.Zero);
+            ActivationLaunch.Backward(x.Device, _activation, x.Value(Output), dz, scratch, _slope, T.Zero);
             dz = scratch;
         }
         if (x.NeedsGrad(X))

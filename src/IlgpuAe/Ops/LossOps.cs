@@ -2,7 +2,6 @@ using System.Numerics;
 using ILGPU;
 using IlgpuAe.Compute;
 using IlgpuAe.Graph;
-using IlgpuAe.Kernels;
 
 namespace IlgpuAe.Ops;
 
@@ -35,18 +34,8 @@ public sealed class RowLossOp<T> : KernelOp<T> where T : unmanaged, IFloatingPoi
     public override void Forward(Exec<T> x)
     {
         var rowLoss = x.Scratch(this);
-        if (_kind == Reconstruction.Bce && CpuFast.BceForward(x.Device, x.Value(Pred), x.Value(Target), rowLoss, Pred.Cols))
-        {
-            SumToScalar(x, rowLoss, x.Value(Output), T.One / T.CreateTruncating(Pred.Rows));
-            return;
-        }
-        var loop = x.Device.LoopFor(Pred.Rows);
-        var k = _kind switch
-        {
-            Reconstruction.Bce => x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int>(LossKernels.BceWithLogitsForward),
-            _ => x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int>(LossKernels.MseForward),
-        };
-        k(loop.Threads, loop, x.Value(Pred), x.Value(Target), rowLoss, Pred.Cols);
+        if (_kind == Reconstruction.Bce) LossLaunch.BceForward(x.Device, x.Value(Pred), x.Value(Target), rowLoss, Pred.Cols);
+        else LossLaunch.MseForward(x.Device, x.Value(Pred), x.Value(Target), rowLoss, Pred.Cols);
         SumToScalar(x, rowLoss, x.Value(Output), T.One / T.CreateTruncating(Pred.Rows));
     }
 
@@ -54,16 +43,10 @@ public sealed class RowLossOp<T> : KernelOp<T> where T : unmanaged, IFloatingPoi
     public override void Backward(Exec<T> x)
     {
         if (!x.NeedsGrad(Pred)) return;
-        if (_kind == Reconstruction.Bce && CpuFast.BceBackward(x.Device, x.Value(Pred), x.Value(Target), x.Grad(Output), x.Grad(Pred),
-                T.One / T.CreateTruncating(Pred.Rows), x.Beta(this, 0)))
-            return;
-        var loop = x.Device.LoopFor(Pred.Length);
-        var k = _kind switch
-        {
-            Reconstruction.Bce => x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T>(LossKernels.BceWithLogitsBackward),
-            _ => x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T>(LossKernels.MseBackward),
-        };
-        k(loop.Threads, loop, x.Value(Pred), x.Value(Target), x.Grad(Output), x.Grad(Pred),
-            T.One / T.CreateTruncating(Pred.Rows), x.Beta(this, 0));
+        T scale = T.One / T.CreateTruncating(Pred.Rows);
+        if (_kind == Reconstruction.Bce)
+            LossLaunch.BceBackward(x.Device, x.Value(Pred), x.Value(Target), x.Grad(Output), x.Grad(Pred), scale, x.Beta(this, 0));
+        else
+            LossLaunch.MseBackward(x.Device, x.Value(Pred), x.Value(Target), x.Grad(Output), x.Grad(Pred), scale, x.Beta(this, 0));
     }
 }

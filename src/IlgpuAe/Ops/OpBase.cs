@@ -29,14 +29,12 @@ public abstract class KernelOp<T>(string name, params Node<T>[] inputs) : Op<T>(
     /// <summary>y[j] = beta·y[j] + scale·Σ_i x[i, j] over the rows of x.</summary>
     protected static void ColumnSums(Exec<T> x, ArrayView<T> src, ArrayView<T> dst, int rows, T scale, T beta)
     {
-        if (CpuFast.ColumnSums(x.Device, src, dst, rows, scale, beta)) return;
-        var loop = x.Device.LoopFor(dst.Length);
-        x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, int, T, T>(ReductionKernels.ColumnSums)(loop.Threads, loop, src, dst, rows, scale, beta);
+        ReductionLaunch.ColumnSums(x.Device, src, dst, rows, scale, beta);
     }
 
     /// <summary>y[0] = beta·y[0] + scale·Σ src, deterministic (fixed order).</summary>
     protected static void SumToScalar(Exec<T> x, ArrayView<T> src, ArrayView<T> dst, T scale)
     {
-        x.Device.Load<ArrayView<T>, ArrayView<T>, int, T, T>(ReductionKernels.SumPartials)(1, src, dst, (int)src.Length, scale, T.Zero);
+        ReductionLaunch.SumPartials(x.Device, src, dst, (int)src.Length, scale, T.Zero);
     }
 }

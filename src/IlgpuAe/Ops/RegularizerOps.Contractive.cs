@@ -47,7 +47,7 @@ public sealed class FusedContractiveOp<T> : KernelOp<T> where T : unmanaged, IFl
     void RowNorms(Exec<T> x, ArrayView<T> norms)
     {
         var loop = x.Device.LoopFor(W.Rows);
-        x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, int>(PenaltyKernels.ContractiveWeightNorms)(loop.Threads, loop, x.Value(W), norms, W.Cols);
+        x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, int>(ContractiveKernels.WeightNorms)(loop.Threads, loop, x.Value(W), norms, W.Cols);
     }
 
     /// <summary>s = scale·Σ_r Σ_j f'(h[r,j])²·‖W_j‖²</summary>
@@ -83,7 +83,7 @@ public sealed class FusedContractiveOp<T> : KernelOp<T> where T : unmanaged, IFl
             d.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, int, T, T, T>(ContractiveKernels.FusedNormBackward)(
                 unitLoop.Threads, unitLoop, x.Value(H), x.Grad(Output), dNorms, H.Rows, _activation, _slope, _scale, T.Zero);
             var loop = d.LoopFor(W.Length);
-            d.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T>(PenaltyKernels.ContractiveWeightBackward)(
+            d.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T>(ContractiveKernels.WeightNormsBackward)(
                 loop.Threads, loop, x.Value(W), dNorms, x.Grad(W), W.Cols, x.Beta(this, 1));
         }
     }
@@ -228,11 +228,7 @@ public sealed class NormalProbeOp<T>(ulong salt) : KernelOp<T>("probe")
     /// <summary>v = N(0, 1) per element from the Philox stream of this step and salt.</summary>
     public override void Forward(Exec<T> x)
     {
-        ulong first = x.FirstElement(Output);
-        if (CpuFast.Normal(x.Device, x.Value(Output), x.Seed, RandomStreams.For(x.Step, salt), first, T.Zero, T.One)) return;
-        var loop = x.Device.LoopFor(Output.Length);
-        x.Device.Load<Loop, ArrayView<T>, ulong, ulong, ulong, T, T>(RandomKernels.Normal)(
-            loop.Threads, loop, x.Value(Output), x.Seed, RandomStreams.For(x.Step, salt), first, T.Zero, T.One);
+        RandomLaunch.Normal(x.Device, x.Value(Output), x.Seed, RandomStreams.For(x.Step, salt), x.FirstElement(Output), T.Zero, T.One);
     }
 
     /// <summary>Nothing to do: no inputs.</summary>

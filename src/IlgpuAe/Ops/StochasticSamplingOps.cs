@@ -21,11 +21,7 @@ public sealed class NoiseOp<T>(int stream) : StochasticOp<T>("noise")
     /// <summary>Fills the [rows, cols] output with N(0, 1) draws from Philox(seed, stream(op, step), element).</summary>
     public override void Forward(Exec<T> x)
     {
-        ulong first = x.FirstElement(Output);
-        if (CpuFast.Normal(x.Device, x.Value(Output), x.Seed, StreamFor(stream, x.Step), first, T.Zero, T.One)) return;
-        var loop = x.Device.LoopFor(Output.Length);
-        x.Device.Load<Loop, ArrayView<T>, ulong, ulong, ulong, T, T>(RandomKernels.Normal)(
-            loop.Threads, loop, x.Value(Output), x.Seed, StreamFor(stream, x.Step), first, T.Zero, T.One);
+        RandomLaunch.Normal(x.Device, x.Value(Output), x.Seed, StreamFor(stream, x.Step), x.FirstElement(Output), T.Zero, T.One);
     }
 
     /// <summary>Nothing to do: ε is a leaf of the graph and takes no gradient.</summary>

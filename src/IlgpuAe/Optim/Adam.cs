@@ -2,7 +2,6 @@ using System.Numerics;
 using ILGPU;
 using ILGPU.Runtime;
 using IlgpuAe.Compute;
-using IlgpuAe.Kernels;
 
 namespace IlgpuAe.Optim;
 
@@ -38,16 +37,7 @@ public class Adam(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, do
         var m = StateBuffer(ref _m, p);
         var v = StateBuffer(ref _v, p);
         Steps++;
-        var s = new AdamScalars((float)LearningRate, (float)Beta1, (float)Beta2, (float)Epsilon, (float)WeightDecay,
-            (float)(1 - Math.Pow(Beta1, Steps)), (float)(1 - Math.Pow(Beta2, Steps)), Decoupled);
-        if (CpuFast.Adam(p.Device, p.Values, p.Grads, m.View, v.View, s)) return;
-        var loop = p.Device.LoopFor(p.Count);
-        p.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T, T, T, T, T, T, int>(OptimizerKernels.Adam)(
-            loop.Threads, loop, p.Values, p.Grads, m.View, v.View,
-            T.CreateTruncating(LearningRate), T.CreateTruncating(Beta1), T.CreateTruncating(Beta2), T.CreateTruncating(Epsilon),
-            T.CreateTruncating(WeightDecay),
-            T.CreateTruncating(1 - Math.Pow(Beta1, Steps)), T.CreateTruncating(1 - Math.Pow(Beta2, Steps)),
-            Decoupled ? 1 : 0);
+        OptimizerLaunch.Adam(p.Device, p.Values, p.Grads, m.View, v.View, LearningRate, Beta1, Beta2, Epsilon, WeightDecay, Steps, Decoupled);
     }
 
     /// <summary>"m" and "v" in the flat parameter layout (empty before the first step).</summary>

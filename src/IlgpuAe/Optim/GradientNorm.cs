@@ -31,9 +31,8 @@ public sealed class GradientNorm<T> : IDisposable where T : unmanaged, IFloating
     public void Compute()
     {
         var d = _store.Device;
-        if (!CpuFast.SquaredNorm(d, _loop, _store.Grads, _partial.View))
-            d.Load<Loop, ArrayView<T>, ArrayView<T>>(ReductionKernels.SquaredNorm)(_loop.Threads, _loop, _store.Grads, _partial.View);
-        d.Load<ArrayView<T>, ArrayView<T>, int, T, T>(ReductionKernels.SumPartials)(1, _partial.View, _squared.View, _loop.Threads, T.One, T.Zero);
+        ReductionLaunch.SquaredNorm(d, _loop, _store.Grads, _partial.View);
+        ReductionLaunch.SumPartials(d, _partial.View, _squared.View, _loop.Threads, T.One, T.Zero);
     }
 
     /// <summary>Scales the gradients so that their norm is at most <paramref name="maxNorm"/> (after <see cref="Compute"/>).</summary>

@@ -1,11 +1,7 @@
 using System.Numerics;
-using ILGPU;
 using ILGPU.Runtime;
-using IlgpuAe.Kernels;
-using IlgpuAe.Ops;
-using Xunit;
+using IlgpuAe.Compute;
 using static IlgpuAe.Tests.Kernels.KernelHarness;
-
 namespace IlgpuAe.Tests.Kernels;
 
 /// <summary>
@@ -40,8 +36,8 @@ public sealed class ActivationKernelTests
         using var ddy = Upload<T>(dy);
         using var grad = Poisoned<T>(n);
         var loop = Shape(shape, n);
-        ActivationOp<T>.LaunchForwardWith(Gpu, f, dx.View, y.View, T.CreateTruncating(a), loop);
-        ActivationOp<T>.LaunchBackwardWith(Gpu, f, y.View, ddy.View, grad.View, T.CreateTruncating(a), T.Zero, loop);
+        ActivationLaunch.ForwardGeneric(Gpu, f, dx.View, y.View, T.CreateTruncating(a), loop);
+        ActivationLaunch.BackwardGeneric(Gpu, f, y.View, ddy.View, grad.View, T.CreateTruncating(a), T.Zero, loop);
         AssertClose<T>(x.Select(v => ActivationReference.Forward(f, v, a)).ToArray(), Download(y), 4, $"{f} forward");
         // The y-form loses a little for sigmoid/softplus saturation in float: a looser scale, still relative.
         AssertClose<T>(x.Select((v, i) => dy[i] * ActivationReference.Derivative(f, v, a)).ToArray(), Download(grad),
@@ -57,56 +53,63 @@ public sealed class ActivationKernelTests
         using var dyv = Upload<double>(y);
         using var ddy = Upload<double>(dy);
         using var grad = Upload<double>(old);
-        ActivationOp<double>.LaunchBackwardWith(Gpu, Activation.Tanh, dyv.View, ddy.View, grad.View, 0, 1, Gpu.LoopFor(100));
+        ActivationLaunch.BackwardGeneric(Gpu, Activation.Tanh, dyv.View, ddy.View, grad.View, 0.0, 1.0, Gpu.LoopFor(100));
         AssertClose<double>(old.Select((g, i) => g + dy[i] * (1 - y[i] * y[i])).ToArray(), Download(grad));
     }
-}
 
-/// <summary>The broadcast and bookkeeping kernels of the executor against their references.</summary>
-public sealed class BroadcastKernelTests
-{
-    public static TheoryData<int, int> Cases() => SizesAndShapes();
+    // The float CPU-accelerator body (Activation.Cpu.cs) against the same double reference and, where it promises
+    // to, the generic kernel's bits: awkward sizes (vector tails, one element, fewer elements than threads), every
+    // launch shape, outputs poisoned with NaN.
 
-    [Theory, MemberData(nameof(Cases))]
-    public void Scalar_broadcast_overwrites_or_blends(int n, int shape)
+    public static TheoryData<Activation, int, int> CpuActivationCases()
     {
-        var old = RandomValues(n, n);
-        using var s = Upload<double>([1.75]);
-        using var fresh = Poisoned<double>(n);
-        using var blended = Upload<double>(old);
-        var loop = Shape(shape, n);
-        var k = Gpu.Load<Loop, ArrayView<double>, ArrayView<double>, double, double>(BroadcastKernels.Scalar);
-        k(loop.Threads, loop, s.View, fresh.View, 0.5, 0);
-        k(loop.Threads, loop, s.View, blended.View, 0.5, 1);
-        AssertClose<double>(BroadcastReference.Scalar(1.75, new double[n], 0.5, 0), Download(fresh));
-        AssertClose<double>(BroadcastReference.Scalar(1.75, old, 0.5, 1), Download(blended));
+        var data = new TheoryData<Activation, int, int>();
+        foreach (var f in Enum.GetValues<Activation>())
+            foreach (int n in Sizes)
+                data.Add(f, n, n % ShapeCount);
+        return data;
     }
 
-    [Theory, MemberData(nameof(Cases))]
-    public void Row_vector_is_added_to_every_row(int n, int shape)
+    [Theory, MemberData(nameof(CpuActivationCases))]
+    public void ActivationForward_matches_the_reference_and_maps_nan_as_the_generic_kernel(Activation f, int n, int shape)
     {
-        int cols = Math.Max(1, n / 7);
-        int rows = n / cols;
-        var x = RandomValues(3, rows * cols);
-        var v = RandomValues(4, cols);
+        const double a = 0.3;
+        var x = Rounded<float>(RandomValues(n + (int)f, n, -30, 30)); // far into both tails of the sigmoid
+        if (n > 2) x[1] = double.NaN;
         using var dx = Upload<float>(x);
-        using var dv = Upload<float>(v);
-        using var y = Poisoned<float>(rows * cols);
-        var loop = Shape(shape, rows * cols);
-        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(BroadcastKernels.AddRow)(loop.Threads, loop, dx.View, dv.View, y.View, cols);
-        AssertClose<float>(BroadcastReference.AddRow(Rounded<float>(x), Rounded<float>(v), cols), Download(y), 2);
+        using var y = Poisoned<float>(n);
+        var loop = Shape(shape, n);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, float, int>(ActivationKernels.CpuForward)(loop.Threads, loop, dx.View, y.View, (float)a, (int)f);
+        var got = Download(y);
+        var finite = Enumerable.Range(0, n).Where(i => !double.IsNaN(x[i])).ToArray();
+        AssertClose<float>(finite.Select(i => ActivationReference.Forward(f, x[i], a)).ToArray(), finite.Select(i => got[i]).ToArray(), 8, $"{f} forward");
+        if (n > 2)
+        {
+            using var generic = Poisoned<float>(n);
+            ActivationLaunch.ForwardGeneric(Gpu, f, dx.View, generic.View, (float)a, loop);
+            Assert.Equal(double.IsNaN(Download(generic)[1]), double.IsNaN(got[1]));
+        }
     }
 
-    [Fact]
-    public void Scalars_are_gathered_and_accumulated()
+    [Theory, MemberData(nameof(CpuActivationCases))]
+    public void ActivationBackward_matches_the_reference_derivative(Activation f, int n, int shape)
     {
-        using var source = Upload<double>([1, 2, 3, 4, 5]);
-        using var offsets = Gpu.Accelerator.Allocate1D(new[] { 4, 0, 2 });
-        using var sums = Upload<double>([10, 20, 30]);
-        using var last = Poisoned<double>(3);
-        Gpu.Load<Loop, ArrayView<double>, ArrayView<int>, ArrayView<double>, ArrayView<double>>(MetricKernels.AccumulateScalars)(
-            1, new Loop(1, 3), source.View, offsets.View, sums.View, last.View);
-        Assert.Equal([15.0, 21.0, 33.0], Download(sums));
-        Assert.Equal([5.0, 1.0, 3.0], Download(last));
+        const double a = 0.3;
+        var x = Rounded<float>(RandomValues(n + (int)f, n, -4, 4));
+        var y = Rounded<float>(x.Select(v => ActivationReference.Forward(f, v, a)).ToArray());
+        var dy = Rounded<float>(RandomValues(2 * n + 1, n));
+        using var dyv = Upload<float>(y);
+        using var ddy = Upload<float>(dy);
+        using var grad = Poisoned<float>(n);
+        var loop = Shape(shape, n);
+        var k = Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, int>(ActivationKernels.CpuBackward);
+        k(loop.Threads, loop, dyv.View, ddy.View, grad.View, (float)a, 0f, (int)f);
+        AssertClose<float>(x.Select((v, i) => dy[i] * ActivationReference.Derivative(f, v, a)).ToArray(), Download(grad), 64, $"{f} backward");
+
+        var old = RandomValues(7, n);
+        using var accumulated = Upload<float>(old);
+        k(loop.Threads, loop, dyv.View, ddy.View, accumulated.View, (float)a, 1f, (int)f);
+        AssertClose<float>(x.Select((v, i) => old[i] + dy[i] * ActivationReference.Derivative(f, v, a)).ToArray(), Download(accumulated), 64,
+            $"{f} backward, beta=1");
     }
 }

@@ -106,7 +106,7 @@ public class Conv2dKernelTests
         foreach (var f in new[] { Activation.Identity, Activation.Relu, Activation.Sigmoid })
         {
             var y = m.Nan(s.OutputLength);
-            Conv2dLauncher.Forward(d, body, s, m.Up(x), m.Up(w), m.Up(b), y, f, T.CreateTruncating(0.01), m.Nan(Conv2dLauncher.Scratch(s)));
+            Conv2dLaunch.Forward(d, body, s, m.Up(x), m.Up(w), m.Up(b), y, f, T.CreateTruncating(0.01), m.Nan(Conv2dLaunch.Scratch(s)));
             var expected = Conv2dReference.Forward(s, x, w, b, v => ActivationReference.Forward(f, v, 0.01));
             Close<T>(expected, m.Down(y), s.ColRows, $"conv2d {s} {f}");
         }
@@ -128,7 +128,7 @@ public class Conv2dKernelTests
         var dx = m.Nan(s.InputLength);
         var dw = m.Nan(s.WeightLength);
         var db = m.Nan(s.Filters);
-        Conv2dLauncher.Backward(d, body, s, m.Up(x), m.Up(w), m.Up(dz), dx, T.Zero, dw, T.Zero, db, T.Zero, m.Nan(Conv2dLauncher.Scratch(s)));
+        Conv2dLaunch.Backward(d, body, s, m.Up(x), m.Up(w), m.Up(dz), dx, T.Zero, dw, T.Zero, db, T.Zero, m.Nan(Conv2dLaunch.Scratch(s)));
         Close<T>(Conv2dReference.BackwardInput(s, dz, w), m.Down(dx), s.Filters * s.Kernel * s.Kernel, "dx");
         Close<T>(Conv2dReference.BackwardWeights(s, x, dz), m.Down(dw), (int)s.ColCols, "dW");
         Close<T>(Conv2dReference.BackwardBias(s.Batch, s.Filters, s.OutPlane, dz), m.Down(db), (int)s.ColCols, "db");
@@ -149,7 +149,7 @@ public class Conv2dKernelTests
         double[] x = Rounded<T>(Random(7, s.InputLength)), w = Rounded<T>(Random(8, s.WeightLength)), dz = Rounded<T>(Random(9, s.OutputLength));
         double[] ox = Rounded<T>(Random(10, s.InputLength)), ow = Rounded<T>(Random(11, s.WeightLength)), ob = Rounded<T>(Random(12, s.Filters));
         var (dx, dw, db) = (m.Up(ox), m.Up(ow), m.Up(ob));
-        Conv2dLauncher.Backward(d, body, s, m.Up(x), m.Up(w), m.Up(dz), dx, T.One, dw, T.One, db, T.One, m.Nan(Conv2dLauncher.Scratch(s)));
+        Conv2dLaunch.Backward(d, body, s, m.Up(x), m.Up(w), m.Up(dz), dx, T.One, dw, T.One, db, T.One, m.Nan(Conv2dLaunch.Scratch(s)));
         static double[] Plus(double[] a, double[] b) => a.Zip(b, (p, q) => p + q).ToArray();
         Close<T>(Plus(ox, Conv2dReference.BackwardInput(s, dz, w)), m.Down(dx), s.Filters * s.Kernel * s.Kernel, "dx");
         Close<T>(Plus(ow, Conv2dReference.BackwardWeights(s, x, dz)), m.Down(dw), (int)s.ColCols, "dW");
@@ -171,12 +171,12 @@ public class Conv2dKernelTests
         using var m = new Buffers<T>(d);
         double[] x = Rounded<T>(Random(13, s.OutputLength)), w = Rounded<T>(Random(14, s.WeightLength)), b = Rounded<T>(Random(15, s.Channels));
         var y = m.Nan(s.InputLength);
-        Conv2dLauncher.TransposedForward(d, body, s, m.Up(x), m.Up(w), m.Up(b), y, Activation.Tanh, T.Zero, m.Nan(Conv2dLauncher.Scratch(s)));
+        Conv2dLaunch.TransposedForward(d, body, s, m.Up(x), m.Up(w), m.Up(b), y, Activation.Tanh, T.Zero, m.Nan(Conv2dLaunch.Scratch(s)));
         Close<T>(Conv2dReference.TransposedForward(s, x, w, b, Math.Tanh), m.Down(y), s.Filters * s.Kernel * s.Kernel, $"convT {s}");
 
         double[] dz = Rounded<T>(Random(16, s.InputLength));
         var (dx, dw, db) = (m.Nan(s.OutputLength), m.Nan(s.WeightLength), m.Nan(s.Channels));
-        Conv2dLauncher.TransposedBackward(d, body, s, m.Up(x), m.Up(w), m.Up(dz), dx, T.Zero, dw, T.Zero, db, T.Zero, m.Nan(Conv2dLauncher.Scratch(s)));
+        Conv2dLaunch.TransposedBackward(d, body, s, m.Up(x), m.Up(w), m.Up(dz), dx, T.Zero, dw, T.Zero, db, T.Zero, m.Nan(Conv2dLaunch.Scratch(s)));
         // The transposed layer's input gradient is the convolution itself; its weight gradient pairs the roles of x and dy.
         Close<T>(Conv2dReference.Forward(s, dz, w, null), m.Down(dx), s.ColRows, "convT dx");
         Close<T>(Conv2dReference.BackwardWeights(s, dz, x), m.Down(dw), (int)s.ColCols, "convT dW");
@@ -196,9 +196,9 @@ public class Conv2dKernelTests
         foreach (var body in new[] { ConvBody.Cpu, ConvBody.Gpu })
         {
             var x = m.Up(prior);
-            Conv2dLauncher.Col2Im(d, body, s, col, x, bias, 1f, Activation.Elu, 1f);
+            Conv2dLaunch.Col2Im(d, body, s, col, x, bias, 1f, Activation.Elu, 1f);
             var c = m.Nan(s.Channels);
-            Conv2dLauncher.ChannelSums(d, body, s.Batch, s.Channels, s.InPlane, x, c, 0f);
+            Conv2dLaunch.ChannelSums(d, body, s.Batch, s.Channels, s.InPlane, x, c, 0f);
             sums.Add([.. m.Down(x), .. m.Down(c)]);
         }
         Assert.Equal(sums[0], sums[1]);
@@ -214,11 +214,11 @@ public class Conv2dKernelTests
             using var m = new Buffers<float>(d);
             double[] x = Rounded<float>(Random(20, s.InputLength)), w = Rounded<float>(Random(21, s.WeightLength));
             var y = m.Nan(s.OutputLength);
-            Conv2dLauncher.Forward(d, ConvBody.Cpu, s, m.Up(x), m.Up(w), default, y, Activation.Identity, 0f, m.Nan(Conv2dLauncher.Scratch(s)));
+            Conv2dLaunch.Forward(d, ConvBody.Cpu, s, m.Up(x), m.Up(w), default, y, Activation.Identity, 0f, m.Nan(Conv2dLaunch.Scratch(s)));
             Close<float>(Conv2dReference.Forward(s, x, w, null), m.Down(y), s.ColRows, $"conv2d {s}");
             var t = m.Nan(s.InputLength);
             double[] u = Rounded<float>(Random(22, s.OutputLength));
-            Conv2dLauncher.TransposedForward(d, ConvBody.Cpu, s, m.Up(u), m.Up(w), default, t, Activation.Identity, 0f, m.Nan(Conv2dLauncher.Scratch(s)));
+            Conv2dLaunch.TransposedForward(d, ConvBody.Cpu, s, m.Up(u), m.Up(w), default, t, Activation.Identity, 0f, m.Nan(Conv2dLaunch.Scratch(s)));
             Close<float>(Conv2dReference.TransposedForward(s, u, w, null), m.Down(t), s.Filters * 16, $"convT {s}");
         }
     }
@@ -267,9 +267,9 @@ public class Conv2dKernelTests
             using var m = new Buffers<double>(d);
             double[] x = Random(c.Seed, s.InputLength), w = Random(c.Seed + 1, s.WeightLength), y = Random(c.Seed + 2, s.OutputLength);
             var cx = m.Nan(s.OutputLength);
-            Conv2dLauncher.Forward(d, ConvBody.Cpu, s, m.Up(x), m.Up(w), default, cx, Activation.Identity, 0.0, m.Nan(Conv2dLauncher.Scratch(s)));
+            Conv2dLaunch.Forward(d, ConvBody.Cpu, s, m.Up(x), m.Up(w), default, cx, Activation.Identity, 0.0, m.Nan(Conv2dLaunch.Scratch(s)));
             var ty = m.Nan(s.InputLength);
-            Conv2dLauncher.TransposedForward(d, ConvBody.Cpu, s, m.Up(y), m.Up(w), default, ty, Activation.Identity, 0.0, m.Nan(Conv2dLauncher.Scratch(s)));
+            Conv2dLaunch.TransposedForward(d, ConvBody.Cpu, s, m.Up(y), m.Up(w), default, ty, Activation.Identity, 0.0, m.Nan(Conv2dLaunch.Scratch(s)));
             double left = m.Down(cx).Zip(y, (p, q) => p * q).Sum(), right = m.Down(ty).Zip(x, (p, q) => p * q).Sum();
             Assert.True(Math.Abs(left - right) <= 1e-12 * (1 + Math.Abs(left)), $"{s}: {left:R} vs {right:R}");
         }).Check(Config.QuickThrowOnFailure.WithMaxTest(10).WithQuietOnSuccess(true));
@@ -284,8 +284,8 @@ public class Conv2dKernelTests
         var s = new Conv2dShape(1, 1, 4, 4, 1, 3, 1, 1);
         var d = TestDevice.Cpu;
         using var m = new Buffers<float>(d);
-        var e = Assert.Throws<ArgumentException>(() => Conv2dLauncher.Forward(d, ConvBody.Cpu, s, m.Nan(15), m.Nan(9), default, m.Nan(16),
-            Activation.Identity, 0f, m.Nan(Conv2dLauncher.Scratch(s))));
+        var e = Assert.Throws<ArgumentException>(() => Conv2dLaunch.Forward(d, ConvBody.Cpu, s, m.Nan(15), m.Nan(9), default, m.Nan(16),
+            Activation.Identity, 0f, m.Nan(Conv2dLaunch.Scratch(s))));
         Assert.Contains("image side has 15 elements, expected 16", e.Message);
     }
 }

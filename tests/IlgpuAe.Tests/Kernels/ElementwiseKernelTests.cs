@@ -1,8 +1,5 @@
 using System.Numerics;
-using ILGPU;
 using ILGPU.Runtime;
-using IlgpuAe.Kernels;
-using Xunit;
 using static IlgpuAe.Tests.Kernels.KernelHarness;
 
 namespace IlgpuAe.Tests.Kernels;

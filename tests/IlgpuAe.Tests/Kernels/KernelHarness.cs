@@ -1,8 +1,5 @@
 using System.Numerics;
-using ILGPU;
 using ILGPU.Runtime;
-using IlgpuAe.Kernels;
-using Xunit;
 
 namespace IlgpuAe.Tests.Kernels;
 

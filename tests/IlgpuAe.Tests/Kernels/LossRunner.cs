@@ -1,6 +1,4 @@
 using System.Numerics;
-using ILGPU;
-using IlgpuAe.Kernels;
 using static IlgpuAe.Tests.Kernels.KernelHarness;
 
 namespace IlgpuAe.Tests.Kernels;

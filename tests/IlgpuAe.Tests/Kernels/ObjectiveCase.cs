@@ -1,5 +1,3 @@
-using IlgpuAe.Kernels;
-
 namespace IlgpuAe.Tests.Kernels;
 
 /// <summary>
@@ -32,6 +30,17 @@ sealed record ObjectiveCase(
     public bool GradientSumsRows { get; init; }
 
     public override string ToString() => Name;
+
+    /// <summary>The kernel family whose test class runs this case (<c>Loss</c> for LossKernelTests, ...).</summary>
+    public string Family => Name switch
+    {
+        "BceWithLogits" or "Mse" or "GaussianNll" or "GaussianNllFixed" => "Loss",
+        "KlDiagonal" or "KlDiagonalGaussians" or "KlLowerTriangular" => "Divergence",
+        "ReparamDiagonal" or "ReparamLowerTriangular" => "Sampling",
+        "L1" or "KlSparsity" => "Penalty",
+        "GmmNegLogDensity" => "Mixture",
+        _ => throw new InvalidOperationException($"objective {Name} names no kernel family: add it here"),
+    };
 
     public const double FixedLogVar = 0.3, SparsityTarget = 0.1;
 

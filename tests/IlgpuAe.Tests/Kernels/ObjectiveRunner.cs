@@ -1,7 +1,5 @@
 using System.Numerics;
-using ILGPU;
 using ILGPU.Runtime;
-using IlgpuAe.Kernels;
 using static IlgpuAe.Tests.Kernels.KernelHarness;
 
 namespace IlgpuAe.Tests.Kernels;

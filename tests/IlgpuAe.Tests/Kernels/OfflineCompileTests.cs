@@ -1,5 +1,4 @@
 using System.Reflection;
-using ILGPU;
 using ILGPU.Algorithms;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.OpenCL;
@@ -7,8 +6,6 @@ using ILGPU.Backends.PTX;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 using ILGPU.Runtime.OpenCL;
-using IlgpuAe.Kernels;
-using Xunit;
 
 namespace IlgpuAe.Tests.Kernels;
 
@@ -68,9 +65,7 @@ public sealed class OfflineCompileTests
     {
         var ctx = Context.Create(b => b.CPU().EnableAlgorithms().Math(MathMode.Default).Optimize(OptimizationLevel.O1));
         // The CPU SIMD GEMM core and the CPU kernels' helpers are opaque to ILGPU; GPU backends get scalar bodies by redirection.
-        GemmKernels.RegisterIntrinsics(ctx);
-        CpuKernels.RegisterIntrinsics(ctx);
-        Conv2dKernels.RegisterIntrinsics(ctx);
+        CpuIntrinsics.Register(ctx);
         var ptx = new PTXBackend(ctx, new CudaCapabilityContext(CudaArchitecture.SM_90),
             CudaArchitecture.SM_90, CudaInstructionSet.ISA_80, null);
         var cl = new CLBackend(ctx, new CLCapabilityContext(true, true, true, true, true),

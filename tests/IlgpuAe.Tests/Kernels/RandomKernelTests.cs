@@ -1,9 +1,6 @@
 using System.Numerics;
-using ILGPU;
-using IlgpuAe.Kernels;
-using Xunit;
 using static IlgpuAe.Tests.Kernels.KernelHarness;
-
+using IlgpuAe.Compute;
 namespace IlgpuAe.Tests.Kernels;
 
 /// <summary>
@@ -139,5 +136,49 @@ public sealed class RandomKernelTests
         using var y = Poisoned<T>(n);
         launch(Shape(shape, n), y.View);
         return Download(y);
+    }
+
+    // The float CPU-accelerator body (Random.Cpu.cs) against the same double reference and, where it promises
+    // to, the generic kernel's bits: awkward sizes (vector tails, one element, fewer elements than threads), every
+    // launch shape, outputs poisoned with NaN.
+
+    public static TheoryData<int, int> CpuCases() => SizesAndShapes();
+
+    [Theory, MemberData(nameof(CpuCases))]
+    public void Normal_matches_the_reference_and_the_generic_kernel_bit_for_bit(int n, int shape)
+    {
+        // Large seed and stream words, so that the high halves of the Philox counter and key are exercised.
+        const ulong seed = 0x299f31d0a4093822ul, stream = 0x0370734413198a2eul;
+        var loop = Shape(shape, n);
+        using var y = Poisoned<float>(n);
+        Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.CpuNormal)(loop.Threads, loop, y.View, seed, stream, 0, 1.5f, 2f);
+        var got = Download(y);
+        Assert.All(got, v => Assert.False(double.IsNaN(v), "an element was left unwritten"));
+        AssertClose<float>(Enumerable.Range(0, n).Select(i => RandomReference.Normal(seed, stream, i, 23, 1.5, 2)).ToArray(), got,
+            scale: 4, what: "normal");
+
+        // The generic kernel, in every launch shape, gives the same bits (the engine's runs repeat whichever path draws).
+        using var generic = Poisoned<float>(n);
+        Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, generic.View, seed, stream, 0, 1.5f, 2f);
+        Assert.Equal(Download(generic), got);
+    }
+
+    [Fact]
+    public void The_cpu_normal_and_corruption_bodies_count_from_first_as_the_generic_kernels_do()
+    {
+        const int n = 777, first = 12_345;
+        var loop = Shape(1, n);
+        using var fast = Poisoned<float>(n);
+        using var generic = Poisoned<float>(n);
+        Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.CpuNormal)(loop.Threads, loop, fast.View, 3, 4, first, 0f, 1f);
+        Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, generic.View, 3, 4, first, 0f, 1f);
+        Assert.Equal(Download(generic), Download(fast));
+        using var x = Upload<float>(RandomValues(5, n));
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.CpuMaskingNoise)(loop.Threads, loop, x.View, fast.View, 3, 4, first, 0.25f);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.MaskingNoise)(loop.Threads, loop, x.View, generic.View, 3, 4, first, 0.25f);
+        Assert.Equal(Download(generic), Download(fast));
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.CpuGaussianNoise)(loop.Threads, loop, x.View, fast.View, 3, 4, first, 0.3f);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.GaussianNoise)(loop.Threads, loop, x.View, generic.View, 3, 4, first, 0.3f);
+        Assert.Equal(Download(generic), Download(fast));
     }
 }

@@ -1,10 +1,7 @@
 using System.Numerics;
-using ILGPU;
 using ILGPU.Runtime;
-using IlgpuAe.Kernels;
-using Xunit;
 using static IlgpuAe.Tests.Kernels.KernelHarness;
-
+using IlgpuAe.Compute;
 namespace IlgpuAe.Tests.Kernels;
 
 /// <summary>
@@ -164,5 +161,56 @@ public sealed class ReductionKernelTests
         Gpu.Load<Loop, ArrayView<T>, ArrayView<T>>(ReductionKernels.Max)(loop.Threads, loop, x.View, partial.View);
         Gpu.Load<ArrayView<T>, ArrayView<T>, int>(ReductionKernels.MaxPartials)(1, partial.View, y.View, loop.Threads);
         return Download(y)[0];
+    }
+
+    // The float CPU-accelerator body (Reduction.Cpu.cs) against the same double reference and, where it promises
+    // to, the generic kernel's bits: awkward sizes (vector tails, one element, fewer elements than threads), every
+    // launch shape, outputs poisoned with NaN.
+
+    public static TheoryData<int, int> CpuCases() => SizesAndShapes();
+
+    public static TheoryData<int, int, int> CpuMatrixCases()
+    {
+        var data = new TheoryData<int, int, int>();
+        foreach (var (rows, cols) in new[] { (1, 1), (1, 37), (7, 1), (7, 64), (33, 130), (128, 784) })
+            for (int s = 0; s < ShapeCount; s++) data.Add(rows, cols, s);
+        return data;
+    }
+
+    [Theory, MemberData(nameof(CpuCases))]
+    public void SquaredNorm_partials_add_up_to_the_reference(int n, int shape)
+    {
+        var x = RandomValues(n + 5, n);
+        var loop = Shape(shape, n);
+        using var dx = Upload<float>(x);
+        using var partial = Poisoned<float>(loop.Threads);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>>(ReductionKernels.CpuSquaredNorm)(loop.Threads, loop, dx.View, partial.View);
+        var parts = Download(partial);
+        Assert.All(parts, v => Assert.False(double.IsNaN(v), "a thread left its partial unwritten"));
+        Assert.Equal(ReductionReference.SquaredNorm(x), parts.Sum(), Tolerance<float>() * n * 8);
+    }
+
+    [Theory, MemberData(nameof(CpuMatrixCases))]
+    public void ColumnSums_match_the_reference_and_the_generic_kernel_bit_for_bit(int rows, int cols, int shape)
+    {
+        var x = RandomValues(rows * 31 + cols, rows * cols);
+        using var dx = Upload<float>(x);
+        var loop = Shape(shape, cols);
+        var fast = Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, int, float, float>(ReductionKernels.CpuColumnSums);
+        using var y = Poisoned<float>(cols);
+        fast(loop.Threads, loop, dx.View, y.View, rows, 0.25f, 0f);
+        var expected = ReductionReference.ColumnSums(x, rows, cols, 0.25);
+        var got = Download(y);
+        AssertClose<float>(expected, got, scale: rows, what: "column sums");
+
+        // Same order of additions per column as ReductionKernels.ColumnSums: the same bits.
+        using var generic = Poisoned<float>(cols);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, int, float, float>(ReductionKernels.ColumnSums)(loop.Threads, loop, dx.View, generic.View, rows, 0.25f, 0f);
+        Assert.Equal(Download(generic), got);
+
+        var prior = RandomValues(10, cols);
+        using var acc = Upload<float>(prior);
+        fast(loop.Threads, loop, dx.View, acc.View, rows, 0.25f, 0.5f);
+        AssertClose<float>(expected.Select((v, i) => 0.5 * prior[i] + v).ToArray(), Download(acc), scale: rows, what: "column sums, beta=0.5");
     }
 }

@@ -23,7 +23,7 @@ public class DenoisingTests
     static DenoisingAutoencoder<double> Small(Corruption noise, ulong seed = 3) =>
         new(TestDevice.Cpu, new DenoisingOptions
         {
-            Autoencoder = new AutoencoderOptions { Features = 12, Hidden = [7], Code = 3, Activation = IlgpuAe.Kernels.Activation.Tanh },
+            Autoencoder = new AutoencoderOptions { Features = 12, Hidden = [7], Code = 3, Activation = IlgpuAe.Activation.Tanh },
             Noise = noise,
         }, seed);
 

@@ -28,7 +28,7 @@ public class CvaeModelTests
         using var model = new Cvae<double>(TestDevice.Cpu, new CvaeOptions
         {
             Features = 12, Width = 4, Height = 3, Classes = 3, Block = 2, Hidden = [5], Latent = 2,
-            Condition = condition, Prior = prior, Beta = 0.8, Activation = IlgpuAe.Kernels.Activation.Tanh,
+            Condition = condition, Prior = prior, Beta = 0.8, Activation = IlgpuAe.Activation.Tanh,
         }, seed: 6);
         var batch = RandomBatch(4, 12, 3, 3);
         GradAssert.WholeModel(model, batch, step: 5);

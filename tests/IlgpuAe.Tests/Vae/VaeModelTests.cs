@@ -34,7 +34,7 @@ public class VaeModelTests
         using var model = new Vae<double>(TestDevice.Cpu, new VaeOptions
         {
             Features = 10, Hidden = [6], Latent = 3, Posterior = posterior, Decoder = decoder, DecoderLogVar = logVar,
-            Prior = prior, Components = 3, Beta = 0.7, Activation = IlgpuAe.Kernels.Activation.Tanh,
+            Prior = prior, Components = 3, Beta = 0.7, Activation = IlgpuAe.Activation.Tanh,
         }, seed: 4);
         var batch = RandomBatch(5, 10, 12);
         GradAssert.WholeModel(model, batch, step: 9);

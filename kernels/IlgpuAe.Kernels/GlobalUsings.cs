@@ -1,0 +1,3 @@
+// What every kernel file speaks: generic math and ILGPU.
+global using System.Numerics;
+global using ILGPU;

@@ -1,0 +1,6 @@
+// What every benchmark file speaks.
+global using BenchmarkDotNet.Attributes;
+global using ILGPU;
+global using ILGPU.Runtime;
+global using IlgpuAe.Compute;
+global using IlgpuAe.Kernels;
