@@ -98,7 +98,7 @@ public sealed class Args
     {
         string? s = String(name);
         if (s is null) return fallback;
-        if (s.Trim().Length == 0) return [];
+        if (s.Trim().Length == 0) throw new UsageException($"--{name} needs at least one positive integer, got '{s}'");
         var parts = s.Split(',', StringSplitOptions.TrimEntries);
         var result = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)

@@ -31,10 +31,10 @@ public static class EvalCommand
         var backend = BackendNames.Parse(args.String("backend", "auto"));
         var data = DataSources.Load(args.String("data"));
         using var device = Device.Open(backend);
-        using var model = ModelFile.Load<float>(device, file, out var metadata);
+        using var model = ModelFile.LoadWithFile<float>(device, file, out var read);
+        var recorded = ModelMetadata.Validate(read, model);
         // The training batch size by default: the same batching gives the same float sums, so the same loss.
-        int trained = metadata.TryGetValue("batch", out var b) && int.TryParse(b, out int parsed) && parsed > 0 ? parsed : 128;
-        int batch = args.Int("batch", trained, 1, 1 << 20);
+        int batch = args.Int("batch", recorded.Batch ?? 128, 1, RunLimits.MaxBatch);
         var recipe = ModelRecipes.Find(model.Kind);
         foreach (var option in modelOptions.Where(o => args.Has(o) && !recipe.EvalOptions.Contains(o)))
             throw new UsageException($"eval: --{option} does not apply to a {model.Kind} model");
@@ -51,12 +51,15 @@ public static class EvalCommand
                 ["count"] = eval.Count,
                 ["model"] = model.Kind,
                 ["data"] = data.Source,
+                ["verified"] = recorded.Verified,
             };
             foreach (var (name, value) in diagnostics) json[name] = value;
             stdout.WriteLine(JsonSerializer.Serialize(json));
         }
         else
         {
+            if (!recorded.Verified)
+                stdout.WriteLine($"note: {file} carries no checksum (written by another tool): its integrity is unverified");
             stdout.WriteLine($"{model.Kind} on {data.Source}: test loss {eval.Loss:F4} per image over {eval.Count} images");
             foreach (var (name, value) in eval.Terms) stdout.WriteLine($"  {name}: {value:F4}");
             foreach (var (name, value) in diagnostics) stdout.WriteLine($"{name}: {(value is double v ? v.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : value)}");

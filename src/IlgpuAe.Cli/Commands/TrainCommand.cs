@@ -3,6 +3,7 @@ using System.Text.Json;
 using IlgpuAe.Checkpoints;
 using IlgpuAe.Cli.Recipes;
 using IlgpuAe.Data;
+using IlgpuAe.Files;
 using IlgpuAe.Models;
 using IlgpuAe.Optim;
 using IlgpuAe.Plots;
@@ -36,6 +37,7 @@ public static class TrainCommand
           --keep-last-batch           also train each epoch's short last batch (PyTorch's drop_last=False; default: drop it)
           --resume DIR                continue the run in DIR exactly where its checkpoint left it
                                       (may change only --epochs, --backend, --checkpoint-every, --quiet)
+          --force                     with --resume: resume even though DIR/model.safetensors holds another model, and overwrite it
           --quiet                     no progress bar
         """;
 
@@ -52,17 +54,18 @@ public static class TrainCommand
         string? resumeDir = ResumeArgument(argv);
         if (resumeDir is not null) argv = ResumedArguments(resumeDir, argv);
         var recipe = ModelRecipes.Find(ModelArgument(argv) ?? "ae");
-        var args = Args.Parse("train", argv, [.. CommonOptions, .. recipe.Options], ["quiet", "keep-last-batch", .. recipe.Flags]);
+        var args = Args.Parse("train", argv, [.. CommonOptions, .. recipe.Options], ["quiet", "keep-last-batch", "force", .. recipe.Flags]);
+        if (args.Has("force") && resumeDir is null) throw new UsageException("train: --force applies only with --resume");
         string kind = recipe.Kind;
-        int epochs = args.Int("epochs", 5, 0, 100_000);
-        int batch = args.Int("batch", 128, 1, 1 << 20);
+        int epochs = args.Int("epochs", 5, 0, RunLimits.MaxEpochs);
+        int batch = args.Int("batch", 128, 1, RunLimits.MaxBatch);
         double lr = args.Double("lr", 1e-3, 0, 10, exclusiveMin: true);
         ulong seed = args.ULong("seed", 1);
         var backend = BackendNames.Parse(args.String("backend", "auto"));
         string outDir = args.String("out", Path.Combine("runs", kind));
         var trainerOptions = new TrainerOptions
         {
-            CheckpointEvery = args.Int("checkpoint-every", 0, 0),
+            CheckpointEvery = args.Int("checkpoint-every", 0, 1),
             ClipGrad = args.Has("clip-grad") ? args.Double("clip-grad", 1, 0, double.PositiveInfinity, exclusiveMin: true) : null,
             KeepLastBatch = args.Has("keep-last-batch"),
         };
@@ -76,6 +79,9 @@ public static class TrainCommand
             throw new UsageException($"--batch {batch} is larger than the {train.Count} training images");
 
         using var device = Device.Open(backend);
+        using var runLock = RunLock.Acquire(outDir);
+        if (runLock.StalePid is int stalePid)
+            stdout.WriteLine($"note: the previous run in {outDir} (process {stalePid}) ended without releasing its lock; it was killed or crashed");
         string checkpointPath = Path.Combine(outDir, RunCheckpoint.FileName);
         Model<float> model;
         var state = TrainerState.Start;
@@ -87,6 +93,9 @@ public static class TrainCommand
             if (resume.OptimizerName != optimizer.Name)
                 throw new IlgpuAeException($"{checkpointPath} was written by optimizer {resume.OptimizerName}, not {optimizer.Name}");
             optimizer.Restore(model.Parameters, resume.OptimizerState, resume.OptimizerSteps);
+            ResumeRules.Check(checkpointPath, resume, model, train.Count, batch, trainerOptions.KeepLastBatch, epochs);
+            if (ResumeRules.ModelFileConflict(outDir, checkpointPath, resume.Metadata) is { } conflict && !args.Has("force"))
+                throw new IlgpuAeException($"cannot resume: {conflict}; pass --force to resume and overwrite it.");
             state = resume.State;
         }
         else
@@ -109,7 +118,7 @@ public static class TrainCommand
             ["image_width"] = data.Test.Width.ToString(CultureInfo.InvariantCulture),
             ["image_height"] = data.Test.Height.ToString(CultureInfo.InvariantCulture),
             ["batch"] = batch.ToString(CultureInfo.InvariantCulture),
-            ["run.args"] = JsonSerializer.Serialize(argv.Where((a, i) => a != "--resume" && (i == 0 || argv[i - 1] != "--resume"))),
+            ["run.args"] = JsonSerializer.Serialize(argv.Where((a, i) => a is not ("--resume" or "--force") && (i == 0 || argv[i - 1] != "--resume"))),
         };
         var progress = quiet ? null : new ProgressBar(stderr);
         using var stop = new StopSignal();
@@ -185,7 +194,7 @@ public static class TrainCommand
             throw new IlgpuAeException($"cannot resume: {path} does not record the run's options");
         var original = JsonSerializer.Deserialize<string[]>(json) ?? [];
         var fresh = argv.Where((a, i) => a != "--resume" && (i == 0 || argv[i - 1] != "--resume")).ToArray();
-        var changed = Args.Parse("train --resume", fresh, [.. ResumeOverrides.Where(o => o != "quiet")], ["quiet"]);
+        var changed = Args.Parse("train --resume", fresh, [.. ResumeOverrides.Where(o => o != "quiet")], ["quiet", "force"]);
         var kept = new List<string>();
         for (int i = 0; i < original.Length; i++)
         {

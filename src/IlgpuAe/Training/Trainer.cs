@@ -31,6 +31,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
             throw new IlgpuAeException($"gradient clipping needs a positive finite norm, got {c}");
         if (_options.CheckpointEvery < 0)
             throw new IlgpuAeException($"the checkpoint interval must be zero or positive, got {_options.CheckpointEvery}");
+        MemoryBudget.RequireTraining(model, optimizer, batch);
         _model = model;
         _optimizer = optimizer;
         BatchSize = batch;
