@@ -88,8 +88,6 @@ public static class ModelFile
     /// <summary>Every declared parameter has its tensor, of its shape, and the file holds no other parameter; the size is within bounds.</summary>
     static void CheckShapes<T>(Model<T> model, SafeTensorFile read, string path) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (model.Parameters.Count > Training.RunLimits.MaxParameters)
-            throw new IlgpuAeException($"{path}: its {model.Kind} configuration declares {model.Parameters.Count:N0} parameters, more than the {Training.RunLimits.MaxParameters:N0} a model may hold");
         var names = read.Tensors.Select(t => t.Name).ToHashSet();
         foreach (var p in model.Parameters.Parameters)
         {
@@ -102,6 +100,8 @@ public static class ModelFile
         var extra = names.Where(n => !n.StartsWith(StatePrefix, StringComparison.Ordinal))
             .Except(model.Parameters.Parameters.Select(p => p.Name)).ToList();
         if (extra.Count > 0) throw new IlgpuAeException($"{path} holds tensors the model does not have: {string.Join(", ", extra)}");
+        if (model.Parameters.Count > Training.RunLimits.MaxParameters)
+            throw new IlgpuAeException($"{path}: its {model.Kind} configuration declares {model.Parameters.Count:N0} parameters, more than the {Training.RunLimits.MaxParameters:N0} a model may hold");
     }
 
     static void ReadInto<T>(TensorEntry entry, Span<T> destination, string path) where T : unmanaged, IFloatingPointIeee754<T>

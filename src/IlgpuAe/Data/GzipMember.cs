@@ -87,9 +87,9 @@ internal sealed class GzipMember : Stream
         BinaryPrimitives.WriteUInt32LittleEndian(expected[4..], (uint)_length);
         var tail = _compressed.AsSpan(_compressed.Length - 8);
         if (tail.SequenceEqual(expected)) return;
-        int found = _compressed.AsSpan(_dataStart, _compressed.Length - 8 - _dataStart).LastIndexOf(expected);
+        int found = _compressed.AsSpan(_dataStart).LastIndexOf(expected);
         if (found >= 0)
-            throw new IlgpuAeException($"{_name} has {_compressed.Length - 8 - _dataStart - found} bytes after its gzip trailer (a second member or garbage).");
+            throw new IlgpuAeException($"{_name} has {_compressed.Length - _dataStart - found - 8} bytes after its gzip trailer (a second member or garbage).");
         uint recordedCrc = BinaryPrimitives.ReadUInt32LittleEndian(tail), recordedLength = BinaryPrimitives.ReadUInt32LittleEndian(tail[4..]);
         if (recordedLength == (uint)_length)
             throw new IlgpuAeException($"{_name} fails its gzip CRC-32 check: the data has CRC-32 0x{crc:x8}, the trailer records 0x{recordedCrc:x8} (the file is damaged).");

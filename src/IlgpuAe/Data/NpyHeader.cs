@@ -92,6 +92,7 @@ internal sealed record NpyHeader(string DType, int[] Shape, int DataOffset)
             {
                 if (_at >= text.Length) throw Bad("ends before its closing brace");
                 string key = String("a key");
+                if (key is not ("descr" or "fortran_order" or "shape")) throw Bad($"has the unexpected key '{key}'");
                 Skip();
                 Expect(':');
                 Skip();
@@ -102,7 +103,6 @@ internal sealed record NpyHeader(string DType, int[] Shape, int DataOffset)
                     _ => Bool(),
                 };
                 if (!fields.TryAdd(key, value)) throw Bad($"names '{key}' twice");
-                if (key is not ("descr" or "fortran_order" or "shape")) throw Bad($"has the unexpected key '{key}'");
                 Skip();
                 if (Peek() == ',') { _at++; Skip(); }
                 else if (Peek() != '}') throw Bad($"has '{Shown(Peek())}' where a comma or the closing brace belongs");

@@ -58,7 +58,8 @@ public class SizeTests : IDisposable
             Hostile.EditMetadata(Path.Combine(run, file), m => m["config"] = m["config"].Replace("[16]", "[1000000000]"));
         var eval = Hostile.Cli("eval", "--model-file", Path.Combine(run, "model.safetensors"), "--data", data, "--backend", "cpu");
         Assert.Equal(1, eval.Code);
-        Assert.Contains("the model needs [784, 1000000000]", eval.Err);
+        Assert.Contains("the model needs [", eval.Err);
+        Assert.Contains("1000000000]", eval.Err);
         var resume = Hostile.Cli("train", "--resume", run, "--epochs", "2", "--quiet");
         Assert.Equal(1, resume.Code);
         Assert.Contains("1000000000", resume.Err);

@@ -31,7 +31,7 @@ public class StrictParsingTests : IDisposable
         { "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), 'extra': 1, }", "extra" },
         { "{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", "twice" },
         { "{'descr': '<f4', 'fortran_order': False, 'shape': (6), }", "trailing comma" },
-        { "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3) }", "comma" },
+        { "{'descr': '<f4' 'fortran_order': False, 'shape': (2, 3), }", "where a comma or the closing brace belongs" },
     };
 
     [Theory, MemberData(nameof(BadHeaders))]
