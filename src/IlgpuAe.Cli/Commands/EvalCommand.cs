@@ -27,7 +27,7 @@ public static class EvalCommand
         var modelOptions = ModelRecipes.All.SelectMany(r => r.EvalOptions).Distinct().ToArray();
         var args = Args.Parse("eval", argv, ["model-file", "data", "batch", "backend", "out", .. modelOptions], ["json"]);
         string file = args.String("model-file") ?? throw new UsageException("eval: --model-file is required");
-        if (!File.Exists(file)) throw new IlgpuAeException($"checkpoint {file} does not exist");
+        if (!Path.Exists(file)) throw new IlgpuAeException($"checkpoint {file} does not exist");
         var backend = BackendNames.Parse(args.String("backend", "auto"));
         var data = DataSources.Load(args.String("data"));
         using var device = Device.Open(backend);
