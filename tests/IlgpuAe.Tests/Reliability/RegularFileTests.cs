@@ -67,7 +67,7 @@ public class RegularFileTests : IDisposable
         Assert.Contains("character device, not a regular file", train.Err);
         string fifo = _dir.File("model.safetensors");
         Hostile.MakeFifo(fifo);
-        var eval = Hostile.WithinSeconds(() => Hostile.Cli("eval", "--model-file", fifo, "--backend", "cpu"));
+        var eval = Hostile.WithinSeconds(() => Hostile.Cli("eval", "--model-file", fifo, "--data", data, "--backend", "cpu"));
         Assert.Equal(1, eval.Code);
         Assert.Contains("FIFO", eval.Err);
     }
