@@ -51,6 +51,9 @@ internal static class Posix
         return error;
     }
 
-    /// <summary>Errors that mean "this file system cannot flush a directory" (EINVAL, ENOTSUP on Linux and macOS), not a failed write.</summary>
-    public static bool FlushUnsupported(int errno) => errno is 22 or 95 or 45;
+    /// <summary>
+    /// Errors that mean "this directory cannot be flushed here" (EINVAL, ENOTSUP on Linux and macOS; EACCES, EPERM for a
+    /// folder that may be written but not opened), not a failed write.
+    /// </summary>
+    public static bool FlushUnsupported(int errno) => errno is 22 or 95 or 45 or 13 or 1;
 }
