@@ -1,81 +1,71 @@
+using System.CommandLine;
 using IlgpuAe.Cli.Commands;
+using IlgpuAe.Cli.Recipes;
 
 namespace IlgpuAe.Cli;
 
 /// <summary>The `ilgpu-ae` command: dispatch, and the one place that turns failures into one-line messages.</summary>
 public static class App
 {
-    public const string Usage = """
-        usage: ilgpu-ae <command> [options]
+    /// <summary>Runs a command line with plain output (no terminal); returns the exit code (0 ok, 1 failed, 2 bad command line).</summary>
+    public static int Run(string[] argv, TextWriter stdout, TextWriter stderr) => Run(argv, new Io(stdout, stderr));
 
-        commands:
-          train     train a model and write metrics, checkpoint and pictures into --out
-          eval      reload a checkpoint and report its test loss
-          field     train a denoising autoencoder on a 2-D toy distribution and draw its vector field
-          devices   list the devices ILGPU sees, which one would be used, and why others are not usable
-          bench     a quick table of GEMM GFLOP/s, elementwise GB/s against a memory copy and train step times
-          check     kernels and a short training on one device against double-precision references
-
-        ilgpu-ae <command> --help shows the options of a command.
-        """;
-
-    /// <summary>Runs a command line; returns the process exit code (0 ok, 1 failed, 2 bad command line).</summary>
-    public static int Run(string[] argv, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] argv, Io io)
     {
-        if (argv.Length == 0 || argv[0] is "--help" or "-h" or "help")
-        {
-            stdout.WriteLine(Usage);
-            return argv.Length == 0 ? 2 : 0;
-        }
-        var rest = argv.Skip(1).ToArray();
         try
         {
-            if (rest.Contains("--help") || rest.Contains("-h"))
+            var recipes = ModelRecipes.Create();
+            CliCommand[] commands =
+                [new TrainCommand(recipes), new EvalCommand(recipes), new FieldCommand(), new DevicesCommand(), new BenchCommand(recipes), new CheckCommand()];
+            if (argv.Length == 0 || argv[0] is "--help" or "-h" or "-?" or "help")
             {
-                stdout.WriteLine(HelpFor(argv[0]));
+                CommandLine.WriteHelp(Root(commands), io.Out);
+                return argv.Length == 0 ? 2 : 0;
+            }
+            if (argv[0] == "--version")
+            {
+                io.Out.WriteLine(typeof(App).Assembly.GetName().Version?.ToString(3));
                 return 0;
             }
-            return argv[0] switch
-            {
-                "train" => TrainCommand.Run(rest, stdout, stderr),
-                "eval" => EvalCommand.Run(rest, stdout),
-                "field" => FieldCommand.Run(rest, stdout),
-                "devices" => DevicesCommand.Run(rest, stdout),
-                "bench" => BenchCommand.Run(rest, stdout),
-                "check" => CheckCommand.Run(rest, stdout),
-                _ => throw new UsageException($"unknown command '{argv[0]}': expected train, eval, field, devices, bench or check"),
-            };
+            var command = commands.FirstOrDefault(c => c.Name == argv[0]) ?? throw UnknownCommand(argv[0], commands);
+            return command.Run(argv[1..], io);
         }
         catch (UsageException e)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            io.Err.WriteLine($"error: {e.Message}");
             return 2;
         }
         catch (IlgpuAeException e)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            io.Err.WriteLine($"error: {e.Message}");
             return 1;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            stderr.WriteLine($"error: {e.Message}");
+            io.Err.WriteLine($"error: {e.Message}");
             return 1;
         }
         catch (Exception e) when (Environment.GetEnvironmentVariable("ILGPU_AE_TRACE") is null)
         {
-            stderr.WriteLine($"error: internal failure ({e.GetType().Name}): {e.Message} (set ILGPU_AE_TRACE=1 for the stack trace)");
+            io.Err.WriteLine($"error: internal failure ({e.GetType().Name}): {e.Message} (set ILGPU_AE_TRACE=1 for the stack trace)");
             return 1;
         }
     }
 
-    static string HelpFor(string command) => command switch
+    /// <summary>The top-level help's command: every subcommand with its summary.</summary>
+    static Command Root(IEnumerable<CliCommand> commands)
     {
-        "train" => TrainCommand.Help,
-        "eval" => EvalCommand.Help,
-        "field" => FieldCommand.Help,
-        "devices" => DevicesCommand.Help,
-        "bench" => BenchCommand.Help,
-        "check" => CheckCommand.Help,
-        _ => throw new UsageException($"unknown command '{command}': expected train, eval, field, devices, bench or check"),
-    };
+        var root = CommandLine.Declare("ilgpu-ae", "Train autoencoders on hand-written ILGPU kernels. `ilgpu-ae <command> --help` shows the options of a command.", []);
+        root.Options.Add(new VersionOption());
+        foreach (var c in commands) root.Subcommands.Add(new Command(c.Name, c.Description));
+        return root;
+    }
+
+    static UsageException UnknownCommand(string name, IEnumerable<CliCommand> commands)
+    {
+        var names = commands.Select(c => c.Name).ToList();
+        var near = CommandLine.Suggest(name, names);
+        string expected = string.Join(", ", names.SkipLast(1)) + " or " + names[^1];
+        return new UsageException($"unknown command '{name}': expected {expected}" + (near.Count > 0 ? $" (did you mean {near[0]}?)" : ""));
+    }
 }

@@ -1,3 +1,3 @@
 using IlgpuAe.Cli;
 
-return App.Run(args, Console.Out, Console.Error);
+return App.Run(args, Io.FromConsole());

@@ -19,126 +19,142 @@ namespace IlgpuAe.Cli.Commands;
 /// Every figure is the median of timed repeats after a warm-up, each repeat synchronised, so it includes
 /// all device work; the memory copy is measured in the same run so elementwise rows read as a share of it.
 /// </summary>
-public static class BenchCommand
+public sealed class BenchCommand(ModelRecipes recipes) : CliCommand
 {
-    public const string Help = """
-        usage: ilgpu-ae bench [--backend auto|cuda|opencl|cpu] [options]
+    readonly CliOption<string?> _backend = Opt.Text("backend", "device", "auto|cuda|opencl|cpu", "auto");
+    const string DefaultShapes = "1024x400x784,128x400x784";
+    readonly CliOption<(int M, int N, int K)[]?> _gemm = new("gemm", "MxNxK[,...]",
+        $"GEMM shapes, each run as NT (X·Wᵀ), NN (dZ·W) and TN (dZᵀ·X) (default {DefaultShapes})", ValueKind.Text, s => ParseShapes(s), null);
+    readonly CliOption<int> _elements = Opt.Int("elements", "floats per buffer of the copy and elementwise rows", 1 << 22, 1, 1 << 28);
+    readonly CliOption<int[]> _batches = Opt.IntList("batches", "train step batch sizes", [128, 1024], "B[,...]");
+    readonly CliOption<int> _repeat = Opt.Int("repeat", "timed repeats per row, median reported", 10, 1, 100_000);
+    readonly CliOption<int> _steps = Opt.Int("steps", "timed train steps per batch size", 20, 1, 100_000);
+    readonly CliOption<string?> _models = Opt.Text("models", "model kinds for the Adam and train step rows (default: every model)", "K[,...]");
+    readonly CliOption<bool> _profile = Opt.Flag("profile", "also print a per-op profile of the train step (synchronised per op)");
 
-          --backend auto|cuda|opencl|cpu   device (default auto)
-          --gemm MxNxK[,...]          GEMM shapes, each run as NT (X·Wᵀ), NN (dZ·W) and TN (dZᵀ·X)
-                                      (default 1024x400x784,128x400x784)
-          --elements N                floats per buffer of the copy and elementwise rows (default 4194304)
-          --batches B[,...]           train step batch sizes (default 128,1024)
-          --repeat N                  timed repeats per row, median reported (default 10)
-          --steps N                   timed train steps per batch size (default 20)
-          --models K[,...]            model kinds for the Adam and train step rows (default: every model)
-          --profile                   also print a per-op profile of the train step (synchronised per op)
+    public override string Name => "bench";
 
+    public override string Description => "a quick table of GEMM GFLOP/s, elementwise GB/s against a memory copy and train step times";
+
+    public override string Remarks => """
         Prints GEMM GFLOP/s, elementwise GB/s against a device memory copy measured in the same run, the
         Adam step over the model's parameters and the train step (upload, forward, backward, guard, Adam)
         of every model the command line knows, with the machine's load average.
         """;
 
-    public static int Run(string[] argv, TextWriter stdout)
+    protected override IEnumerable<ICliOption> Options => [_backend, _gemm, _elements, _batches, _repeat, _steps, _models, _profile];
+
+    public override int Run(IReadOnlyList<string> argv, Io io) => Parse(Declare(argv), argv, io, args =>
     {
-        var args = Args.Parse("bench", argv, ["backend", "gemm", "elements", "batches", "repeat", "steps", "models"], ["profile"]);
-        var backend = BackendNames.Parse(args.String("backend", "auto"));
-        var shapes = ParseShapes(args.String("gemm", "1024x400x784,128x400x784"));
-        int elements = args.Int("elements", 1 << 22, 1, 1 << 28);
-        int[] batches = args.IntList("batches", [128, 1024]);
-        int repeat = args.Int("repeat", 10, 1, 100_000);
-        int steps = args.Int("steps", 20, 1, 100_000);
-        bool profile = args.Has("profile");
-        var recipes = args.Has("models")
-            ? args.String("models", "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(ModelRecipes.Find).ToArray()
-            : ModelRecipes.All.ToArray();
+        var stdout = io.Out;
+        var backend = BackendNames.Parse(args.Get(_backend)!);
+        var shapes = args.Get(_gemm) ?? ParseShapes(DefaultShapes).Shapes;
+        int elements = args.Get(_elements);
+        int[] batches = args.Get(_batches);
+        int repeat = args.Get(_repeat);
+        int steps = args.Get(_steps);
+        bool profile = args.Get(_profile);
+        var chosen = args.Get(_models) is { } kinds
+            ? kinds.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(recipes.Find).ToArray()
+            : recipes.All.ToArray();
 
         using var device = Device.Open(backend);
         Line(stdout, $"ilgpu-ae bench: {device.Name} ({Device.BackendName(device.Backend)}), {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
         stdout.WriteLine("every row: median of the timed repeats after one warm-up, synchronised after each");
 
         stdout.WriteLine();
-        Line(stdout, $"{"GEMM (float)",-28} {"m x n x k",-16} {"ms",9} {"GFLOP/s",9}");
-        foreach (var (m, n, k) in shapes)
-            foreach (var ops in new[] { "NT", "NN", "TN" })
-            {
-                double ms = TimeGemm(device, ops[0] == 'T', ops[1] == 'T', m, n, k, repeat);
-                Line(stdout, $"{"  gemm " + ops,-28} {$"{m}x{n}x{k}",-16} {ms,9:F3} {2.0 * m * n * k / (ms * 1e6),9:F1}");
-            }
-
-        stdout.WriteLine();
-        Line(stdout, $"{"memory and elementwise",-28} {"floats",-16} {"ms",9} {"GB/s",9} {"of copy",8}");
-        var (copyMs, copyBytes) = TimeCopy(device, elements, repeat);
-        double copyGbs = copyBytes / (copyMs * 1e6);
-        Line(stdout, $"{"  device memory copy",-28} {elements,-16} {copyMs,9:F3} {copyGbs,9:F1} {"100%",8}");
-        foreach (var (name, ms, bytes) in TimeElementwise(device, elements, repeat))
+        RowTable.Write(io, [new("GEMM (float)", 28), new("m x n x k", 16), new("ms", 9, true), new("GFLOP/s", 9, true)], row =>
         {
-            double gbs = bytes / (ms * 1e6);
-            Line(stdout, $"{"  " + name,-28} {elements,-16} {ms,9:F3} {gbs,9:F1} {gbs / copyGbs,8:P0}");
-        }
-
-        var data = FashionMnist.LoadEmbedded().Train;
-        foreach (var recipe in recipes)
-        {
-            using (var model = recipe.Create(device, Args.Parse("bench", [], recipe.Options, recipe.Flags), data, 1))
-            {
-                var (ms, bytes) = TimeAdam(model.Parameters, repeat);
-                Line(stdout, $"{"  adam step, " + recipe.Kind + " params",-28} {model.Parameters.Count,-16} {ms,9:F3} {bytes / (ms * 1e6),9:F1} {bytes / (ms * 1e6) / copyGbs,8:P0}");
-            }
-        }
-
-        stdout.WriteLine();
-        Line(stdout, $"{"train step (float)",-28} {"batch",-16} {"ms",9} {"min ms",9} {"img/s",8}");
-        foreach (var recipe in recipes)
-            foreach (int batch in batches)
-            {
-                if (batch > data.Count) throw new UsageException($"--batches {batch} is larger than the {data.Count} images of the embedded data");
-                using var model = recipe.Create(device, Args.Parse("bench", [], recipe.Options, recipe.Flags), data, 1);
-                using var adam = new Adam(1e-3);
-                using var trainer = new Trainer<float>(model, adam, batch, seed: 1);
-                var b = FirstBatch(data, batch);
-                var times = new double[steps];
-                trainer.Step(b); // plan and kernels compile here, outside the timing
-                device.Synchronize();
-                for (int i = 0; i < steps; i++)
-                    times[i] = Time(() => { trainer.Step(b); device.Synchronize(); });
-                Array.Sort(times);
-                double median = Median(times);
-                Line(stdout, $"{"  " + recipe.Kind + " " + Describe(model),-28} {batch,-16} {median,9:F3} {times[0],9:F3} {batch / (median / 1000),8:F0}");
-                if (profile)
+            foreach (var (m, n, k) in shapes)
+                foreach (var ops in new[] { "NT", "NN", "TN" })
                 {
-                    var plan = model.Plan(batch, training: true);
-                    var p = new StepProfile();
-                    plan.Profile = p;
-                    trainer.Step(b);
-                    p.Reset();
-                    for (int i = 0; i < steps; i++) trainer.Step(b);
-                    plan.Profile = null;
-                    stdout.WriteLine();
-                    Line(stdout, $"profile of {recipe.Kind} at batch {batch} (every op synchronised, so the total exceeds the plain step):");
-                    stdout.Write(p.Format());
-                    stdout.WriteLine();
+                    double ms = TimeGemm(device, ops[0] == 'T', ops[1] == 'T', m, n, k, repeat);
+                    row(["  gemm " + ops, $"{m}x{n}x{k}", F(ms, "F3"), F(2.0 * m * n * k / (ms * 1e6), "F1")]);
                 }
+        });
+
+        stdout.WriteLine();
+        var data = FashionMnist.LoadEmbedded().Train;
+        RowTable.Write(io, [new("memory and elementwise", 28), new("floats", 16), new("ms", 9, true), new("GB/s", 9, true), new("of copy", 8, true)], row =>
+        {
+            var (copyMs, copyBytes) = TimeCopy(device, elements, repeat);
+            double copyGbs = copyBytes / (copyMs * 1e6);
+            row(["  device memory copy", F(elements, "D"), F(copyMs, "F3"), F(copyGbs, "F1"), "100%"]);
+            foreach (var (name, ms, bytes) in TimeElementwise(device, elements, repeat))
+            {
+                double gbs = bytes / (ms * 1e6);
+                row(["  " + name, F(elements, "D"), F(ms, "F3"), F(gbs, "F1"), F(gbs / copyGbs, "P0")]);
             }
+            foreach (var recipe in chosen)
+            {
+                using var model = recipe.Create(device, recipe.Defaults(), data, 1);
+                var (ms, bytes) = TimeAdam(model.Parameters, repeat);
+                row(["  adam step, " + recipe.Kind + " params", F(model.Parameters.Count, "D"), F(ms, "F3"), F(bytes / (ms * 1e6), "F1"), F(bytes / (ms * 1e6) / copyGbs, "P0")]);
+            }
+        });
+
+        stdout.WriteLine();
+        var profiles = new List<string>();
+        RowTable.Write(io, [new("train step (float)", 28), new("batch", 16), new("ms", 9, true), new("min ms", 9, true), new("img/s", 8, true)], row =>
+        {
+            foreach (var recipe in chosen)
+                foreach (int batch in batches)
+                {
+                    if (batch > data.Count) throw new UsageException($"--batches {batch} is larger than the {data.Count} images of the embedded data");
+                    using var model = recipe.Create(device, recipe.Defaults(), data, 1);
+                    using var adam = new Adam(1e-3);
+                    using var trainer = new Trainer<float>(model, adam, batch, seed: 1);
+                    var b = FirstBatch(data, batch);
+                    var times = new double[steps];
+                    trainer.Step(b); // plan and kernels compile here, outside the timing
+                    device.Synchronize();
+                    for (int i = 0; i < steps; i++)
+                        times[i] = Time(() => { trainer.Step(b); device.Synchronize(); });
+                    Array.Sort(times);
+                    double median = Median(times);
+                    row(["  " + recipe.Kind + " " + Describe(model), F(batch, "D"), F(median, "F3"), F(times[0], "F3"), F(batch / (median / 1000), "F0")]);
+                    if (profile)
+                    {
+                        var plan = model.Plan(batch, training: true);
+                        var p = new StepProfile();
+                        plan.Profile = p;
+                        trainer.Step(b);
+                        p.Reset();
+                        for (int i = 0; i < steps; i++) trainer.Step(b);
+                        plan.Profile = null;
+                        profiles.Add(string.Create(CultureInfo.InvariantCulture,
+                            $"profile of {recipe.Kind} at batch {batch} (every op synchronised, so the total exceeds the plain step):") + Environment.NewLine + p.Format());
+                    }
+                }
+        });
+        foreach (var p in profiles)
+        {
+            stdout.WriteLine();
+            stdout.Write(p);
+        }
         stdout.WriteLine();
         Line(stdout, $"load average after the run: {LoadAverage()}");
         return 0;
-    }
+    });
+
+    static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+
+    static string F(long v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
 
     static void Line(TextWriter w, FormattableString s) => w.WriteLine(s.ToString(CultureInfo.InvariantCulture));
 
-    static (int M, int N, int K)[] ParseShapes(string s)
+    static ((int M, int N, int K)[] Shapes, string? Error) ParseShapes(string s)
     {
         var list = new List<(int, int, int)>();
         foreach (var part in s.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var d = part.Split('x');
             if (d.Length != 3 || !d.All(v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int x) && x > 0))
-                throw new UsageException($"--gemm must be a comma-separated list of MxNxK with positive sizes, got '{part}'");
+                return ([], $"--gemm must be a comma-separated list of MxNxK with positive sizes, got '{part}'");
             list.Add((int.Parse(d[0], CultureInfo.InvariantCulture), int.Parse(d[1], CultureInfo.InvariantCulture), int.Parse(d[2], CultureInfo.InvariantCulture)));
         }
-        if (list.Count == 0) throw new UsageException("--gemm needs at least one MxNxK shape");
-        return [.. list];
+        if (list.Count == 0) return ([], "--gemm needs at least one MxNxK shape");
+        return ([.. list], null);
     }
 
     static string Describe(Model<float> model) => model is Autoencoder<float> ae

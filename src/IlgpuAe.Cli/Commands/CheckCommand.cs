@@ -5,11 +5,15 @@ using IlgpuAe.Diagnostics;
 namespace IlgpuAe.Cli.Commands;
 
 /// <summary>`ilgpu-ae check`: the kernels and a short training on one device against the double references (<see cref="BackendCheck"/>).</summary>
-public static class CheckCommand
+public sealed class CheckCommand : CliCommand
 {
-    public const string Help = """
-        usage: ilgpu-ae check [--backend auto|cuda|opencl|cpu]
+    readonly CliOption<string?> _backend = Opt.Text("backend", "device", "auto|cuda|opencl|cpu", "auto");
 
+    public override string Name => "check";
+
+    public override string Description => "kernels and a short training on one device against double-precision references";
+
+    public override string Remarks => """
         Runs GEMM in every transpose (and with its bias + ReLU epilogue), every activation forward and
         backward, the Philox normal fill and Adam against double-precision references, then trains an
         autoencoder and a VAE for one short epoch and checks that their test loss falls. Prints one line
@@ -17,19 +21,27 @@ public static class CheckCommand
         (a self-contained publish, perf/publish-gpu.sh).
         """;
 
-    public static int Run(string[] argv, TextWriter stdout)
+    protected override IEnumerable<ICliOption> Options => [_backend];
+
+    static readonly RowTable.Column[] Columns =
+        [new("check", 46), new("result", 6), new("error", 10, true), new("allowed", 9, true), new("ms", 8, true), new("how", 0)];
+
+    public override int Run(IReadOnlyList<string> argv, Io io) => Parse(Declare(argv), argv, io, args =>
     {
-        var args = Args.Parse("check", argv, ["backend"], []);
-        var backend = BackendNames.Parse(args.String("backend", "auto"));
+        var backend = BackendNames.Parse(args.Get(_backend)!);
         using var device = Device.Open(backend);
-        stdout.WriteLine($"ilgpu-ae check: {device.Name} ({Device.BackendName(device.Backend)})");
-        stdout.WriteLine($"{"check",-46} {"result",-6} {"error",10} {"allowed",9} {"ms",8}  how");
-        var results = BackendCheck.Run(device, r => stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{r.Name,-46} {(r.Passed ? "pass" : "FAIL"),-6} {r.Error,10:G3} {r.Tolerance,9:G3} {r.Milliseconds,8:F0}  {r.Detail}")));
+        io.Out.WriteLine($"ilgpu-ae check: {device.Name} ({Device.BackendName(device.Backend)})");
+        IReadOnlyList<CheckResult> results = [];
+        RowTable.Write(io, Columns, row => results = BackendCheck.Run(device, r => row(
+        [
+            r.Name, r.Passed ? "pass" : "FAIL", Format(r.Error, "G3"), Format(r.Tolerance, "G3"), Format(r.Milliseconds, "F0"), r.Detail,
+        ])));
         int failed = results.Count(r => !r.Passed);
         if (failed > 0)
             throw new IlgpuAeException($"{failed} of {results.Count} checks failed on {device.Name}");
-        stdout.WriteLine($"all {results.Count} checks passed");
+        io.Out.WriteLine($"all {results.Count} checks passed");
         return 0;
-    }
+    });
+
+    static string Format(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
 }

@@ -1,33 +1,36 @@
 namespace IlgpuAe.Cli.Commands;
 
 /// <summary>`ilgpu-ae devices`: what ILGPU sees and what Auto (or --backend) would pick.</summary>
-public static class DevicesCommand
+public sealed class DevicesCommand : CliCommand
 {
-    public const string Help = """
-        usage: ilgpu-ae devices [--backend auto|cuda|opencl|cpu]
+    readonly CliOption<string?> _backend = Opt.Text("backend", "the backend whose choice is marked", "auto|cuda|opencl|cpu", "auto");
 
-        Lists every device ILGPU sees, marks the one the backend would use, and says in plain
-        words why each unusable device cannot be used.
-        """;
+    public override string Name => "devices";
 
-    public static int Run(string[] argv, TextWriter stdout)
+    public override string Description => "list the devices ILGPU sees, which one would be used, and why others are not usable";
+
+    protected override IEnumerable<ICliOption> Options => [_backend];
+
+    static readonly RowTable.Column[] Columns = [new("", 1), new("backend", 8), new("device", 40), new("status", 0)];
+
+    public override int Run(IReadOnlyList<string> argv, Io io) => Parse(Declare(argv), argv, io, args =>
     {
-        var args = Args.Parse("devices", argv, ["backend"], []);
-        var backend = BackendNames.Parse(args.String("backend", "auto"));
+        var backend = BackendNames.Parse(args.Get(_backend)!);
         var reports = Device.List(backend);
-        stdout.WriteLine($"{"",2}{"backend",-8} {"device",-40} status");
-        foreach (var r in reports)
+        RowTable.Write(io, Columns, row =>
         {
-            string mark = r.Chosen ? "*" : " ";
-            string status = r.Usable ? (r.Chosen ? "usable, selected" : "usable") : $"not usable: {r.WhyNot}";
-            stdout.WriteLine($"{mark} {Device.BackendName(r.Backend),-8} {r.Name,-40} {status}");
-        }
-        if (!reports.Any(r => r.Backend == Backend.Cuda))
-            stdout.WriteLine("  cuda     (none)                                   no CUDA device or driver found");
-        if (!reports.Any(r => r.Backend == Backend.OpenCL))
-            stdout.WriteLine("  opencl   (none)                                   no OpenCL platform found (ILGPU loads libOpenCL.so: on Debian, ocl-icd-opencl-dev plus an ICD such as pocl-opencl-icd)");
+            foreach (var r in reports)
+            {
+                string status = r.Usable ? (r.Chosen ? "usable, selected" : "usable") : $"not usable: {r.WhyNot}";
+                row([r.Chosen ? "*" : "", Device.BackendName(r.Backend), r.Name, status]);
+            }
+            if (!reports.Any(r => r.Backend == Backend.Cuda))
+                row(["", "cuda", "(none)", "no CUDA device or driver found"]);
+            if (!reports.Any(r => r.Backend == Backend.OpenCL))
+                row(["", "opencl", "(none)", "no OpenCL platform found (ILGPU loads libOpenCL.so: on Debian, ocl-icd-opencl-dev plus an ICD such as pocl-opencl-icd)"]);
+        });
         if (!reports.Any(r => r.Chosen))
-            stdout.WriteLine($"no usable device for backend {Device.BackendName(backend)}");
+            io.Out.WriteLine($"no usable device for backend {Device.BackendName(backend)}");
         return 0;
-    }
+    });
 }

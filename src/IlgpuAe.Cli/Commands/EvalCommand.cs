@@ -7,42 +7,47 @@ using IlgpuAe.Training;
 namespace IlgpuAe.Cli.Commands;
 
 /// <summary>`ilgpu-ae eval`: reloads a checkpoint and reports the test loss training reported.</summary>
-public static class EvalCommand
+public sealed class EvalCommand(ModelRecipes recipes) : CliCommand
 {
-    const string CommonHelp = """
-        usage: ilgpu-ae eval --model-file FILE [--data DIR] [--batch B (default: the training batch)] [--backend auto|cuda|opencl|cpu] [--out DIR] [--json]
+    readonly CliOption<string?> _modelFile = Opt.Text("model-file", "the model.safetensors (or checkpoint) written by `ilgpu-ae train` (required)", "FILE");
+    readonly CliOption<string?> _data = Opt.Text("data", "test data, as for train (default: as train's)", "DIR");
+    readonly CliOption<int?> _batch = Opt.OptionalInt("batch", "batch size (default: the training batch, so the same float sums give the same loss)", 1, RunLimits.MaxBatch, "B");
+    readonly CliOption<string?> _backend = Opt.Text("backend", "device", "auto|cuda|opencl|cpu", "auto");
+    readonly CliOption<string?> _out = Opt.Text("out", "directory for the diagnostics' pictures", "DIR");
+    readonly CliOption<bool> _json = Opt.Flag("json", "print one JSON object with test_loss, terms and the diagnostics");
+    readonly EvalOptions _eval = new();
 
-        Reloads a checkpoint written by `ilgpu-ae train` and reports the loss per image on the
-        test set, with every named loss term. --json prints one JSON object with test_loss and terms.
-        Diagnostics of the model's kind (written as extra JSON keys, pictures into --out):
+    public override string Name => "eval";
+
+    public override string Description => "reload a checkpoint and report its test loss (and the model's diagnostics)";
+
+    public override string Remarks => """
+        Reports the loss per image on the test set with every named loss term. The diagnostic options
+        apply to the model kinds named beside them; their numbers become extra JSON keys.
         """;
 
-    /// <summary>The common usage plus each model kind's diagnostic options.</summary>
-    public static string Help => CommonHelp + string.Concat(ModelRecipes.All
-        .Where(r => r.EvalOptions.Count > 0)
-        .Select(r => $"\n  --model {r.Kind}: {string.Join(", ", r.EvalOptions.Select(o => "--" + o))}"));
+    protected override IEnumerable<ICliOption> Options => [_modelFile, _data, _batch, _backend, _out, _json, .. _eval.All];
 
-    public static int Run(string[] argv, TextWriter stdout)
+    public override int Run(IReadOnlyList<string> argv, Io io) => Parse(Declare(argv), argv, io, args =>
     {
-        var modelOptions = ModelRecipes.All.SelectMany(r => r.EvalOptions).Distinct().ToArray();
-        var args = Args.Parse("eval", argv, ["model-file", "data", "batch", "backend", "out", .. modelOptions], ["json"]);
-        string file = args.String("model-file") ?? throw new UsageException("eval: --model-file is required");
+        string file = args.Get(_modelFile) ?? throw new UsageException("eval: --model-file is required");
         if (!Path.Exists(file)) throw new IlgpuAeException($"checkpoint {file} does not exist");
-        var backend = BackendNames.Parse(args.String("backend", "auto"));
-        var data = DataSources.Load(args.String("data"));
+        var backend = BackendNames.Parse(args.Get(_backend)!);
+        var data = DataSources.Load(args.Get(_data));
         using var device = Device.Open(backend);
         using var model = ModelFile.LoadWithFile<float>(device, file, out var read);
         var recorded = ModelMetadata.Validate(read, model);
         // The training batch size by default: the same batching gives the same float sums, so the same loss.
-        int batch = args.Int("batch", recorded.Batch ?? 128, 1, RunLimits.MaxBatch);
-        var recipe = ModelRecipes.Find(model.Kind);
-        foreach (var option in modelOptions.Where(o => args.Has(o) && !recipe.EvalOptions.Contains(o)))
-            throw new UsageException($"eval: --{option} does not apply to a {model.Kind} model");
+        int batch = args.Get(_batch) ?? recorded.Batch ?? 128;
+        var recipe = recipes.Find(model.Kind);
+        var applies = recipe.EvalOptionsOf(_eval);
+        foreach (var option in _eval.All.Where(o => args.Has(o.Option) && !applies.Contains(o)))
+            throw new UsageException($"eval: --{option.Key} does not apply to a {model.Kind} model");
         var eval = Trainer<float>.Evaluate(model, data.Test, batch);
-        string? outDir = args.String("out");
+        string? outDir = args.Get(_out);
         if (outDir is not null) Directory.CreateDirectory(outDir);
-        var diagnostics = recipe.Diagnose(model, args, data, batch, outDir);
-        if (args.Has("json"))
+        var diagnostics = recipe.Diagnose(model, args, _eval, data, batch, outDir);
+        if (args.Get(_json))
         {
             var json = new Dictionary<string, object>
             {
@@ -54,16 +59,16 @@ public static class EvalCommand
                 ["verified"] = recorded.Verified,
             };
             foreach (var (name, value) in diagnostics) json[name] = value;
-            stdout.WriteLine(JsonSerializer.Serialize(json));
+            io.Out.WriteLine(JsonSerializer.Serialize(json));
         }
         else
         {
             if (!recorded.Verified)
-                stdout.WriteLine($"note: {file} carries no checksum (written by another tool): its integrity is unverified");
-            stdout.WriteLine($"{model.Kind} on {data.Source}: test loss {eval.Loss:F4} per image over {eval.Count} images");
-            foreach (var (name, value) in eval.Terms) stdout.WriteLine($"  {name}: {value:F4}");
-            foreach (var (name, value) in diagnostics) stdout.WriteLine($"{name}: {(value is double v ? v.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : value)}");
+                io.Out.WriteLine($"note: {file} carries no checksum (written by another tool): its integrity is unverified");
+            io.Out.WriteLine($"{model.Kind} on {data.Source}: test loss {eval.Loss:F4} per image over {eval.Count} images");
+            foreach (var (name, value) in eval.Terms) io.Out.WriteLine($"  {name}: {value:F4}");
+            foreach (var (name, value) in diagnostics) io.Out.WriteLine($"{name}: {(value is double v ? v.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : value)}");
         }
         return 0;
-    }
+    });
 }

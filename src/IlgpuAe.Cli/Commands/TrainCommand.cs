@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using IlgpuAe.Checkpoints;
@@ -11,77 +12,119 @@ using IlgpuAe.Training;
 
 namespace IlgpuAe.Cli.Commands;
 
-/// <summary>`ilgpu-ae train`: trains a model and writes metrics.jsonl, model.safetensors, reconstructions.png and loss.png.</summary>
-public static class TrainCommand
+/// <summary>
+/// `ilgpu-ae train`: trains a model and writes metrics.jsonl, model.safetensors, the pictures, loss.png
+/// and config.json (the options the run used). Its options are the common ones below and those of the
+/// --model's recipe.
+/// </summary>
+public sealed class TrainCommand : CliCommand
 {
-    const string CommonHelp = """
-        usage: ilgpu-ae train [--model MODEL] [options]
+    readonly ModelRecipes _recipes;
 
-          --model MODEL               model to train: {0} (default ae)
-          --data DIR                  Fashion-MNIST IDX files (default: /usr/share/datasets/fashion-mnist
-                                      if present, else the embedded 10k test set split 8000/2000)
-          --epochs N                  epochs (default 5)
-          --batch B                   batch size (default 128)
-          --lr X                      learning rate (default 1e-3)
-          --seed S                    seed of initialisation, data order and noise (default 1)
-          --backend auto|cuda|opencl|cpu   device (default auto: CUDA, then OpenCL, then CPU)
-          --out DIR                   output directory (default runs/<model>)
-          --optimizer adam|adamw|sgd  (default adam)
-          --weight-decay X            (default 0; AdamW default 0.01)
-          --momentum X                SGD momentum (default 0.9)
-          --eps X                     Adam/AdamW epsilon (default 1e-8); a loss summed over a batch of B
-                                      instead of averaged trains exactly as the mean with --eps 1e-8/B
-          --limit N                   use only the first N training images (quick runs)
-          --checkpoint-every N        write DIR/checkpoint.safetensors every N steps (always at each epoch's end)
-          --clip-grad X               clip the global gradient norm to X
-          --keep-last-batch           also train each epoch's short last batch (PyTorch's drop_last=False; default: drop it)
-          --resume DIR                continue the run in DIR exactly where its checkpoint left it
-                                      (may change only --epochs, --backend, --checkpoint-every, --quiet)
-          --force                     with --resume: resume even though DIR/model.safetensors holds another model, and overwrite it
-          --quiet                     no progress bar
-        """;
+    readonly CliOption<string?> _config = Opt.Text("config",
+        "read every option of the run from a JSON file (a run's DIR/config.json repeats that run); options given here override it", "FILE");
+    readonly CliOption<string> _model;
+    readonly CliOption<string?> _data = Opt.Text("data",
+        "Fashion-MNIST IDX files or train.npy/test.npy (default: /usr/share/datasets/fashion-mnist if present, else the embedded 10k test set split 8000/2000)", "DIR");
+    readonly CliOption<int> _epochs = Opt.Int("epochs", "epochs", 5, 0, RunLimits.MaxEpochs);
+    readonly CliOption<int> _batch = Opt.Int("batch", "batch size", 128, 1, RunLimits.MaxBatch, "B");
+    readonly CliOption<double> _lr = Opt.Double("lr", "learning rate", 1e-3, 0, 10, exclusiveMin: true);
+    readonly CliOption<ulong> _seed = Opt.ULong("seed", "seed of initialisation, data order and noise", 1);
+    readonly CliOption<string?> _backend = Opt.Text("backend", "device: auto picks CUDA, then OpenCL, then the CPU", "auto|cuda|opencl|cpu", "auto");
+    readonly CliOption<string?> _out = Opt.Text("out", "output directory (default runs/<model>)", "DIR");
+    readonly CliOption<string> _optimizer = Opt.Choice("optimizer", "optimizer", "adam", "adam", "adamw", "sgd");
+    readonly CliOption<double?> _weightDecay = Opt.OptionalDouble("weight-decay", "weight decay (default 0; adamw 0.01)", 0);
+    readonly CliOption<double> _momentum = Opt.Double("momentum", "SGD momentum", 0.9, 0, 0.999999);
+    readonly CliOption<double> _eps = Opt.Double("eps",
+        "Adam/AdamW epsilon; a loss summed over a batch of B instead of averaged trains exactly as the mean with --eps 1e-8/B", 1e-8, 0, 1, exclusiveMin: true);
+    readonly CliOption<int?> _limit = Opt.OptionalInt("limit", "use only the first N training images (quick runs)", 1);
+    readonly CliOption<int> _checkpointEvery = Opt.Int("checkpoint-every", "also write DIR/checkpoint.safetensors every N steps (always at each epoch's end)", 0, 1);
+    readonly CliOption<double?> _clipGrad = Opt.OptionalDouble("clip-grad", "clip the global gradient norm to X", 0, exclusiveMin: true);
+    readonly CliOption<bool> _keepLastBatch = Opt.Flag("keep-last-batch", "also train each epoch's short last batch (PyTorch's drop_last=False; default: drop it)");
+    readonly CliOption<string?> _resume = Opt.Text("resume",
+        "continue the run in DIR exactly where its checkpoint left it (may change only --epochs, --backend, --checkpoint-every, --quiet)", "DIR");
+    readonly CliOption<bool> _quiet = Opt.Flag("quiet", "no progress bar");
+    readonly CliOption<bool> _force = Opt.Flag("force", "with --resume: resume even though DIR/model.safetensors holds another model, and overwrite it");
 
-    public static string Help =>
-        string.Format(System.Globalization.CultureInfo.InvariantCulture, CommonHelp, string.Join("|", ModelRecipes.All.Select(r => r.Kind)))
-        + string.Concat(ModelRecipes.All.Select(r => $"\n  options of --model {r.Kind}:\n{r.Help}"));
-
-    static readonly string[] CommonOptions =
-        ["model", "data", "epochs", "batch", "lr", "seed", "backend", "out", "optimizer", "weight-decay", "momentum", "eps", "limit",
-         "checkpoint-every", "clip-grad"];
-
-    public static int Run(string[] argv, TextWriter stdout, TextWriter stderr)
+    public TrainCommand(ModelRecipes recipes)
     {
-        string? resumeDir = ResumeArgument(argv);
+        _recipes = recipes;
+        _model = Opt.Choice("model", "model to train", "ae", [.. recipes.Kinds]);
+    }
+
+    public override string Name => "train";
+
+    public override string Description => "train a model and write metrics, checkpoint, pictures and config.json into --out";
+
+    protected override IEnumerable<ICliOption> Options =>
+        [_config, _model, _data, _epochs, _batch, _lr, _seed, _backend, _out, _optimizer, _weightDecay, _momentum, _eps, _limit,
+         _checkpointEvery, _clipGrad, _keepLastBatch, _resume, _quiet, _force];
+
+    /// <summary>What a resumed run may change; everything else comes from its checkpoint.</summary>
+    IEnumerable<ICliOption> ResumeOptions => [_resume, _epochs, _backend, _checkpointEvery, _quiet, _force];
+
+    /// <summary>Options that are not part of what a run is, so neither config.json nor the checkpoint records them.</summary>
+    IEnumerable<ICliOption> NotRecorded => [_config, _resume, _quiet, _force];
+
+    public override Command Declare(IReadOnlyList<string> argv) => Declare(_recipes.Find(Scan(argv, _model.Key) ?? "ae"));
+
+    Command Declare(ModelRecipe recipe) => CommandLine.Declare(Name, Description, [.. Options, .. recipe.Options]);
+
+    public override int Run(IReadOnlyList<string> argv, Io io)
+    {
+        string? resumeDir = Scan(argv, _resume.Key);
         if (resumeDir is not null) argv = ResumedArguments(resumeDir, argv);
-        var recipe = ModelRecipes.Find(ModelArgument(argv) ?? "ae");
-        var args = Args.Parse("train", argv, [.. CommonOptions, .. recipe.Options], ["quiet", "keep-last-batch", "force", .. recipe.Flags]);
-        if (args.Has("force") && resumeDir is null) throw new UsageException("train: --force applies only with --resume");
-        string kind = recipe.Kind;
-        int epochs = args.Int("epochs", 5, 0, RunLimits.MaxEpochs);
-        int batch = args.Int("batch", 128, 1, RunLimits.MaxBatch);
-        double lr = args.Double("lr", 1e-3, 0, 10, exclusiveMin: true);
-        ulong seed = args.ULong("seed", 1);
-        var backend = BackendNames.Parse(args.String("backend", "auto"));
-        string outDir = args.String("out", Path.Combine("runs", kind));
+        var config = Scan(argv, _config.Key) is { } file ? RunConfig.Load(file) : null;
+        var recipe = _recipes.Find(Scan(argv, _model.Key) ?? config?.Text(_model.Key) ?? "ae");
+        var command = Declare(recipe);
+        var fromFile = config?.Tokens(command, key => OtherModels(key, recipe)) ?? [];
+        var parse = CommandLine.Parse(command, [.. fromFile, .. argv]);
+        if (parse.Action is System.CommandLine.Help.HelpAction)
+        {
+            WriteHelp(io.Out, Scan(argv, _model.Key) is null ? null : recipe);
+            return 0;
+        }
+        if (CommandLine.FirstError(parse, Name, key => OtherModels(key, recipe)) is { } error)
+        {
+            // A bad value that came from the config file, not from the command line, says so.
+            var given = argv.Where(a => a.StartsWith("--", StringComparison.Ordinal)).Select(a => a[2..].Split('=')[0]);
+            bool inFile = error.Option is { } o && config is not null && config.Keys.Contains(o.Key) && !given.Contains(o.Key);
+            throw new UsageException(inFile ? $"{error.Message} (in {config!.Path})" : error.Message);
+        }
+        var args = new Args(parse);
+        return Train(args, recipe, resumeDir, Recorded(args, command), io);
+    }
+
+    int Train(Args args, ModelRecipe recipe, string? resumeDir, string[] runArgs, Io io)
+    {
+        string kind = args.Get(_model);
+        if (args.Get(_force) && resumeDir is null) throw new UsageException("train: --force applies only with --resume");
+        int epochs = args.Get(_epochs);
+        int batch = args.Get(_batch);
+        double lr = args.Get(_lr);
+        ulong seed = args.Get(_seed);
+        var backend = BackendNames.Parse(args.Get(_backend)!);
+        string outDir = args.Get(_out) ?? args.Use(_out.Key, Path.Combine("runs", kind));
         var trainerOptions = new TrainerOptions
         {
-            CheckpointEvery = args.Int("checkpoint-every", 0, 1),
-            ClipGrad = args.Has("clip-grad") ? args.Double("clip-grad", 1, 0, double.PositiveInfinity, exclusiveMin: true) : null,
-            KeepLastBatch = args.Has("keep-last-batch"),
+            CheckpointEvery = args.Get(_checkpointEvery),
+            ClipGrad = args.Get(_clipGrad),
+            KeepLastBatch = args.Get(_keepLastBatch),
         };
         var optimizer = MakeOptimizer(args, lr);
-        int limit = args.Int("limit", int.MaxValue, 1);
-        bool quiet = args.Has("quiet");
+        int limit = args.Get(_limit) ?? int.MaxValue;
+        bool quiet = args.Get(_quiet);
 
-        var data = DataSources.Load(args.String("data"));
+        var data = DataSources.Load(args.Get(_data));
         var train = limit < data.Train.Count ? data.Train.Slice(0, limit) : data.Train;
         if (train.Count < batch)
             throw new UsageException($"--batch {batch} is larger than the {train.Count} training images");
 
         using var device = Device.Open(backend);
+        args.Use(_backend.Key, Device.BackendName(device.Backend));
         using var runLock = RunLock.Acquire(outDir);
         if (runLock.StalePid is int stalePid)
-            stdout.WriteLine($"note: the previous run in {outDir} (process {stalePid}) ended without releasing its lock; it was killed or crashed");
+            io.Out.WriteLine($"note: the previous run in {outDir} (process {stalePid}) ended without releasing its lock; it was killed or crashed");
         string checkpointPath = Path.Combine(outDir, RunCheckpoint.FileName);
         Model<float> model;
         var state = TrainerState.Start;
@@ -94,7 +137,7 @@ public static class TrainCommand
                 throw new IlgpuAeException($"{checkpointPath} was written by optimizer {resume.OptimizerName}, not {optimizer.Name}");
             optimizer.Restore(model.Parameters, resume.OptimizerState, resume.OptimizerSteps);
             ResumeRules.Check(checkpointPath, resume, model, train.Count, batch, trainerOptions.KeepLastBatch, epochs);
-            if (ResumeRules.ModelFileConflict(outDir, checkpointPath, resume.Metadata) is { } conflict && !args.Has("force"))
+            if (ResumeRules.ModelFileConflict(outDir, checkpointPath, resume.Metadata) is { } conflict && !args.Get(_force))
                 throw new IlgpuAeException($"cannot resume: {conflict}; pass --force to resume and overwrite it.");
             state = resume.State;
         }
@@ -105,10 +148,11 @@ public static class TrainCommand
         using var _ = model;
         using var __ = optimizer;
         Directory.CreateDirectory(outDir);
-        stdout.WriteLine($"data: {data.Source} ({train.Count} train, {data.Test.Count} test)");
-        stdout.WriteLine($"device: {device.Name} ({Device.BackendName(device.Backend)}); model {kind}, {model.Parameters.Count:N0} parameters; {optimizer.Name} lr {lr}; batch {batch}; seed {seed}");
+        RunConfig.Write(outDir, args.Used.Where(kv => !NotRecorded.Any(o => o.Key == kv.Key)), keepExisting: resumeDir is not null);
+        io.Out.WriteLine($"data: {data.Source} ({train.Count} train, {data.Test.Count} test)");
+        io.Out.WriteLine($"device: {device.Name} ({Device.BackendName(device.Backend)}); model {kind}, {model.Parameters.Count:N0} parameters; {optimizer.Name} lr {lr}; batch {batch}; seed {seed}");
         if (resumeDir is not null)
-            stdout.WriteLine($"resuming {outDir} at epoch {state.Epoch}, batch {state.Batch} (step {state.Steps})");
+            io.Out.WriteLine($"resuming {outDir} at epoch {state.Epoch}, batch {state.Batch} (step {state.Steps})");
 
         using var trainer = new Trainer<float>(model, optimizer, batch, seed, trainerOptions) { State = state };
         var metricsPath = Path.Combine(outDir, "metrics.jsonl");
@@ -118,21 +162,20 @@ public static class TrainCommand
             ["image_width"] = data.Test.Width.ToString(CultureInfo.InvariantCulture),
             ["image_height"] = data.Test.Height.ToString(CultureInfo.InvariantCulture),
             ["batch"] = batch.ToString(CultureInfo.InvariantCulture),
-            ["run.args"] = JsonSerializer.Serialize(argv.Where((a, i) => a is not ("--resume" or "--force") && (i == 0 || argv[i - 1] != "--resume"))),
+            ["run.args"] = JsonSerializer.Serialize(runArgs),
         };
-        var progress = quiet ? null : new ProgressBar(stderr);
+        using var progress = quiet ? null : new ProgressBar(io, batch);
         using var stop = new StopSignal();
-        IReadOnlyList<EpochReport> reports;
         try
         {
-            reports = trainer.Run(train, data.Test, epochs,
+            trainer.Run(train, data.Test, epochs,
                 onEpoch: r =>
                 {
                     progress?.Done();
-                    stdout.WriteLine(r.ToString());
+                    io.Out.WriteLine(r.ToString());
                     File.AppendAllText(metricsPath, MetricsLine(r) + "\n");
                 },
-                onBatch: (done, total) => progress?.Report(done, total),
+                onBatch: (done, total) => progress?.Report(trainer.State.Epoch, done, total),
                 onCheckpoint: s => RunCheckpoint.Save(checkpointPath, model, optimizer, s, runMetadata),
                 cancel: stop.Token);
         }
@@ -147,8 +190,8 @@ public static class TrainCommand
         if (trainer.Interrupted)
         {
             var at = trainer.State;
-            stderr.WriteLine($"interrupted at epoch {at.Epoch}, batch {at.Batch} (step {at.Steps}); checkpoint written to {checkpointPath}");
-            stderr.WriteLine($"resume with: ilgpu-ae train --resume {outDir}");
+            io.Err.WriteLine($"interrupted at epoch {at.Epoch}, batch {at.Batch} (step {at.Steps}); checkpoint written to {checkpointPath}");
+            io.Err.WriteLine($"resume with: ilgpu-ae train --resume {outDir}");
             return 130;
         }
 
@@ -156,7 +199,7 @@ public static class TrainCommand
         ModelFile.Save(model, modelPath, runMetadata.Where(kv => !kv.Key.StartsWith("run.", StringComparison.Ordinal))
             .Append(new("epochs", (trainer.State.Epoch - 1).ToString(CultureInfo.InvariantCulture)))
             .ToDictionary(kv => kv.Key, kv => kv.Value));
-        var written = new List<string> { "metrics.jsonl", "model.safetensors", RunCheckpoint.FileName };
+        var written = new List<string> { "metrics.jsonl", "model.safetensors", RunCheckpoint.FileName, RunConfig.FileName };
         written.AddRange(recipe.Pictures(model, data, outDir));
         var history = File.ReadAllLines(metricsPath).Where(l => l.Length > 0)
             .Select(l => JsonDocument.Parse(l).RootElement).ToList();
@@ -167,59 +210,83 @@ public static class TrainCommand
                  ("test", history.Select(r => r.GetProperty("test_loss").GetDouble()).ToArray())]);
             written.Add("loss.png");
         }
-        stdout.WriteLine($"wrote {string.Join(", ", written)} in {outDir}");
+        io.Out.WriteLine($"wrote {string.Join(", ", written)} in {outDir}");
         return 0;
     }
 
-    static readonly string[] ResumeOverrides = ["epochs", "quiet", "backend", "checkpoint-every"];
-
-    static string? ResumeArgument(string[] argv)
+    /// <summary>`train --help`: the common options, then each model's (only the one given with --model).</summary>
+    void WriteHelp(TextWriter output, ModelRecipe? only)
     {
-        int i = Array.IndexOf(argv, "--resume");
-        if (i < 0) return null;
-        if (i + 1 >= argv.Length) throw new UsageException("train: --resume needs the run's output directory");
-        return argv[i + 1];
+        CommandLine.WriteHelp(CommandLine.Declare(Name, Description, Options), output);
+        var recipes = only is null ? _recipes.All : [only];
+        int width = CommandLine.Width(recipes.SelectMany(r => r.Options));
+        foreach (var r in recipes)
+            CommandLine.WriteSection(output, $"Options of --model {r.Kind}, {r.Summary}:", r.Options, width);
+        output.WriteLine($"""
+            Every run writes the options it used to DIR/{RunConfig.FileName}; `train --config DIR/{RunConfig.FileName}` repeats it.
+            A config file is one JSON object keyed by option names without the dashes, e.g.
+              {"{"}"model": "vae", "epochs": 5, "hidden": [400], "lr": 0.001, "keep-last-batch": true{"}"}
+            """);
+    }
+
+    /// <summary>For an unknown option or key: the models whose option it is, if any.</summary>
+    string? OtherModels(string key, ModelRecipe recipe)
+    {
+        var owners = _recipes.All.Where(r => r != recipe && r.Options.Any(o => o.Key == key)).Select(r => "--model " + r.Kind).ToList();
+        return owners.Count == 0 ? null : $"it is an option of {string.Join(", ", owners)}, not of --model {recipe.Kind}";
+    }
+
+    /// <summary>The value of `--name V` or `--name=V` in <paramref name="argv"/>, read before the parse because it decides what to parse.</summary>
+    static string? Scan(IReadOnlyList<string> argv, string name)
+    {
+        string? value = null;
+        for (int i = 0; i < argv.Count; i++)
+        {
+            if (argv[i] == "--" + name)
+                value = i + 1 < argv.Count ? argv[++i] : throw new UsageException($"train: --{name} needs a value");
+            else if (argv[i].StartsWith($"--{name}=", StringComparison.Ordinal)) value = argv[i][(name.Length + 3)..];
+        }
+        return value;
     }
 
     /// <summary>
-    /// The original run's options from its checkpoint, with --out set to the run directory and the few
-    /// options a resumed run may change (epochs, backend, progress, checkpoint interval) taken from the new command line.
+    /// The given options as tokens (each once, as written), without those that say where a run comes
+    /// from: the run's options as its checkpoint records them for --resume.
     /// </summary>
-    static string[] ResumedArguments(string dir, string[] argv)
+    string[] Recorded(Args args, Command command)
     {
+        var tokens = new List<string>();
+        foreach (var o in CommandLine.OptionsOf(command))
+        {
+            if (NotRecorded.Any(n => n.Key == o.Key) && o.Key != _quiet.Key) continue;
+            if (args.Parse.GetResult(o.Option) is not { Implicit: false } result) continue;
+            tokens.Add("--" + o.Key);
+            if (o.Kind == ValueKind.Flag)
+            {
+                if (result.Tokens.Count > 0) tokens.Add(result.Tokens[^1].Value);
+            }
+            else tokens.Add(result.Tokens[^1].Value);
+        }
+        return [.. tokens];
+    }
+
+    /// <summary>
+    /// The original run's options from its checkpoint, then the few a resumed run may change (epochs,
+    /// backend, progress, checkpoint interval) from the new command line, then --out DIR: the last wins.
+    /// </summary>
+    string[] ResumedArguments(string dir, IReadOnlyList<string> argv)
+    {
+        var fresh = CommandLine.Parse(CommandLine.Declare(Name, Description, ResumeOptions), argv);
+        string only = $"a resumed run may change only {string.Join(", ", ResumeOptions.Skip(1).Select(o => "--" + o.Key))}";
+        CommandLine.ThrowOnError(fresh, "train --resume", _ => only);
         string path = Path.Combine(dir, RunCheckpoint.FileName);
         if (!File.Exists(path)) throw new IlgpuAeException($"cannot resume: {dir} holds no {RunCheckpoint.FileName}");
         var metadata = SafeTensors.Read(path).Metadata;
         if (!metadata.TryGetValue("run.args", out var json))
             throw new IlgpuAeException($"cannot resume: {path} does not record the run's options");
         var original = JsonSerializer.Deserialize<string[]>(json) ?? [];
-        var fresh = argv.Where((a, i) => a != "--resume" && (i == 0 || argv[i - 1] != "--resume")).ToArray();
-        var changed = Args.Parse("train --resume", fresh, [.. ResumeOverrides.Where(o => o != "quiet")], ["quiet", "force"]);
-        var kept = new List<string>();
-        for (int i = 0; i < original.Length; i++)
-        {
-            string name = original[i].StartsWith("--", StringComparison.Ordinal) ? original[i][2..].Split('=')[0] : "";
-            bool takesValue = !original[i].Contains('=') && name is not ("quiet") && i + 1 < original.Length && !original[i + 1].StartsWith("--", StringComparison.Ordinal);
-            if (name == "out" || (ResumeOverrides.Contains(name) && changed.Has(name)))
-            {
-                if (takesValue) i++;
-                continue;
-            }
-            kept.Add(original[i]);
-            if (takesValue) kept.Add(original[++i]);
-        }
-        return [.. kept, .. fresh, "--out", dir];
-    }
-
-    /// <summary>The value of --model, read before the full parse because it decides which options exist.</summary>
-    static string? ModelArgument(string[] argv)
-    {
-        for (int i = 0; i < argv.Length; i++)
-        {
-            if (argv[i] == "--model") return i + 1 < argv.Length ? argv[i + 1] : throw new UsageException("train: --model needs a value");
-            if (argv[i].StartsWith("--model=", StringComparison.Ordinal)) return argv[i]["--model=".Length..];
-        }
-        return null;
+        var changes = argv.Where((a, i) => a != "--resume" && !a.StartsWith("--resume=", StringComparison.Ordinal) && (i == 0 || argv[i - 1] != "--resume"));
+        return [.. original, .. changes, "--out", dir];
     }
 
     /// <summary>One metrics.jsonl line: the keys the README documents.</summary>
@@ -235,13 +302,13 @@ public static class TrainCommand
         ["steps"] = r.Steps,
     });
 
-    static Optimizer MakeOptimizer(Args args, double lr) => args.Choice("optimizer", "adam", "adam", "adamw", "sgd") switch
+    Optimizer MakeOptimizer(Args args, double lr) => args.Get(_optimizer) switch
     {
-        "adamw" => new AdamW(lr, args.Double("weight-decay", 1e-2, 0), eps: AdamEpsilon(args)),
-        "sgd" => args.Has("eps") ? throw new UsageException("--eps applies to adam and adamw, not sgd")
-            : new Sgd(lr, args.Double("momentum", 0.9, 0, 0.999999), args.Double("weight-decay", 0, 0)),
-        _ => new Adam(lr, eps: AdamEpsilon(args), weightDecay: args.Double("weight-decay", 0, 0)),
+        "adamw" => new AdamW(lr, WeightDecay(args, 1e-2), eps: args.Get(_eps)),
+        "sgd" => args.Has(_eps) ? throw new UsageException("--eps applies to adam and adamw, not sgd")
+            : new Sgd(lr, args.Get(_momentum), WeightDecay(args, 0)),
+        _ => new Adam(lr, eps: args.Get(_eps), weightDecay: WeightDecay(args, 0)),
     };
 
-    static double AdamEpsilon(Args args) => args.Double("eps", 1e-8, 0, 1, exclusiveMin: true);
+    double WeightDecay(Args args, double fallback) => args.Get(_weightDecay) ?? args.Use(_weightDecay.Key, fallback);
 }

@@ -10,42 +10,36 @@ public sealed class AeRecipe : ModelRecipe
 {
     public override string Kind => "ae";
 
-    public override string Help => """
-          --hidden 400[,200...]       hidden layer sizes of the encoder (decoder mirrors them)
-          --code N                    code size (default 32)
-          --activation relu|leaky_relu|tanh|sigmoid|elu|softplus|identity   hidden activation (default relu)
-          --loss bce|mse              reconstruction loss (default bce)
-        """;
+    public override string Summary => "the deterministic autoencoder";
 
-    public override IReadOnlyCollection<string> Options => ["hidden", "code", "activation", "loss"];
+    /// <summary>The options every autoencoder variant shares (dae and sparse take them all, cae all but --hidden).</summary>
+    public sealed class Shared
+    {
+        public readonly CliOption<int[]> Hidden = Opt.IntList("hidden", "hidden layer sizes of the encoder (the decoder mirrors them)", [400]);
+        public readonly CliOption<int> Code = Opt.Int("code", "code size", 32, 1, 1 << 16);
+        public readonly CliOption<string> Activation = Opt.Activation("activation", "hidden activation", "relu");
+        public readonly CliOption<string> Loss = Opt.Choice("loss", "reconstruction loss", "bce", "bce", "mse");
 
-    public override IReadOnlyCollection<string> EvalOptions => SpectrumDiagnostic.Options;
+        /// <summary>The autoencoder's options; variants extend the record with `with`.</summary>
+        public AutoencoderOptions Parse(Args args, Dataset train, CliOption<int[]>? hidden = null) => new()
+        {
+            Features = train.Features,
+            Hidden = args.Get(hidden ?? Hidden),
+            Code = args.Get(Code),
+            Activation = Opt.ActivationOf(args.Get(Activation)),
+            Loss = args.Get(Loss) == "bce" ? Reconstruction.Bce : Reconstruction.Mse,
+        };
+    }
 
-    public override IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, DataSplit data, int batch, string? outDir) =>
-        SpectrumDiagnostic.Run(model, args, data, outDir);
+    readonly Shared _ae = new();
+
+    public override IReadOnlyList<ICliOption> Options => [_ae.Hidden, _ae.Code, _ae.Activation, _ae.Loss];
+
+    public override IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [eval.JacobianSpectrum];
+
+    public override IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, EvalOptions eval, DataSplit data, int batch, string? outDir) =>
+        SpectrumDiagnostic.Run(model, args, eval, data, outDir);
 
     public override Model<float> Create(Device device, Args args, Dataset train, ulong seed) =>
-        new Autoencoder<float>(device, ParseOptions(args, train), seed);
-
-    /// <summary>The options every autoencoder variant shares; variants extend the record with `with`.</summary>
-    public static AutoencoderOptions ParseOptions(Args args, Dataset train) => new()
-    {
-        Features = train.Features,
-        Hidden = args.IntList("hidden", [400]),
-        Code = args.Int("code", 32, 1, 1 << 16),
-        Activation = ParseActivation(args.String("activation", "relu")),
-        Loss = args.Choice("loss", "bce", "bce", "mse") == "bce" ? Reconstruction.Bce : Reconstruction.Mse,
-    };
-
-    public static Activation ParseActivation(string s) => s.ToLowerInvariant() switch
-    {
-        "relu" => Activation.Relu,
-        "leaky_relu" or "leakyrelu" => Activation.LeakyRelu,
-        "tanh" => Activation.Tanh,
-        "sigmoid" => Activation.Sigmoid,
-        "elu" => Activation.Elu,
-        "softplus" => Activation.Softplus,
-        "identity" or "linear" => Activation.Identity,
-        _ => throw new UsageException($"--activation must be one of relu, leaky_relu, tanh, sigmoid, elu, softplus, identity, got '{s}'"),
-    };
+        new Autoencoder<float>(device, _ae.Parse(args, train), seed);
 }

@@ -1,4 +1,5 @@
 using IlgpuAe.Data;
+using IlgpuAe.Kernels;
 using IlgpuAe.Models;
 
 namespace IlgpuAe.Cli.Recipes;
@@ -8,38 +9,35 @@ public sealed class CaeRecipe : ModelRecipe
 {
     public override string Kind => "cae";
 
-    public override string Help => """
-          (the ae options --code, --activation, --loss, and:)
-          --hidden H[,H...]           encoder hidden sizes (default none: one Linear layer, the fused exact penalty)
-          --code-activation A         the code's activation (default sigmoid)
-          --lambda L                  weight of ‖∂f(x)/∂x‖²_F per image, >= 0 (default 0.1)
-          --jacobian exact|hutchinson exact: fused for one layer, chain of layer Jacobians for deeper encoders;
-                                      hutchinson: E‖J·v‖² over --probes Gaussian probes per step (default exact)
-          --probes K                  Hutchinson probes per step, >= 1 (default 4)
-        """;
+    public override string Summary => "the contractive autoencoder (the ae options --code, --activation, --loss and the penalty)";
 
-    public override IReadOnlyCollection<string> Options => [.. new AeRecipe().Options, "code-activation", "lambda", "jacobian", "probes"];
+    readonly AeRecipe.Shared _ae = new();
+    readonly CliOption<int[]> _hidden = Opt.IntList("hidden", "encoder hidden sizes (none: one Linear layer, the fused exact penalty)", []);
+    readonly CliOption<string> _codeActivation = Opt.Activation("code-activation", "the code's activation", "sigmoid");
+    readonly CliOption<double> _lambda = Opt.Double("lambda", "weight of ‖∂f(x)/∂x‖²_F per image, >= 0", 0.1, 0, helpName: "L");
+    readonly CliOption<string> _jacobian = Opt.Choice("jacobian",
+        "exact: fused for one layer, chain of layer Jacobians for deeper encoders; hutchinson: E‖J·v‖² over --probes Gaussian probes per step",
+        "exact", "exact", "hutchinson");
+    readonly CliOption<int> _probes = Opt.Int("probes", "Hutchinson probes per step, >= 1", 4, 1, 1024, "K");
 
-    public override IReadOnlyCollection<string> EvalOptions => SpectrumDiagnostic.Options;
+    public override IReadOnlyList<ICliOption> Options => [_hidden, _ae.Code, _ae.Activation, _ae.Loss, _codeActivation, _lambda, _jacobian, _probes];
+
+    public override IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [eval.JacobianSpectrum];
 
     public override Model<float> Create(Device device, Args args, Dataset train, ulong seed)
     {
-        var method = args.Choice("jacobian", "exact", "exact", "hutchinson") == "exact" ? JacobianMethod.Exact : JacobianMethod.Hutchinson;
-        if (method == JacobianMethod.Exact && args.Has("probes")) throw new UsageException("--probes applies to --jacobian hutchinson only");
-        var options = AeRecipe.ParseOptions(args, train);
+        var method = args.Get(_jacobian) == "exact" ? JacobianMethod.Exact : JacobianMethod.Hutchinson;
+        if (method == JacobianMethod.Exact && args.Has(_probes)) throw new UsageException("--probes applies to --jacobian hutchinson only");
+        var options = _ae.Parse(args, train, _hidden);
         return new ContractiveAutoencoder<float>(device, new ContractiveOptions
         {
-            Autoencoder = options with
-            {
-                Hidden = args.Has("hidden") ? options.Hidden : [],
-                CodeActivation = AeRecipe.ParseActivation(args.String("code-activation", "sigmoid")),
-            },
-            Lambda = args.Double("lambda", 0.1, 0),
+            Autoencoder = options with { CodeActivation = Opt.ActivationOf(args.Get(_codeActivation)) },
+            Lambda = args.Get(_lambda),
             Jacobian = method,
-            Probes = args.Int("probes", 4, 1, 1024),
+            Probes = method == JacobianMethod.Hutchinson ? args.Get(_probes) : 4,
         }, seed);
     }
 
-    public override IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, DataSplit data, int batch, string? outDir) =>
-        SpectrumDiagnostic.Run(model, args, data, outDir);
+    public override IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, EvalOptions eval, DataSplit data, int batch, string? outDir) =>
+        SpectrumDiagnostic.Run(model, args, eval, data, outDir);
 }

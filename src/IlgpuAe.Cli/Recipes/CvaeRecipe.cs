@@ -1,4 +1,5 @@
 using IlgpuAe.Data;
+using IlgpuAe.Kernels;
 using IlgpuAe.Models;
 using IlgpuAe.Training;
 using IlgpuAe.Diagnostics;
@@ -11,26 +12,24 @@ public sealed class CvaeRecipe : ModelRecipe
 {
     public override string Kind => "cvae";
 
-    public override string Help => """
-          --hidden 400[,200...]       hidden layer sizes (encoder, decoder mirrored, prior network; default 400)
-          --latent N                  latent size (default 20)
-          --activation relu|...       hidden activation (default relu)
-          --condition label|masked    c: the one-hot label, or the image with a random square hidden (default label)
-          --block N                   side of the hidden square of --condition masked (default 14)
-          --cprior learned|fixed|none p(z|c): a prior network, N(0, I), or no KL term at all (default learned)
-          --beta X                    weight on the KL term (default 1)
-          eval --iw K                 importance samples for -log p(x|c) (and, when masked, -log p(hidden block|c); default 1000)
-          eval --iw-images N          test images of the IS estimates (default 1000)
-        """;
+    public override string Summary => "the conditional VAE";
 
-    public override IReadOnlyCollection<string> Options => ["hidden", "latent", "activation", "condition", "block", "cprior", "beta"];
+    readonly CliOption<int[]> _hidden = Opt.IntList("hidden", "hidden layer sizes (encoder, decoder mirrored, prior network)", [400]);
+    readonly CliOption<int> _latent = Opt.Int("latent", "latent size", 20, 1, 1 << 12);
+    readonly CliOption<string> _activation = Opt.Activation("activation", "hidden activation", "relu");
+    readonly CliOption<string> _condition = Opt.Choice("condition", "c: the one-hot label, or the image with a random square hidden", "label", "label", "masked");
+    readonly CliOption<int> _block = Opt.Int("block", "side of the hidden square of --condition masked", 14, 1);
+    readonly CliOption<string> _prior = Opt.Choice("cprior", "p(z|c): a prior network, N(0, I), or no KL term at all", "learned", "learned", "fixed", "none");
+    readonly CliOption<double> _beta = Opt.Double("beta", "weight on the KL term", 1, 0);
 
-    public override IReadOnlyCollection<string> EvalOptions => ["iw", "iw-images"];
+    public override IReadOnlyList<ICliOption> Options => [_hidden, _latent, _activation, _condition, _block, _prior, _beta];
+
+    public override IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [eval.Iw, eval.IwImages];
 
     public override Model<float> Create(Device device, Args args, Dataset train, ulong seed)
     {
-        var condition = args.Choice("condition", "label", "label", "masked") == "masked" ? Condition.Masked : Condition.Label;
-        if (args.Has("block") && condition != Condition.Masked) throw new UsageException("--block applies only to --condition masked");
+        var condition = args.Get(_condition) == "masked" ? Condition.Masked : Condition.Label;
+        if (args.Has(_block) && condition != Condition.Masked) throw new UsageException("--block applies only to --condition masked");
         if (condition == Condition.Masked && (train.Width <= 1 || train.Height <= 1))
             throw new UsageException($"--condition masked needs image data; the data is {train.Width}x{train.Height}");
         var options = new CvaeOptions
@@ -39,18 +38,18 @@ public sealed class CvaeRecipe : ModelRecipe
             Width = train.Width,
             Height = train.Height,
             Classes = train.Classes,
-            Hidden = args.IntList("hidden", [400]),
-            Latent = args.Int("latent", 20, 1, 1 << 12),
-            Activation = AeRecipe.ParseActivation(args.String("activation", "relu")),
+            Hidden = args.Get(_hidden),
+            Latent = args.Get(_latent),
+            Activation = Opt.ActivationOf(args.Get(_activation)),
             Condition = condition,
-            Block = args.Int("block", 14, 1, Math.Min(train.Width, train.Height)),
-            Prior = args.Choice("cprior", "learned", "learned", "fixed", "none") switch
+            Block = condition == Condition.Masked ? Opt.InRange(_block.Key, args.Get(_block), 1, Math.Min(train.Width, train.Height)) : 14,
+            Prior = args.Get(_prior) switch
             {
                 "fixed" => ConditionalPrior.Fixed,
                 "none" => ConditionalPrior.None,
                 _ => ConditionalPrior.Learned,
             },
-            Beta = args.Double("beta", 1, 0),
+            Beta = args.Get(_beta),
         };
         return new Cvae<float>(device, options, seed);
     }
@@ -58,11 +57,11 @@ public sealed class CvaeRecipe : ModelRecipe
     public override IReadOnlyList<string> Pictures(Model<float> model, DataSplit data, string outDir) =>
         CvaePictures.Write((Cvae<float>)model, data.Test, outDir);
 
-    public override IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, DataSplit data, int batch, string? outDir)
+    public override IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, EvalOptions eval, DataSplit data, int batch, string? outDir)
     {
         var cvae = (Cvae<float>)model;
-        int k = args.Int("iw", 1000, 1, 1 << 20);
-        int images = Math.Min(data.Test.Count, args.Int("iw-images", 1000, 1));
+        int k = args.Get(eval.Iw);
+        int images = Math.Min(data.Test.Count, args.Get(eval.IwImages));
         var slice = data.Test.Slice(0, images);
         var iw = VaeDiagnostics.ImportanceWeighted(cvae, slice, k, cvae.Seed);
         var result = new Dictionary<string, object>

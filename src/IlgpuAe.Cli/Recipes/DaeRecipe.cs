@@ -11,38 +11,38 @@ public sealed class DaeRecipe : ModelRecipe
 {
     public override string Kind => "dae";
 
-    public override string Help => """
-          (the ae options --hidden, --code, --activation, --loss, and:)
-          --noise gaussian|mask|saltpepper   corruption of the encoder's input, redrawn every step (default gaussian)
-          --sigma S                   standard deviation of gaussian noise, > 0 (default 0.3)
-          --p P                       fraction of inputs zeroed (mask) or set to 0/1 (saltpepper), in [0, 1] (default 0.25)
-        """;
+    public override string Summary => "the denoising autoencoder (the ae options and the corruption)";
 
-    public override IReadOnlyCollection<string> Options => [.. new AeRecipe().Options, "noise", "sigma", "p"];
+    readonly AeRecipe.Shared _ae = new();
+    readonly CliOption<string> _noise = Opt.Choice("noise", "corruption of the encoder's input, redrawn every step", "gaussian", "gaussian", "mask", "saltpepper");
+    readonly CliOption<double> _sigma = Opt.Double("sigma", "standard deviation of gaussian noise, > 0", 0.3, 0, exclusiveMin: true, helpName: "S");
+    readonly CliOption<double> _p = Opt.Double("p", "fraction of inputs zeroed (mask) or set to 0/1 (saltpepper), in [0, 1]", 0.25, 0, 1, helpName: "P");
 
-    public override IReadOnlyCollection<string> EvalOptions => SpectrumDiagnostic.Options;
+    public override IReadOnlyList<ICliOption> Options => [_ae.Hidden, _ae.Code, _ae.Activation, _ae.Loss, _noise, _sigma, _p];
 
-    public override IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, DataSplit data, int batch, string? outDir) =>
-        SpectrumDiagnostic.Run(model, args, data, outDir);
+    public override IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [eval.JacobianSpectrum];
+
+    public override IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, EvalOptions eval, DataSplit data, int batch, string? outDir) =>
+        SpectrumDiagnostic.Run(model, args, eval, data, outDir);
 
     public override Model<float> Create(Device device, Args args, Dataset train, ulong seed) =>
         new DenoisingAutoencoder<float>(device, new DenoisingOptions
         {
-            Autoencoder = AeRecipe.ParseOptions(args, train),
+            Autoencoder = _ae.Parse(args, train),
             Noise = ParseNoise(args),
         }, seed);
 
     /// <summary>--noise with its one level option; the option that does not apply to the noise is refused.</summary>
-    public static Corruption ParseNoise(Args args)
+    Corruption ParseNoise(Args args)
     {
-        string noise = args.Choice("noise", "gaussian", "gaussian", "mask", "saltpepper");
+        string noise = args.Get(_noise);
         if (noise == "gaussian")
         {
-            if (args.Has("p")) throw new UsageException("--p applies to --noise mask or saltpepper, not gaussian (use --sigma)");
-            return new Corruption(NoiseKind.Gaussian, args.Double("sigma", 0.3, 0, exclusiveMin: true));
+            if (args.Has(_p)) throw new UsageException("--p applies to --noise mask or saltpepper, not gaussian (use --sigma)");
+            return new Corruption(NoiseKind.Gaussian, args.Get(_sigma));
         }
-        if (args.Has("sigma")) throw new UsageException($"--sigma applies to --noise gaussian, not {noise} (use --p)");
-        return new Corruption(noise == "mask" ? NoiseKind.Mask : NoiseKind.SaltPepper, args.Double("p", 0.25, 0, 1));
+        if (args.Has(_sigma)) throw new UsageException($"--sigma applies to --noise gaussian, not {noise} (use --p)");
+        return new Corruption(noise == "mask" ? NoiseKind.Mask : NoiseKind.SaltPepper, args.Get(_p));
     }
 
     /// <summary>reconstructions.png in three rows: corrupted input, reconstruction, clean image.</summary>

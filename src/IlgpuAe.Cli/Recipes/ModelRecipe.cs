@@ -6,35 +6,35 @@ using IlgpuAe.Plots;
 namespace IlgpuAe.Cli.Recipes;
 
 /// <summary>
-/// How the command line builds, and draws, one kind of model: its own options (validated with
-/// messages naming them), its construction, and the pictures a run leaves. Adding a model to the
-/// CLI is one recipe file and one line in <see cref="ModelRecipes.All"/>.
+/// How the command line builds, and draws, one kind of model: its own options (declared once, as
+/// fields, with their defaults and ranges), its construction, and the pictures a run leaves.
+/// Adding a model to the CLI is one recipe file and one line in <see cref="ModelRecipes.Create"/>.
 /// </summary>
 public abstract class ModelRecipe
 {
     /// <summary>The value of --model.</summary>
     public abstract string Kind { get; }
 
-    /// <summary>Option lines for `train --help`.</summary>
-    public abstract string Help { get; }
+    /// <summary>What the model is, for the title of its section in `train --help`.</summary>
+    public abstract string Summary { get; }
 
-    /// <summary>The options this model accepts besides the common ones.</summary>
-    public abstract IReadOnlyCollection<string> Options { get; }
+    /// <summary>The options this model accepts besides the common ones of `train`.</summary>
+    public abstract IReadOnlyList<ICliOption> Options { get; }
 
-    /// <summary>Flags (options without a value) this model accepts.</summary>
-    public virtual IReadOnlyCollection<string> Flags => [];
-
-    /// <summary>Builds the model for data of the given shape; bad option values raise UsageException.</summary>
+    /// <summary>
+    /// Builds the model for data of the given shape; bad option values raise UsageException. Reads
+    /// only the options that apply (an option read is an option the run's config.json records).
+    /// </summary>
     public abstract Model<float> Create(Device device, Args args, Dataset train, ulong seed);
 
-    /// <summary>Options `eval` accepts for this model (diagnostics such as --iw), besides the common ones.</summary>
-    public virtual IReadOnlyCollection<string> EvalOptions => [];
+    /// <summary>The `eval` options that apply to this model (diagnostics such as --iw), from <see cref="EvalOptions"/>.</summary>
+    public virtual IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [];
 
     /// <summary>
     /// Model-specific diagnostics of `eval`: named numbers added to the JSON output and printed as
     /// lines; <paramref name="outDir"/> (from --out) receives pictures when given. None by default.
     /// </summary>
-    public virtual IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, DataSplit data, int batch, string? outDir) =>
+    public virtual IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, EvalOptions eval, DataSplit data, int batch, string? outDir) =>
         new Dictionary<string, object>();
 
     /// <summary>The pictures written after training; reconstructions by default.</summary>
@@ -44,15 +44,35 @@ public abstract class ModelRecipe
         IlgpuAe.Plots.Pictures.Reconstructions(model, data.Test, path);
         return ["reconstructions.png"];
     }
+
+    /// <summary>The recipe's options as an empty command line leaves them: the defaults (bench builds its models so).</summary>
+    public Args Defaults() => new(CommandLine.Parse(CommandLine.Declare("train", "", Options), []));
+}
+
+/// <summary>The diagnostic options of `eval`, declared once; each recipe says which apply to its models.</summary>
+public sealed class EvalOptions
+{
+    public readonly CliOption<int?> JacobianSpectrum = Opt.OptionalInt("jacobian-spectrum",
+        "singular values of the encoder-decoder Jacobian df/dx at the first N test points; spectrum.png in --out (ae, dae, sparse, cae)", 1);
+    public readonly CliOption<int> Iw = Opt.Int("iw", "importance samples for -log p(x) (vae), -log p(x|c) and, when masked, -log p(hidden block|c) (cvae)", 1000, 1, 1 << 20, "K");
+    public readonly CliOption<int> IwImages = Opt.Int("iw-images", "test images of the importance-sampled estimates (vae, cvae)", 1000, 1);
+    public readonly CliOption<int> AggSamples = Opt.Int("agg-samples", "codes for the KL decomposition (vae)", 1000, 1);
+
+    public IReadOnlyList<ICliOption> All => [JacobianSpectrum, Iw, IwImages, AggSamples];
 }
 
 /// <summary>Every model the command line knows.</summary>
-public static class ModelRecipes
+public sealed class ModelRecipes(IReadOnlyList<ModelRecipe> all)
 {
-    public static readonly IReadOnlyList<ModelRecipe> All =
-        [new AeRecipe(), new VaeRecipe(), new CvaeRecipe(), new DaeRecipe(), new SparseRecipe(), new CaeRecipe()];
+    /// <summary>Fresh recipes, so the options of one command line never carry state into another.</summary>
+    public static ModelRecipes Create() =>
+        new([new AeRecipe(), new VaeRecipe(), new CvaeRecipe(), new DaeRecipe(), new SparseRecipe(), new CaeRecipe()]);
 
-    public static ModelRecipe Find(string kind) =>
+    public IReadOnlyList<ModelRecipe> All { get; } = all;
+
+    public IEnumerable<string> Kinds => All.Select(r => r.Kind);
+
+    public ModelRecipe Find(string kind) =>
         All.FirstOrDefault(r => r.Kind == kind.ToLowerInvariant())
-        ?? throw new UsageException($"--model must be one of {string.Join(", ", All.Select(r => r.Kind))}, got '{kind}'");
+        ?? throw new UsageException($"--model must be one of {string.Join(", ", Kinds)}, got '{kind}'");
 }

@@ -13,13 +13,11 @@ namespace IlgpuAe.Cli.Recipes;
 /// </summary>
 public static class SpectrumDiagnostic
 {
-    public static IReadOnlyCollection<string> Options => ["jacobian-spectrum"];
-
-    public static IReadOnlyDictionary<string, object> Run(Model<float> model, Args args, DataSplit data, string? outDir)
+    public static IReadOnlyDictionary<string, object> Run(Model<float> model, Args args, EvalOptions eval, DataSplit data, string? outDir)
     {
         var result = new Dictionary<string, object>();
-        if (!args.Has("jacobian-spectrum")) return result;
-        int points = args.Int("jacobian-spectrum", 0, 1, data.Test.Count);
+        if (args.Get(eval.JacobianSpectrum) is not int requested) return result;
+        int points = Opt.InRange(eval.JacobianSpectrum.Key, requested, 1, data.Test.Count);
         if (model is not Autoencoder<float> ae) throw new UsageException($"--jacobian-spectrum needs an autoencoder, got {model.Kind}");
         var spectrum = JacobianSpectrum.Compute(ae, data.Test, points);
         result["jacobian_points"] = points;

@@ -1,5 +1,5 @@
-using System.Globalization;
 using IlgpuAe.Data;
+using IlgpuAe.Kernels;
 using IlgpuAe.Models;
 using IlgpuAe.Training;
 using IlgpuAe.Diagnostics;
@@ -12,54 +12,54 @@ public sealed class VaeRecipe : ModelRecipe
 {
     public override string Kind => "vae";
 
-    public override string Help => """
-          --hidden 400[,200...]       hidden layer sizes of the encoder (decoder mirrors them; default 400)
-          --latent N                  latent size (default 20)
-          --activation relu|...       hidden activation (default relu)
-          --posterior diag|full       q(z|x) with a diagonal or a full (LLᵀ) covariance (default diag)
-          --decoder bernoulli|gaussian   p(x|z) (default bernoulli)
-          --decoder-logvar X          fixed log σ² of a gaussian decoder (default: learned per pixel)
-          --beta X                    weight on the KL term; 1 is the ELBO (default 1)
-          --prior normal|gmm          p(z): N(0, I) or a learned Gaussian mixture (default normal)
-          --components K              mixture components of --prior gmm (default 10)
-          --init pytorch|engine       linear-layer initialisation: PyTorch's nn.Linear default, weights and
-                                      biases U(±1/sqrt(fan_in)) (default), or He/Xavier weights and zero biases
-          --output-bias mean|init     the decoder's output bias starts at the training images' pixel means
-                                      (logits for bernoulli; default) or as --init says
-          eval --iw K                 importance samples for -log p(x) (default 1000)
-          eval --iw-images N          test images of the IW estimate (default 1000)
-          eval --agg-samples N        codes for the KL decomposition (default 1000)
-        """;
+    public override string Summary => "the variational autoencoder";
 
-    public override IReadOnlyCollection<string> Options =>
-        ["hidden", "latent", "activation", "posterior", "decoder", "decoder-logvar", "beta", "prior", "components", "init", "output-bias"];
+    readonly CliOption<int[]> _hidden = Opt.IntList("hidden", "hidden layer sizes of the encoder (the decoder mirrors them)", [400]);
+    readonly CliOption<int> _latent = Opt.Int("latent", "latent size", 20, 0, 1 << 12);
+    readonly CliOption<string> _activation = Opt.Activation("activation", "hidden activation", "relu");
+    readonly CliOption<string> _posterior = Opt.Choice("posterior", "q(z|x) with a diagonal or a full (LLᵀ) covariance", "diag", "diag", "full");
+    readonly CliOption<string> _decoder = Opt.Choice("decoder", "p(x|z)", "bernoulli", "bernoulli", "gaussian");
+    readonly CliOption<double?> _decoderLogVar = Opt.OptionalDouble("decoder-logvar", "fixed log σ² of a gaussian decoder (default: learned per pixel)", -20, 20);
+    readonly CliOption<double> _beta = Opt.Double("beta", "weight on the KL term; 1 is the ELBO", 1, 0);
+    readonly CliOption<string> _prior = Opt.Choice("prior", "p(z): N(0, I) or a learned Gaussian mixture", "normal", "normal", "gmm");
+    readonly CliOption<int> _components = Opt.Int("components", "mixture components of --prior gmm", 10, 0, 1 << 12, "K");
+    readonly CliOption<string> _init = Opt.Choice("init",
+        "linear-layer initialisation: PyTorch's nn.Linear default, weights and biases U(±1/sqrt(fan_in)), or He/Xavier weights and zero biases",
+        "pytorch", "pytorch", "engine");
+    readonly CliOption<string> _outputBias = Opt.Choice("output-bias",
+        "the decoder's output bias starts at the training images' pixel means (logits for bernoulli), or as --init says", "mean", "mean", "init");
 
-    public override IReadOnlyCollection<string> EvalOptions => VaeDiagnosticsRunner.EvalOptions;
+    public override IReadOnlyList<ICliOption> Options =>
+        [_hidden, _latent, _activation, _posterior, _decoder, _decoderLogVar, _beta, _prior, _components, _init, _outputBias];
+
+    public override IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [eval.Iw, eval.IwImages, eval.AggSamples];
 
     public override Model<float> Create(Device device, Args args, Dataset train, ulong seed) =>
         new Vae<float>(device, ParseOptions(args, train), seed);
 
-    public static VaeOptions ParseOptions(Args args, Dataset train)
+    VaeOptions ParseOptions(Args args, Dataset train)
     {
+        var decoder = args.Get(_decoder) == "gaussian" ? Decoder.Gaussian : Decoder.Bernoulli;
+        var prior = args.Get(_prior) == "gmm" ? Prior.Gmm : Prior.Normal;
+        if (args.Has(_decoderLogVar) && decoder != Decoder.Gaussian)
+            throw new UsageException("--decoder-logvar applies only to --decoder gaussian");
+        if (args.Has(_components) && prior != Prior.Gmm)
+            throw new UsageException("--components applies only to --prior gmm");
         var options = new VaeOptions
         {
             Features = train.Features,
-            Hidden = args.IntList("hidden", [400]),
-            Latent = args.Int("latent", 20, 0, 1 << 12),
-            Activation = AeRecipe.ParseActivation(args.String("activation", "relu")),
-            Posterior = args.Choice("posterior", "diag", "diag", "full") == "full" ? Posterior.Full : Posterior.Diag,
-            Decoder = args.Choice("decoder", "bernoulli", "bernoulli", "gaussian") == "gaussian" ? Decoder.Gaussian : Decoder.Bernoulli,
-            DecoderLogVar = args.Has("decoder-logvar") ? args.Double("decoder-logvar", 0, -20, 20) : null,
-            Beta = args.Double("beta", 1, 0),
-            Prior = args.Choice("prior", "normal", "normal", "gmm") == "gmm" ? Prior.Gmm : Prior.Normal,
-            Components = args.Int("components", 10, 0, 1 << 12),
-            Initialisation = args.Choice("init", "pytorch", "pytorch", "engine") == "pytorch" ? InitScheme.PyTorch : InitScheme.Engine,
-            OutputBias = args.Choice("output-bias", "mean", "mean", "init") == "mean" ? OutputBias.DataMean : OutputBias.Init,
+            Hidden = args.Get(_hidden),
+            Latent = args.Get(_latent),
+            Activation = Opt.ActivationOf(args.Get(_activation)),
+            Posterior = args.Get(_posterior) == "full" ? Posterior.Full : Posterior.Diag,
+            Decoder = decoder,
+            DecoderLogVar = args.Get(_decoderLogVar),
+            Beta = args.Get(_beta),
+            Prior = prior,
+            Components = prior == Prior.Gmm ? args.Get(_components) : 10,
+            Initialisation = args.Get(_init) == "pytorch" ? InitScheme.PyTorch : InitScheme.Engine,
+            OutputBias = args.Get(_outputBias) == "mean" ? OutputBias.DataMean : OutputBias.Init,
         };
-        if (args.Has("decoder-logvar") && options.Decoder != Decoder.Gaussian)
-            throw new UsageException("--decoder-logvar applies only to --decoder gaussian");
-        if (args.Has("components") && options.Prior != Prior.Gmm)
-            throw new UsageException("--components applies only to --prior gmm");
         if (options.Posterior == Posterior.Full && options.Latent < 1)
             throw new UsageException($"--posterior full needs --latent of at least 1, got {options.Latent}");
         if (options.Prior == Prior.Gmm && options.Components < 1)
@@ -71,24 +71,22 @@ public sealed class VaeRecipe : ModelRecipe
     public override IReadOnlyList<string> Pictures(Model<float> model, DataSplit data, string outDir) =>
         VariationalPictures.Write((Vae<float>)model, data.Test, outDir);
 
-    public override IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, DataSplit data, int batch, string? outDir)
+    public override IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, EvalOptions eval, DataSplit data, int batch, string? outDir)
     {
-        var result = VaeDiagnosticsRunner.Run((Vae<float>)model, args, data.Test);
+        var result = VaeDiagnosticsRunner.Run((Vae<float>)model, args, eval, data.Test);
         if (outDir is not null) VariationalPictures.Write((Vae<float>)model, data.Test, outDir);
         return result;
     }
 }
 
-/// <summary>The eval options of the variational recipes and how they turn into a diagnostics run.</summary>
+/// <summary>The eval diagnostics of the VAE: importance-weighted likelihood and the KL decomposition.</summary>
 public static class VaeDiagnosticsRunner
 {
-    public static readonly string[] EvalOptions = ["iw", "iw-images", "agg-samples"];
-
-    public static IReadOnlyDictionary<string, object> Run(Vae<float> model, Args args, Dataset test)
+    public static IReadOnlyDictionary<string, object> Run(Vae<float> model, Args args, EvalOptions eval, Dataset test)
     {
-        int k = args.Int("iw", 1000, 1, 1 << 20);
-        int images = Math.Min(test.Count, args.Int("iw-images", 1000, 1));
-        int agg = Math.Min(test.Count, args.Int("agg-samples", 1000, 1));
+        int k = args.Get(eval.Iw);
+        int images = Math.Min(test.Count, args.Get(eval.IwImages));
+        int agg = Math.Min(test.Count, args.Get(eval.AggSamples));
         var iw = VaeDiagnostics.ImportanceWeighted(model, test.Slice(0, images), k, seed: model.Seed);
         var kl = VaeDiagnostics.KlDecomposition(model, test, agg, seed: model.Seed);
         var result = new Dictionary<string, object>

@@ -75,6 +75,17 @@ public class RegularFileTests : IDisposable
     }
 
     [SkippableFact]
+    public void A_fifo_given_as_the_run_configuration_is_one_clear_error_at_once()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "FIFOs are Unix files");
+        string fifo = _dir.File("config.json");
+        Hostile.MakeFifo(fifo);
+        var r = Hostile.WithinSeconds(() => Hostile.Cli("train", "--config", fifo, "--backend", "cpu", "--quiet"));
+        Assert.NotEqual(0, r.Code);
+        Assert.Contains("FIFO (named pipe), not a regular file", r.Err);
+    }
+
+    [SkippableFact]
     public void A_link_to_a_regular_file_is_followed_and_read()
     {
         Skip.If(OperatingSystem.IsWindows(), "symbolic links need privileges on Windows");
