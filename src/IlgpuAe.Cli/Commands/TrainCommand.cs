@@ -38,7 +38,7 @@ public sealed class TrainCommand : CliCommand
     readonly CliOption<double> _eps = Opt.Double("eps",
         "Adam/AdamW epsilon; a loss summed over a batch of B instead of averaged trains exactly as the mean with --eps 1e-8/B", 1e-8, 0, 1, exclusiveMin: true);
     readonly CliOption<int?> _limit = Opt.OptionalInt("limit", "use only the first N training images (quick runs)", 1);
-    readonly CliOption<int> _checkpointEvery = Opt.Int("checkpoint-every", "also write DIR/checkpoint.safetensors every N steps (always at each epoch's end)", 0, 1);
+    readonly CliOption<int?> _checkpointEvery = Opt.OptionalInt("checkpoint-every", "also write DIR/checkpoint.safetensors every N steps (always at each epoch's end)", 1);
     readonly CliOption<double?> _clipGrad = Opt.OptionalDouble("clip-grad", "clip the global gradient norm to X", 0, exclusiveMin: true);
     readonly CliOption<bool> _keepLastBatch = Opt.Flag("keep-last-batch", "also train each epoch's short last batch (PyTorch's drop_last=False; default: drop it)");
     readonly CliOption<string?> _resume = Opt.Text("resume",
@@ -107,7 +107,7 @@ public sealed class TrainCommand : CliCommand
         string outDir = args.Get(_out) ?? args.Use(_out.Key, Path.Combine("runs", kind));
         var trainerOptions = new TrainerOptions
         {
-            CheckpointEvery = args.Get(_checkpointEvery),
+            CheckpointEvery = args.Get(_checkpointEvery) ?? 0,
             ClipGrad = args.Get(_clipGrad),
             KeepLastBatch = args.Get(_keepLastBatch),
         };
