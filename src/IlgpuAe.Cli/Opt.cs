@@ -170,7 +170,7 @@ public static class Opt
 
     static (int[], string?) ParseIntList(string name, string s)
     {
-        if (s.Trim().Length == 0) return ([], null);
+        if (s.Trim().Length == 0) return ([], $"--{name} needs at least one positive integer, got '{s}'");
         var parts = s.Split(',', StringSplitOptions.TrimEntries);
         var result = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)

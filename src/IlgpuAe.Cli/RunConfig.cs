@@ -32,7 +32,8 @@ public sealed class RunConfig
     /// <summary>Reads FILE: a file that cannot be read fails (exit 1); one that is not a JSON object is a bad command line.</summary>
     public static RunConfig Load(string path)
     {
-        if (!File.Exists(path)) throw new IlgpuAeException($"config file {path} does not exist");
+        if (!System.IO.Path.Exists(path)) throw new IlgpuAeException($"config file {path} does not exist");
+        IlgpuAe.Files.RegularFile.Check(path, "config file");
         JsonDocument document;
         try
         {

@@ -62,6 +62,9 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
     {
         if (IsMaterialized) return;
         if (Count == 0) throw new InvalidOperationException("a model without parameters cannot be trained");
+        if (Count > Training.RunLimits.MaxParameters)
+            throw new IlgpuAeException($"a model of {Count:N0} parameters is more than the {Training.RunLimits.MaxParameters:N0} one model may hold");
+        MemoryBudget.Require(Device, 2 * Count * System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), $"the {Count:N0} parameters and their gradients");
         _values = Device.Allocate<T>(Count);
         _grads = Device.Allocate<T>(Count);
         _grads.MemSetToZero();

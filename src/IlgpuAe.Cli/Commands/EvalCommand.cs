@@ -11,7 +11,7 @@ public sealed class EvalCommand(ModelRecipes recipes) : CliCommand
 {
     readonly CliOption<string?> _modelFile = Opt.Text("model-file", "the model.safetensors (or checkpoint) written by `ilgpu-ae train` (required)", "FILE");
     readonly CliOption<string?> _data = Opt.Text("data", "test data, as for train (default: as train's)", "DIR");
-    readonly CliOption<int?> _batch = Opt.OptionalInt("batch", "batch size (default: the training batch, so the same float sums give the same loss)", 1, 1 << 20, "B");
+    readonly CliOption<int?> _batch = Opt.OptionalInt("batch", "batch size (default: the training batch, so the same float sums give the same loss)", 1, RunLimits.MaxBatch, "B");
     readonly CliOption<string?> _backend = Opt.Text("backend", "device", "auto|cuda|opencl|cpu", "auto");
     readonly CliOption<string?> _out = Opt.Text("out", "directory for the diagnostics' pictures", "DIR");
     readonly CliOption<bool> _json = Opt.Flag("json", "print one JSON object with test_loss, terms and the diagnostics");
@@ -33,15 +33,15 @@ public sealed class EvalCommand(ModelRecipes recipes) : CliCommand
     public override int Run(IReadOnlyList<string> argv, Io io) => Parse(Declare(argv), argv, io, args =>
     {
         string file = args.Get(_modelFile) ?? throw new UsageException("eval: --model-file is required");
-        if (!File.Exists(file)) throw new IlgpuAeException($"checkpoint {file} does not exist");
+        if (!Path.Exists(file)) throw new IlgpuAeException($"checkpoint {file} does not exist");
         var backend = BackendNames.Parse(args.Get(_backend)!);
         var data = DataSources.Load(args.Get(_data));
         using var device = Device.Open(backend);
         ModelAssemblies.Load(args.Get(_assembly));
-        using var model = ModelFile.Load<float>(device, file, out var metadata);
+        using var model = ModelFile.LoadWithFile<float>(device, file, out var read);
+        var recorded = ModelMetadata.Validate(read, model);
         // The training batch size by default: the same batching gives the same float sums, so the same loss.
-        int trained = metadata.TryGetValue("batch", out var b) && int.TryParse(b, out int parsed) && parsed > 0 ? parsed : 128;
-        int batch = args.Get(_batch) ?? trained;
+        int batch = args.Get(_batch) ?? recorded.Batch ?? 128;
         var recipe = recipes.For(model);
         var applies = recipe.EvalOptionsOf(_eval);
         foreach (var option in _eval.All.Where(o => args.Has(o.Option) && !applies.Contains(o)))
@@ -59,12 +59,15 @@ public sealed class EvalCommand(ModelRecipes recipes) : CliCommand
                 ["count"] = eval.Count,
                 ["model"] = model.Kind,
                 ["data"] = data.Source,
+                ["verified"] = recorded.Verified,
             };
             foreach (var (name, value) in diagnostics) json[name] = value;
             io.Out.WriteLine(JsonSerializer.Serialize(json));
         }
         else
         {
+            if (!recorded.Verified)
+                io.Out.WriteLine($"note: {file} carries no checksum (written by another tool): its integrity is unverified");
             io.Out.WriteLine($"{model.Kind} on {data.Source}: test loss {eval.Loss:F4} per image over {eval.Count} images");
             foreach (var (name, value) in eval.Terms) io.Out.WriteLine($"  {name}: {value:F4}");
             foreach (var (name, value) in diagnostics) io.Out.WriteLine($"{name}: {(value is double v ? v.ToString("F4", System.Globalization.CultureInfo.InvariantCulture) : value)}");

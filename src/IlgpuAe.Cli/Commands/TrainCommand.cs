@@ -4,6 +4,7 @@ using System.Text.Json;
 using IlgpuAe.Checkpoints;
 using IlgpuAe.Cli.Recipes;
 using IlgpuAe.Data;
+using IlgpuAe.Files;
 using IlgpuAe.Models;
 using IlgpuAe.Optim;
 using IlgpuAe.Plots;
@@ -25,8 +26,8 @@ public sealed class TrainCommand : CliCommand
     readonly CliOption<string> _model;
     readonly CliOption<string?> _data = Opt.Text("data",
         "Fashion-MNIST IDX files or train.npy/test.npy (default: /usr/share/datasets/fashion-mnist if present, else the embedded 10k test set split 8000/2000)", "DIR");
-    readonly CliOption<int> _epochs = Opt.Int("epochs", "epochs", 5, 0, 100_000);
-    readonly CliOption<int> _batch = Opt.Int("batch", "batch size", 128, 1, 1 << 20, "B");
+    readonly CliOption<int> _epochs = Opt.Int("epochs", "epochs", 5, 0, RunLimits.MaxEpochs);
+    readonly CliOption<int> _batch = Opt.Int("batch", "batch size", 128, 1, RunLimits.MaxBatch, "B");
     readonly CliOption<double> _lr = Opt.Double("lr", "learning rate", 1e-3, 0, 10, exclusiveMin: true);
     readonly CliOption<ulong> _seed = Opt.ULong("seed", "seed of initialisation, data order and noise", 1);
     readonly CliOption<string?> _backend = Opt.Text("backend", "device: auto picks CUDA, then OpenCL, then the CPU", "auto|cuda|opencl|cpu", "auto");
@@ -37,7 +38,7 @@ public sealed class TrainCommand : CliCommand
     readonly CliOption<double> _eps = Opt.Double("eps",
         "Adam/AdamW epsilon; a loss summed over a batch of B instead of averaged trains exactly as the mean with --eps 1e-8/B", 1e-8, 0, 1, exclusiveMin: true);
     readonly CliOption<int?> _limit = Opt.OptionalInt("limit", "use only the first N training images (quick runs)", 1);
-    readonly CliOption<int> _checkpointEvery = Opt.Int("checkpoint-every", "also write DIR/checkpoint.safetensors every N steps (always at each epoch's end)", 0, 0);
+    readonly CliOption<int?> _checkpointEvery = Opt.OptionalInt("checkpoint-every", "also write DIR/checkpoint.safetensors every N steps (always at each epoch's end)", 1);
     readonly CliOption<double?> _clipGrad = Opt.OptionalDouble("clip-grad", "clip the global gradient norm to X", 0, exclusiveMin: true);
     readonly CliOption<string?> _lrSchedule = ScheduleOptions.LearningRate();
     readonly CliOption<bool> _keepLastBatch = Opt.Flag("keep-last-batch", "also train each epoch's short last batch (PyTorch's drop_last=False; default: drop it)");
@@ -48,6 +49,7 @@ public sealed class TrainCommand : CliCommand
         "data-parallel training: run under mpirun -np N; each rank trains its share of every --batch B rows, MPI (NCCL between GPUs) sums the gradients, rank 0 writes", "mpi");
     readonly CliOption<bool> _verifyReplicas = Opt.Flag(DistributedRun.VerifyFlag,
         "with --distributed: compare the ranks' parameters after every step (always done at each epoch's end)");
+    readonly CliOption<bool> _force = Opt.Flag("force", "with --resume: resume even though DIR/model.safetensors holds another model, and overwrite it");
 
     public TrainCommand(ModelRecipes recipes)
     {
@@ -61,13 +63,13 @@ public sealed class TrainCommand : CliCommand
 
     protected override IEnumerable<ICliOption> Options =>
         [_config, _model, _data, _epochs, _batch, _lr, _seed, _backend, _out, _optimizer, _weightDecay, _momentum, _eps, _limit,
-         _checkpointEvery, _clipGrad, _lrSchedule, _keepLastBatch, _resume, _quiet, _distributed, _verifyReplicas];
+         _checkpointEvery, _clipGrad, _lrSchedule, _keepLastBatch, _resume, _quiet, _force, _distributed, _verifyReplicas];
 
     /// <summary>What a resumed run may change; everything else comes from its checkpoint.</summary>
-    IEnumerable<ICliOption> ResumeOptions => [_resume, _epochs, _backend, _checkpointEvery, _quiet];
+    IEnumerable<ICliOption> ResumeOptions => [_resume, _epochs, _backend, _checkpointEvery, _quiet, _force];
 
     /// <summary>Options that are not part of what a run is, so neither config.json nor the checkpoint records them.</summary>
-    IEnumerable<ICliOption> NotRecorded => [_config, _resume, _quiet];
+    IEnumerable<ICliOption> NotRecorded => [_config, _resume, _quiet, _force];
 
     public override Command Declare(IReadOnlyList<string> argv) => Declare(_recipes.Find(Scan(argv, _model.Key) ?? "ae"));
 
@@ -106,6 +108,7 @@ public sealed class TrainCommand : CliCommand
         bool root = DistributedRun.IsRoot(distributed);
         if (!root) io = new Io(TextWriter.Null, TextWriter.Null);
         string kind = args.Get(_model);
+        if (args.Get(_force) && resumeDir is null) throw new UsageException("train: --force applies only with --resume");
         int epochs = args.Get(_epochs);
         int batch = args.Get(_batch);
         double lr = args.Get(_lr);
@@ -114,7 +117,7 @@ public sealed class TrainCommand : CliCommand
         string outDir = args.Get(_out) ?? args.Use(_out.Key, Path.Combine("runs", kind));
         var trainerOptions = new TrainerOptions
         {
-            CheckpointEvery = args.Get(_checkpointEvery),
+            CheckpointEvery = args.Get(_checkpointEvery) ?? 0,
             ClipGrad = args.Get(_clipGrad),
             KeepLastBatch = args.Get(_keepLastBatch),
             Parallel = distributed?.Parallel,
@@ -133,6 +136,9 @@ public sealed class TrainCommand : CliCommand
 
         using var device = Device.Open(backend);
         args.Use(_backend.Key, Device.BackendName(device.Backend));
+        using var runLock = RunLock.Acquire(outDir);
+        if (runLock.StalePid is int stalePid)
+            io.Out.WriteLine($"note: the previous run in {outDir} (process {stalePid}) ended without releasing its lock; it was killed or crashed");
         string checkpointPath = Path.Combine(outDir, RunCheckpoint.FileName);
         Model<float> model;
         var state = TrainerState.Start;
@@ -145,6 +151,9 @@ public sealed class TrainCommand : CliCommand
             if (resume.OptimizerName != optimizer.Name)
                 throw new IlgpuAeException($"{checkpointPath} was written by optimizer {resume.OptimizerName}, not {optimizer.Name}");
             optimizer.Restore(model.Parameters, resume.OptimizerState, resume.OptimizerSteps);
+            ResumeRules.Check(checkpointPath, resume, model, train.Count, batch, trainerOptions.KeepLastBatch, epochs);
+            if (ResumeRules.ModelFileConflict(outDir, checkpointPath, resume.Metadata) is { } conflict && !args.Get(_force))
+                throw new IlgpuAeException($"cannot resume: {conflict}; pass --force to resume and overwrite it.");
             state = resume.State;
             // The stored schedule is the one resolved for the run's length when it started; --epochs may have changed since.
             trainerOptions = trainerOptions with { LearningRate = resume.LearningRate };

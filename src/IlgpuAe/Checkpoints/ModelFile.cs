@@ -90,6 +90,8 @@ public static class ModelFile
             ? v : throw new IlgpuAeException($"{path} is not an IlgpuAe model: its metadata has no '{key}'");
         if (Meta("format") != Format) throw new IlgpuAeException($"{path} has format '{Meta("format")}', expected {Format}");
         ulong seed = ulong.TryParse(Meta("seed"), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 1;
+        // Declaring a model allocates nothing: its configuration is held against the file's tensors and the device's
+        // free memory before the parameters are materialised.
         var model = ModelCatalog.Create<T>(device, Meta("model"), Meta("config"), seed);
         try
         {
@@ -97,18 +99,10 @@ public static class ModelFile
             if (read.Metadata.TryGetValue("training_step", out var stepText))
                 model.TrainingStep = long.TryParse(stepText, NumberStyles.None, CultureInfo.InvariantCulture, out long step)
                     ? step : throw new IlgpuAeException($"{path}: metadata 'training_step' is not a count");
-            model.Parameters.Materialize();
+            CheckShapes(model, read, path);
             var values = new T[model.Parameters.Count];
             foreach (var p in model.Parameters.Parameters)
-            {
-                var entry = read.Get(p.Name);
-                if (entry.Shape.Length != 2 || entry.Shape[0] != p.Rows || entry.Shape[1] != p.Cols)
-                    throw new IlgpuAeException($"{path}: tensor {p.Name} has shape [{string.Join(", ", entry.Shape)}], the model needs [{p.Rows}, {p.Cols}]");
-                ReadInto(entry, values.AsSpan((int)p.Offset, (int)p.Length), path);
-            }
-            var extra = read.Tensors.Select(t => t.Name).Where(n => !n.StartsWith(StatePrefix, StringComparison.Ordinal))
-                .Except(model.Parameters.Parameters.Select(p => p.Name)).ToList();
-            if (extra.Count > 0) throw new IlgpuAeException($"{path} holds tensors the model does not have: {string.Join(", ", extra)}");
+                ReadInto(read.Get(p.Name), values.AsSpan((int)p.Offset, (int)p.Length), path);
             model.Parameters.Upload(values);
             return model;
         }
@@ -117,6 +111,25 @@ public static class ModelFile
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Every declared parameter has its tensor, of its shape, and the file holds no other parameter; the size is within bounds.</summary>
+    static void CheckShapes<T>(Model<T> model, SafeTensorFile read, string path) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var names = read.Tensors.Select(t => t.Name).ToHashSet();
+        foreach (var p in model.Parameters.Parameters)
+        {
+            if (!names.Contains(p.Name))
+                throw new IlgpuAeException($"{path}: its {model.Kind} configuration declares parameter {p.Name} [{p.Rows}, {p.Cols}], which the file does not hold");
+            var entry = read.Get(p.Name);
+            if (entry.Shape.Length != 2 || entry.Shape[0] != p.Rows || entry.Shape[1] != p.Cols)
+                throw new IlgpuAeException($"{path}: tensor {p.Name} has shape [{string.Join(", ", entry.Shape)}], the model needs [{p.Rows}, {p.Cols}]");
+        }
+        var extra = names.Where(n => !n.StartsWith(StatePrefix, StringComparison.Ordinal))
+            .Except(model.Parameters.Parameters.Select(p => p.Name)).ToList();
+        if (extra.Count > 0) throw new IlgpuAeException($"{path} holds tensors the model does not have: {string.Join(", ", extra)}");
+        if (model.Parameters.Count > Training.RunLimits.MaxParameters)
+            throw new IlgpuAeException($"{path}: its {model.Kind} configuration declares {model.Parameters.Count:N0} parameters, more than the {Training.RunLimits.MaxParameters:N0} a model may hold");
     }
 
     static void ReadInto<T>(TensorEntry entry, Span<T> destination, string path) where T : unmanaged, IFloatingPointIeee754<T>

@@ -8,10 +8,11 @@ public sealed class SafeTensorFile
 {
     private readonly Dictionary<string, TensorEntry> _byName;
 
-    /// <summary>Wraps already-validated contents; <paramref name="source"/> names the file in messages.</summary>
-    public SafeTensorFile(string source, IReadOnlyDictionary<string, string> metadata, IReadOnlyList<TensorEntry> tensors)
+    /// <summary>Wraps already-validated contents; <paramref name="source"/> names the file in messages; <paramref name="verified"/> says its checksums were checked.</summary>
+    public SafeTensorFile(string source, IReadOnlyDictionary<string, string> metadata, IReadOnlyList<TensorEntry> tensors, bool verified = false)
     {
         Source = source;
+        Verified = verified;
         Metadata = metadata;
         Tensors = tensors;
         _byName = tensors.ToDictionary(t => t.Name);
@@ -20,7 +21,13 @@ public sealed class SafeTensorFile
     /// <summary>Where the contents were read from, for messages.</summary>
     public string Source { get; }
 
-    /// <summary>The "__metadata__" section of the header.</summary>
+    /// <summary>
+    /// Whether the file carried the engine's SHA-256 record of its header and tensors and every hash matched; false for a
+    /// file written by another tool (a damaged file of this engine never gets this far).
+    /// </summary>
+    public bool Verified { get; }
+
+    /// <summary>The "__metadata__" section of the header, without the checksum record.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
     /// <summary>Tensors in the order of their data in the file.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Unicode;
+using IlgpuAe.Files;
 
 namespace IlgpuAe.Checkpoints;
 
@@ -17,7 +18,9 @@ public static class SafeTensors
 
     /// <summary>
     /// Writes a checkpoint atomically: the bytes go to a temporary file in the same directory, are flushed
-    /// to disk, and only then replace <paramref name="path"/>, so a failure never leaves a damaged file there.
+    /// to disk, and only then replace <paramref name="path"/> (the directory is flushed after the rename), so a
+    /// failure never leaves a damaged file there. The header records the SHA-256 of every tensor and of itself
+    /// (<see cref="Checksums"/>), which <see cref="Read(string)"/> verifies.
     /// </summary>
     /// <exception cref="IlgpuAeException">A tensor is inconsistent or the file cannot be written.</exception>
     public static void Write(string path, IReadOnlyDictionary<string, string> metadata, IEnumerable<TensorEntry> tensors)
@@ -27,7 +30,16 @@ public static class SafeTensors
         ArgumentNullException.ThrowIfNull(tensors);
         // Materialised first: the header needs every offset, and a throwing source must fail before any file exists.
         var list = tensors.ToList();
-        var header = BuildHeader(path, metadata, list);
+        foreach (var key in new[] { Checksums.HeaderKey, Checksums.TensorsKey })
+            if (metadata.ContainsKey(key))
+                throw new IlgpuAeException($"checkpoint '{path}' cannot store metadata '{key}': the writer records that checksum itself.");
+        var sealedMetadata = new Dictionary<string, string>(metadata)
+        {
+            [Checksums.TensorsKey] = Checksums.TensorRecord(list),
+            [Checksums.HeaderKey] = Checksums.Placeholder,
+        };
+        var header = BuildHeader(path, sealedMetadata, list);
+        Checksums.SealHeader(header);
 
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full)!;
@@ -46,6 +58,7 @@ public static class SafeTensors
                 file.Flush(flushToDisk: true);
             }
             File.Move(temp, full, overwrite: true);
+            DirectorySync.Flush(directory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -64,15 +77,7 @@ public static class SafeTensors
     public static SafeTensorFile Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        FileStream file;
-        try
-        {
-            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new IlgpuAeException($"checkpoint '{path}' cannot be opened: {e.Message}", e);
-        }
+        var file = RegularFile.OpenRead(path, "checkpoint");
         try
         {
             using (file)
@@ -124,7 +129,10 @@ public static class SafeTensors
             file.ReadExactly(data);
             tensors.Add(new TensorEntry(name, dtype, shape, data));
         }
-        return new SafeTensorFile(path, metadata, tensors);
+        bool verified = Checksums.Verify(path, header, metadata, tensors);
+        metadata.Remove(Checksums.HeaderKey);
+        metadata.Remove(Checksums.TensorsKey);
+        return new SafeTensorFile(path, metadata, tensors, verified);
     }
 
     private static (Dictionary<string, string>, List<(string Name, DType DType, long[] Shape, long Begin, long End)>) ParseHeader(

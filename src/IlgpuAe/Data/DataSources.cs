@@ -13,10 +13,10 @@ public static class DataSources
         if (directory is null) return FashionMnist.Load();
         if (!Directory.Exists(directory)) throw new IlgpuAeException($"data directory '{directory}' does not exist.");
         string train = Path.Combine(directory, "train.npy"), test = Path.Combine(directory, "test.npy");
-        if (!File.Exists(train) && !File.Exists(test)) return FashionMnist.Load(directory);
-        if (!File.Exists(train) || !File.Exists(test))
-            throw new IlgpuAeException($"data directory '{directory}' has {(File.Exists(train) ? "train.npy but no test.npy" : "test.npy but no train.npy")}.");
-        string? Labels(string stem) => File.Exists(Path.Combine(directory, stem)) ? Path.Combine(directory, stem) : null;
+        if (!Path.Exists(train) && !Path.Exists(test)) return FashionMnist.Load(directory);
+        if (!Path.Exists(train) || !Path.Exists(test))
+            throw new IlgpuAeException($"data directory '{directory}' has {(Path.Exists(train) ? "train.npy but no test.npy" : "test.npy but no train.npy")}.");
+        string? Labels(string stem) => Path.Exists(Path.Combine(directory, stem)) ? Path.Combine(directory, stem) : null;
         var trainSet = Npy.LoadImages(train, Labels("train_labels.npy"), "train.npy");
         var testSet = Npy.LoadImages(test, Labels("test_labels.npy"), "test.npy");
         if (trainSet.Features != testSet.Features)

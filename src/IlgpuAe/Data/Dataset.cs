@@ -8,7 +8,7 @@ public sealed class Dataset
 {
     /// <summary>Wraps <paramref name="images"/> and <paramref name="labels"/> (not copied) after checking them.</summary>
     /// <exception cref="IlgpuAeException">Sizes disagree, a pixel is NaN, infinite or outside [0,1], or a label is out of range.</exception>
-    public Dataset(string name, float[] images, byte[] labels, int width, int height, int classes = 10)
+    public Dataset(string name, float[] images, byte[] labels, int width, int height, int classes = LabelRule.DefaultClasses)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(images);
@@ -32,9 +32,7 @@ public sealed class Dataset
                 throw new IlgpuAeException(
                     $"dataset '{name}': pixel {i % features} of image {i / features} is {v}, outside [0,1].");
         }
-        for (int i = 0; i < labels.Length; i++)
-            if (labels[i] >= classes)
-                throw new IlgpuAeException($"dataset '{name}': label {labels[i]} of image {i} is not below the class count {classes}.");
+        LabelRule.Check(labels, classes, name);
 
         Name = name;
         Images = images;

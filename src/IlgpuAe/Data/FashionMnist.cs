@@ -77,7 +77,7 @@ public static class FashionMnist
         foreach (var candidate in new[] { stem, stem + ".gz" })
         {
             var path = Path.Combine(directory, candidate);
-            if (File.Exists(path))
+            if (Path.Exists(path))
                 return path;
         }
         return null;

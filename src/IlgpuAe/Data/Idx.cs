@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
+using IlgpuAe.Files;
 
 namespace IlgpuAe.Data;
 
@@ -14,16 +14,7 @@ public static class Idx
     public static IdxArray Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        FileStream file;
-        try
-        {
-            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new IlgpuAeException($"IDX file '{path}' cannot be opened: {e.Message}", e);
-        }
-        using (file)
+        using (var file = RegularFile.OpenRead(path, "IDX file"))
             return Read(file, path);
     }
 
@@ -43,8 +34,10 @@ public static class Idx
                 long? remaining = stream.CanSeek ? stream.Length - stream.Position + got : null;
                 return ReadBody(new ReplayStream(sniff, got, stream), remaining, nameForErrors);
             }
-            using var unzip = new GZipStream(new ReplayStream(sniff, got, stream), CompressionMode.Decompress, leaveOpen: true);
-            return ReadBody(unzip, null, nameForErrors);
+            using var member = GzipMember.Open(ReadCompressed(new ReplayStream(sniff, got, stream), nameForErrors), $"IDX file '{nameForErrors}'");
+            var array = ReadBody(member, null, nameForErrors);
+            member.VerifyTrailer();
+            return array;
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
         {
@@ -71,9 +64,7 @@ public static class Idx
         if (images.Shape[0] != labels.Shape[0])
             throw new IlgpuAeException(
                 $"IDX files '{imagesName}' and '{labelsName}' disagree: {images.Shape[0]} images but {labels.Shape[0]} labels.");
-        int bad = Array.FindIndex(labels.Data, l => l >= 10);
-        if (bad >= 0)
-            throw new IlgpuAeException($"IDX file '{labelsName}' has label {labels.Data[bad]} at position {bad}, but labels must be 0 to 9.");
+        LabelRule.Check(labels.Data, LabelRule.DefaultClasses, labelsName);
 
         var pixels = new float[images.Data.Length];
         for (int i = 0; i < pixels.Length; i++)
@@ -146,6 +137,21 @@ public static class Idx
             filled += n;
         }
         return buffer;
+    }
+
+    // The whole compressed member, so that its trailer can be found at the end; bounded like the data it holds.
+    private static byte[] ReadCompressed(Stream s, string name)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[1 << 16];
+        int n;
+        while ((n = s.Read(chunk)) > 0)
+        {
+            if (buffer.Length + n > MaxDataBytes)
+                throw new IlgpuAeException($"IDX file '{name}' is larger than the {MaxDataBytes >> 30} GiB accepted.");
+            buffer.Write(chunk, 0, n);
+        }
+        return buffer.ToArray();
     }
 
     private static int ReadFully(Stream s, Span<byte> buffer)

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
+using IlgpuAe.Files;
 
 namespace IlgpuAe.Data;
 
@@ -17,124 +17,106 @@ public sealed record NpyArray(string DType, int[] Shape, double[] Values)
 
 /// <summary>
 /// NumPy's .npy format (versions 1 to 3, C order, little-endian float32, float64, uint8 or int64),
-/// for researchers' own arrays. Every size in the header is checked against the file's length
-/// before anything is allocated, so a damaged or hostile file is refused, never trusted.
+/// for researchers' own arrays. The header is parsed strictly (<see cref="NpyHeader"/>), every size in it is checked
+/// against the file's length before anything is allocated, and the elements are decoded in chunks straight into the
+/// destination type, so a damaged or hostile file is refused, never trusted, and memory is spent once.
 /// </summary>
-public static partial class Npy
+public static class Npy
 {
     static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
-    /// <summary>Largest payload accepted (1 GiB): a header claiming more is treated as damaged.</summary>
+    /// <summary>Largest decoded array accepted (1 GiB, counted in the type it is decoded to): a header claiming more is treated as damaged.</summary>
     public const long MaxDataBytes = 1L << 30;
 
-    /// <summary>Reads one .npy file; throws <see cref="IlgpuAeException"/> naming the problem for a missing, damaged, oversized, Fortran-order or unsupported-dtype file.</summary>
+    /// <summary>Reads one .npy file as doubles; throws <see cref="IlgpuAeException"/> naming the problem for a missing, damaged, oversized, Fortran-order, unsupported-dtype or non-regular file.</summary>
     public static NpyArray Read(string path)
     {
-        byte[] bytes;
-        try
-        {
-            var info = new FileInfo(path);
-            if (!info.Exists) throw new IlgpuAeException($".npy file '{path}' does not exist.");
-            if (info.Length > MaxDataBytes + (1 << 20)) throw new IlgpuAeException($".npy file '{path}' is larger than the 1 GiB this loader accepts.");
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IlgpuAeException($".npy file '{path}' cannot be read: {e.Message}", e);
-        }
-        return Parse(bytes, path);
+        var (header, values) = ReadAs<double>(path, 1);
+        return new NpyArray(header.DType, header.Shape, values);
     }
 
     /// <summary>Parses the bytes of a .npy file; <paramref name="name"/> names it in messages.</summary>
     public static NpyArray Parse(ReadOnlySpan<byte> bytes, string name)
     {
-        if (bytes.Length < 10 || !bytes[..6].SequenceEqual(Magic))
-            throw new IlgpuAeException($"'{name}' is not a .npy file (no \\x93NUMPY magic).");
-        int major = bytes[6];
-        int headerLength, headerStart;
-        switch (major)
-        {
-            case 1:
-                headerLength = BinaryPrimitives.ReadUInt16LittleEndian(bytes[8..10]);
-                headerStart = 10;
-                break;
-            case 2 or 3:
-                if (bytes.Length < 12) throw new IlgpuAeException($"'{name}' is truncated inside its .npy preamble.");
-                uint h = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..12]);
-                if (h > 1 << 20) throw new IlgpuAeException($"'{name}' claims a .npy header of {h} bytes, more than any real header.");
-                headerLength = (int)h;
-                headerStart = 12;
-                break;
-            default:
-                throw new IlgpuAeException($"'{name}' has .npy version {major}.{bytes[7]}; versions 1 to 3 are supported.");
-        }
-        if (headerStart + headerLength > bytes.Length)
+        var header = ParseHeader(bytes, name);
+        var values = Allocate<double>(header, bytes.Length - header.DataOffset, name);
+        Decode(header.DType, bytes[header.DataOffset..], values, 1);
+        return new NpyArray(header.DType, header.Shape, values);
+    }
+
+    static NpyHeader ParseHeader(ReadOnlySpan<byte> bytes, string name)
+    {
+        var (preamble, length) = NpyHeader.Lengths(bytes, name);
+        if (preamble + length > bytes.Length)
             throw new IlgpuAeException($"'{name}' is truncated inside its .npy header.");
-        string header;
-        try
-        {
-            header = new UTF8Encoding(false, true).GetString(bytes.Slice(headerStart, headerLength));
-        }
-        catch (DecoderFallbackException)
-        {
-            throw new IlgpuAeException($"'{name}' has a .npy header that is not text.");
-        }
-        string descr = Field(header, DescrPattern(), "descr", name);
-        string order = Field(header, OrderPattern(), "fortran_order", name);
-        string shapeText = Field(header, ShapePattern(), "shape", name);
-        if (order != "False")
-            throw new IlgpuAeException($"'{name}' is stored in Fortran order; save it in C order (numpy.ascontiguousarray).");
-        int size = descr switch
-        {
-            "<f4" => 4,
-            "<f8" => 8,
-            "|u1" or "<u1" => 1,
-            "<i8" => 8,
-            _ => throw new IlgpuAeException($"'{name}' holds dtype '{descr}'; float32, float64, uint8 and int64 (little-endian) are supported."),
-        };
-        var shape = shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v >= 0
-                ? v : throw new IlgpuAeException($"'{name}' has a .npy shape entry '{s}' that is not a size."))
-            .ToArray();
+        return NpyHeader.Parse(bytes.Slice(preamble, length), preamble + length, name);
+    }
+
+    /// <summary>
+    /// The decoded array, refused when it would exceed <see cref="MaxDataBytes"/> in <typeparamref name="T"/> or when the
+    /// <paramref name="available"/> data bytes are not exactly what the header describes.
+    /// </summary>
+    static T[] Allocate<T>(NpyHeader header, long available, string name) where T : unmanaged
+    {
         long count = 1;
-        foreach (int d in shape)
+        foreach (int d in header.Shape)
         {
             count *= d;
-            if (count * size > MaxDataBytes) throw new IlgpuAeException($"'{name}' claims a shape ({shapeText}) larger than the 1 GiB this loader accepts.");
+            if (count * Math.Max(header.ElementSize, System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) > MaxDataBytes)
+                throw new IlgpuAeException($"'{name}' claims a shape ({header.ShapeText}) larger than the 1 GiB this loader accepts (counted as {(System.Runtime.CompilerServices.Unsafe.SizeOf<T>() == 4 ? "float32" : "float64")} in memory).");
         }
-        var data = bytes[(headerStart + headerLength)..];
-        if (data.Length != count * size)
-            throw new IlgpuAeException($"'{name}' has shape ({shapeText}) of {descr}, which needs {count * size} bytes, but {data.Length} follow the header.");
-        var values = new double[count];
-        for (long i = 0; i < count; i++)
-        {
-            var e = data.Slice((int)(i * size), size);
-            values[i] = descr switch
-            {
-                "<f4" => BinaryPrimitives.ReadSingleLittleEndian(e),
-                "<f8" => BinaryPrimitives.ReadDoubleLittleEndian(e),
-                "<i8" => BinaryPrimitives.ReadInt64LittleEndian(e),
-                _ => e[0],
-            };
-        }
-        return new NpyArray(descr, shape, values);
+        Check(header, available, name);
+        return new T[count];
     }
 
-    static string Field(string header, Regex pattern, string key, string name)
+    static void Check(NpyHeader header, long available, string name)
     {
-        var m = pattern.Match(header);
-        if (!m.Success) throw new IlgpuAeException($"'{name}' has a .npy header without a readable '{key}'.");
-        return m.Groups[1].Value;
+        long needed = header.Count * header.ElementSize;
+        if (available != needed)
+            throw new IlgpuAeException($"'{name}' has shape ({header.ShapeText}) of {header.DType}, which needs {needed} bytes, but {available} follow the header.");
     }
 
-    [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]
-    private static partial Regex DescrPattern();
+    /// <summary>Reads the file at <paramref name="path"/> in chunks into <typeparamref name="T"/>, each element times <paramref name="scale"/> (computed in double, as one widening would).</summary>
+    static (NpyHeader, T[]) ReadAs<T>(string path, double scale) where T : unmanaged, System.Numerics.IFloatingPoint<T>
+    {
+        using var file = RegularFile.OpenRead(path, ".npy file");
+        try
+        {
+            long length = file.Length;
+            var header = ReadHeader(file, path);
+            var values = Allocate<T>(header, length - header.DataOffset, path);
+            int size = header.ElementSize;
+            var chunk = new byte[(1 << 20) / size * size];
+            long done = 0;
+            while (done < values.LongLength)
+            {
+                int n = (int)Math.Min(chunk.Length / size, values.LongLength - done);
+                file.ReadExactly(chunk, 0, n * size);
+                Decode(header.DType, chunk.AsSpan(0, n * size), values.AsSpan((int)done, n), scale);
+                done += n;
+            }
+            return (header, values);
+        }
+        catch (Exception e) when (e is IOException)
+        {
+            throw new IlgpuAeException($".npy file '{path}' cannot be read: {e.Message}", e);
+        }
+    }
 
-    [GeneratedRegex(@"'fortran_order'\s*:\s*(True|False)")]
-    private static partial Regex OrderPattern();
-
-    [GeneratedRegex(@"'shape'\s*:\s*\(([^)]*)\)")]
-    private static partial Regex ShapePattern();
+    static void Decode<T>(string dtype, ReadOnlySpan<byte> data, Span<T> destination, double scale) where T : unmanaged, System.Numerics.IFloatingPoint<T>
+    {
+        for (int i = 0; i < destination.Length; i++)
+        {
+            double v = dtype switch
+            {
+                "<f4" => BinaryPrimitives.ReadSingleLittleEndian(data.Slice(4 * i, 4)),
+                "<f8" => BinaryPrimitives.ReadDoubleLittleEndian(data.Slice(8 * i, 8)),
+                "<i8" => BinaryPrimitives.ReadInt64LittleEndian(data.Slice(8 * i, 8)),
+                _ => data[i],
+            };
+            destination[i] = T.CreateTruncating(v * scale);
+        }
+    }
 
     /// <summary>Writes a C-order little-endian array (float32, float64 or uint8 by <paramref name="dtype"/>) as .npy version 1.0.</summary>
     public static byte[] Encode(string dtype, int[] shape, ReadOnlySpan<double> values)
@@ -165,35 +147,57 @@ public static partial class Npy
     }
 
     /// <summary>
-    /// A dataset from an images array ([N, H, W] or [N, D]; uint8 scaled by 1/255, floats taken as
-    /// they are and required to lie in [0, 1]) and an optional labels array ([N], integers 0..255).
+    /// A dataset from an images array ([N, H, W] or [N, D]; uint8 scaled by 1/255, floats taken as they are and
+    /// required to lie in [0, 1]), decoded straight to float, and an optional labels array ([N] integers), under the
+    /// one label rule of every format (<see cref="LabelRule"/>): each below <paramref name="classes"/>.
     /// </summary>
-    public static Dataset LoadImages(string imagesPath, string? labelsPath, string name)
+    public static Dataset LoadImages(string imagesPath, string? labelsPath, string name, int classes = LabelRule.DefaultClasses)
     {
-        var images = Read(imagesPath);
-        if (images.Shape.Length is not (2 or 3) || images.Shape[0] == 0)
-            throw new IlgpuAeException($"'{imagesPath}' has shape ({string.Join(", ", images.Shape)}); images must be [N, H, W] or [N, D] with N > 0.");
-        int n = images.Shape[0];
-        int height = images.Shape.Length == 3 ? images.Shape[1] : 1;
-        int width = images.Shape.Length == 3 ? images.Shape[2] : images.Shape[1];
-        double scale = images.DType is "|u1" or "<u1" ? 1.0 / 255 : 1;
-        var pixels = images.Values.Select(v => (float)(v * scale)).ToArray();
+        var header = PeekHeader(imagesPath);
+        if (header.Shape.Length is not (2 or 3) || header.Shape[0] == 0)
+            throw new IlgpuAeException($"'{imagesPath}' has shape ({string.Join(", ", header.Shape)}); images must be [N, H, W] or [N, D] with N > 0.");
+        double scale = header.DType is "|u1" or "<u1" ? 1.0 / 255 : 1;
+        var (_, pixels) = ReadAs<float>(imagesPath, scale);
+        var shape = header.Shape;
+        int n = shape[0];
+        int height = shape.Length == 3 ? shape[1] : 1;
+        int width = shape.Length == 3 ? shape[2] : shape[1];
         byte[] labels = new byte[n];
-        int classes = 10;
         if (labelsPath is not null)
         {
             var l = Read(labelsPath);
             if (l.Shape.Length != 1 || l.Shape[0] != n)
                 throw new IlgpuAeException($"'{labelsPath}' has shape ({string.Join(", ", l.Shape)}); the labels of '{imagesPath}' must be [{n}].");
-            for (int i = 0; i < n; i++)
-            {
-                double v = l.Values[i];
-                if (v < 0 || v > 255 || v != Math.Floor(v))
-                    throw new IlgpuAeException($"'{labelsPath}': label {v.ToString(CultureInfo.InvariantCulture)} of row {i} is not an integer class in 0..255.");
-                labels[i] = (byte)v;
-            }
-            classes = Math.Max(10, labels.Max() + 1);
+            labels = LabelRule.FromValues(l.Values, classes, labelsPath);
         }
         return new Dataset(name, pixels, labels, width, height, classes);
+    }
+
+    /// <summary>The header alone (shape checks before the data is read).</summary>
+    static NpyHeader PeekHeader(string path)
+    {
+        using var file = RegularFile.OpenRead(path, ".npy file");
+        try
+        {
+            return ReadHeader(file, path);
+        }
+        catch (IOException e)
+        {
+            throw new IlgpuAeException($".npy file '{path}' cannot be read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads and parses the preamble and header at the start of <paramref name="file"/>, leaving it at the first element.</summary>
+    static NpyHeader ReadHeader(FileStream file, string path)
+    {
+        var start = new byte[(int)Math.Min(file.Length, NpyHeader.MaxPreamble)];
+        file.ReadExactly(start);
+        var (preamble, headerLength) = NpyHeader.Lengths(start, path);
+        if (preamble + headerLength > file.Length)
+            throw new IlgpuAeException($"'{path}' is truncated inside its .npy header.");
+        var headerBytes = new byte[headerLength];
+        file.Position = preamble;
+        file.ReadExactly(headerBytes);
+        return NpyHeader.Parse(headerBytes, preamble + headerLength, path);
     }
 }

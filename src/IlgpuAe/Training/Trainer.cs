@@ -43,6 +43,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
             if (model.NotRowSeparable is { } why)
                 throw new IlgpuAeException($"data-parallel training of this {model.Kind} would change its objective: {why}");
         }
+        MemoryBudget.RequireTraining(model, optimizer, batch);
         _model = model;
         _optimizer = optimizer;
         _baseLearningRate = optimizer.LearningRate;
