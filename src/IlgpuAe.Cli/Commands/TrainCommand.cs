@@ -136,8 +136,9 @@ public sealed class TrainCommand : CliCommand
 
         using var device = Device.Open(backend);
         args.Use(_backend.Key, Device.BackendName(device.Backend));
-        using var runLock = RunLock.Acquire(outDir);
-        if (runLock.StalePid is int stalePid)
+        // Rank 0 alone writes the folder, so it alone holds the lock; the other ranks of the same run share it.
+        using var runLock = root ? RunLock.Acquire(outDir) : null;
+        if (runLock?.StalePid is int stalePid)
             io.Out.WriteLine($"note: the previous run in {outDir} (process {stalePid}) ended without releasing its lock; it was killed or crashed");
         string checkpointPath = Path.Combine(outDir, RunCheckpoint.FileName);
         Model<float> model;

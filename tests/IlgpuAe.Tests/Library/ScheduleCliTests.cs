@@ -75,6 +75,6 @@ public class ScheduleCliTests : IDisposable
     {
         var r = Run("train", "--model", "vae", "--hidden", "", "--epochs", "1", "--limit", "128", "--backend", "cpu", "--quiet", "--out", _dir);
         Assert.Equal(2, r.Code);
-        Assert.StartsWith("error: --hidden needs at least one positive size", r.Err);
+        Assert.StartsWith("error: --hidden needs at least one positive", r.Err);
     }
 }
