@@ -31,6 +31,7 @@ public sealed class BenchCommand(ModelRecipes recipes) : CliCommand
     readonly CliOption<int> _steps = Opt.Int("steps", "timed train steps per batch size", 20, 1, 100_000);
     readonly CliOption<string?> _models = Opt.Text("models", "model kinds for the Adam and train step rows (default: every model)", "K[,...]");
     readonly CliOption<bool> _profile = Opt.Flag("profile", "also print a per-op profile of the train step (synchronised per op)");
+    readonly CliOption<string> _arch = Opt.Choice("arch", "the architecture of the models' train step rows (see train --arch)", "mlp", "mlp", "conv");
 
     public override string Name => "bench";
 
@@ -42,7 +43,7 @@ public sealed class BenchCommand(ModelRecipes recipes) : CliCommand
         of every model the command line knows, with the machine's load average.
         """;
 
-    protected override IEnumerable<ICliOption> Options => [_backend, _gemm, _elements, _batches, _repeat, _steps, _models, _profile];
+    protected override IEnumerable<ICliOption> Options => [_backend, _gemm, _elements, _batches, _repeat, _steps, _models, _profile, _arch];
 
     public override int Run(IReadOnlyList<string> argv, Io io) => Parse(Declare(argv), argv, io, args =>
     {
@@ -54,6 +55,7 @@ public sealed class BenchCommand(ModelRecipes recipes) : CliCommand
         int repeat = args.Get(_repeat);
         int steps = args.Get(_steps);
         bool profile = args.Get(_profile);
+        string[] arch = args.Get(_arch) == "conv" ? ["--arch", "conv"] : [];
         var chosen = args.Get(_models) is { } kinds
             ? kinds.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(recipes.Find).ToArray()
             : recipes.All.ToArray();
@@ -87,7 +89,7 @@ public sealed class BenchCommand(ModelRecipes recipes) : CliCommand
             }
             foreach (var recipe in chosen)
             {
-                using var model = recipe.Create(device, recipe.Defaults(), data, 1);
+                using var model = recipe.Create(device, recipe.With(arch), data, 1);
                 var (ms, bytes) = TimeAdam(model.Parameters, repeat);
                 row(["  adam step, " + recipe.Kind + " params", F(model.Parameters.Count, "D"), F(ms, "F3"), F(bytes / (ms * 1e6), "F1"), F(bytes / (ms * 1e6) / copyGbs, "P0")]);
             }
@@ -101,7 +103,7 @@ public sealed class BenchCommand(ModelRecipes recipes) : CliCommand
                 foreach (int batch in batches)
                 {
                     if (batch > data.Count) throw new UsageException($"--batches {batch} is larger than the {data.Count} images of the embedded data");
-                    using var model = recipe.Create(device, recipe.Defaults(), data, 1);
+                    using var model = recipe.Create(device, recipe.With(arch), data, 1);
                     using var adam = new Adam(1e-3);
                     using var trainer = new Trainer<float>(model, adam, batch, seed: 1);
                     var b = FirstBatch(data, batch);
@@ -157,7 +159,7 @@ public sealed class BenchCommand(ModelRecipes recipes) : CliCommand
         return ([.. list], null);
     }
 
-    static string Describe(Model<float> model) => model is Autoencoder<float> ae
+    static string Describe(Model<float> model) => model is Autoencoder<float> { Options.Conv: null } ae
         ? $"{ae.Options.Features}-{string.Join("-", ae.Options.Hidden)}-{ae.Options.Code}"
         : $"{model.Parameters.Count} params";
 

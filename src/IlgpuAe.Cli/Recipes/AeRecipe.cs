@@ -19,6 +19,7 @@ public sealed class AeRecipe : ModelRecipe
         public readonly CliOption<int> Code = Opt.Int("code", "code size", 32, 1, 1 << 16);
         public readonly CliOption<string> Activation = Opt.Activation("activation", "hidden activation", "relu");
         public readonly CliOption<string> Loss = Opt.Choice("loss", "reconstruction loss", "bce", "bce", "mse");
+        public readonly ConvArgs Arch = new();
 
         /// <summary>The autoencoder's options; variants extend the record with `with`.</summary>
         public AutoencoderOptions Parse(Args args, Dataset train, CliOption<int[]>? hidden = null) => new()
@@ -28,12 +29,13 @@ public sealed class AeRecipe : ModelRecipe
             Code = args.Get(Code),
             Activation = Opt.ActivationOf(args.Get(Activation)),
             Loss = args.Get(Loss) == "bce" ? Reconstruction.Bce : Reconstruction.Mse,
+            Conv = Arch.Parse(args, train, hidden ?? Hidden),
         };
     }
 
     readonly Shared _ae = new();
 
-    public override IReadOnlyList<ICliOption> Options => [_ae.Hidden, _ae.Code, _ae.Activation, _ae.Loss];
+    public override IReadOnlyList<ICliOption> Options => [_ae.Hidden, _ae.Code, _ae.Activation, _ae.Loss, .. _ae.Arch.All];
 
     public override IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [eval.JacobianSpectrum];
 

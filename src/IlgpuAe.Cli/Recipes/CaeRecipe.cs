@@ -20,7 +20,7 @@ public sealed class CaeRecipe : ModelRecipe
         "exact", "exact", "hutchinson");
     readonly CliOption<int> _probes = Opt.Int("probes", "Hutchinson probes per step, >= 1", 4, 1, 1024, "K");
 
-    public override IReadOnlyList<ICliOption> Options => [_hidden, _ae.Code, _ae.Activation, _ae.Loss, _codeActivation, _lambda, _jacobian, _probes];
+    public override IReadOnlyList<ICliOption> Options => [_hidden, _ae.Code, _ae.Activation, _ae.Loss, _codeActivation, _lambda, _jacobian, _probes, .. _ae.Arch.All];
 
     public override IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [eval.JacobianSpectrum];
 

@@ -23,7 +23,9 @@ public sealed class CvaeRecipe : ModelRecipe
     readonly CliOption<double> _beta = Opt.Double("beta", "weight on the KL term", 1, 0);
     readonly CliOption<string?> _betaSchedule = ScheduleOptions.Beta();
 
-    public override IReadOnlyList<ICliOption> Options => [_hidden, _latent, _activation, _condition, _block, _prior, _beta, _betaSchedule];
+    readonly ConvArgs _arch = new();
+
+    public override IReadOnlyList<ICliOption> Options => [_hidden, _latent, _activation, _condition, _block, _prior, _beta, _betaSchedule, .. _arch.All];
 
     public override IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [eval.Iw, eval.IwImages];
 
@@ -52,6 +54,7 @@ public sealed class CvaeRecipe : ModelRecipe
             },
             Beta = args.Get(_beta),
             BetaSchedule = ScheduleOptions.Parse(args, _betaSchedule, RunSteps),
+            Conv = _arch.Parse(args, train, _hidden),
         };
         return new Cvae<float>(device, options, seed);
     }

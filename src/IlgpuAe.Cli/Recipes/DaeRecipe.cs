@@ -18,7 +18,7 @@ public sealed class DaeRecipe : ModelRecipe
     readonly CliOption<double> _sigma = Opt.Double("sigma", "standard deviation of gaussian noise, > 0", 0.3, 0, exclusiveMin: true, helpName: "S");
     readonly CliOption<double> _p = Opt.Double("p", "fraction of inputs zeroed (mask) or set to 0/1 (saltpepper), in [0, 1]", 0.25, 0, 1, helpName: "P");
 
-    public override IReadOnlyList<ICliOption> Options => [_ae.Hidden, _ae.Code, _ae.Activation, _ae.Loss, _noise, _sigma, _p];
+    public override IReadOnlyList<ICliOption> Options => [_ae.Hidden, _ae.Code, _ae.Activation, _ae.Loss, _noise, _sigma, _p, .. _ae.Arch.All];
 
     public override IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [eval.JacobianSpectrum];
 

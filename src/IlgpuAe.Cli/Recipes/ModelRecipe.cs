@@ -50,6 +50,9 @@ public abstract class ModelRecipe
 
     /// <summary>The recipe's options as an empty command line leaves them: the defaults (bench builds its models so).</summary>
     public Args Defaults() => new(CommandLine.Parse(CommandLine.Declare("train", "", Options), []));
+
+    /// <summary>The recipe's options as <paramref name="argv"/> sets them, the rest at their defaults (bench's `--arch`).</summary>
+    public Args With(params string[] argv) => new(CommandLine.Parse(CommandLine.Declare("train", "", Options), argv));
 }
 
 /// <summary>The diagnostic options of `eval`, declared once; each recipe says which apply to its models.</summary>

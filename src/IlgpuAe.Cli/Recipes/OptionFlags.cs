@@ -9,6 +9,7 @@ public static class OptionFlags
     static readonly Dictionary<string, string?> Special = new()
     {
         ["DecoderLogVar"] = "decoder-logvar",
+        ["Conv"] = "arch conv",
         ["Features"] = null,
         ["Width"] = null,
         ["Height"] = null,

@@ -18,7 +18,7 @@ public sealed class SparseRecipe : ModelRecipe
     readonly CliOption<double> _rho = Opt.Double("rho", "KL target mean activation, in (0, 1) (kl only)", 0.05, 0, 1, exclusiveMin: true, helpName: "R");
     readonly CliOption<string?> _codeActivation = Opt.OptionalActivation("code-activation", "the code's activation (default relu for l1; kl needs sigmoid, its default)");
 
-    public override IReadOnlyList<ICliOption> Options => [_ae.Hidden, _ae.Code, _ae.Activation, _ae.Loss, _sparsity, _lambda, _rho, _codeActivation];
+    public override IReadOnlyList<ICliOption> Options => [_ae.Hidden, _ae.Code, _ae.Activation, _ae.Loss, _sparsity, _lambda, _rho, _codeActivation, .. _ae.Arch.All];
 
     public override IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [eval.JacobianSpectrum];
 

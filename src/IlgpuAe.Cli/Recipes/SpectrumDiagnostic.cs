@@ -19,6 +19,7 @@ public static class SpectrumDiagnostic
         if (args.Get(eval.JacobianSpectrum) is not int requested) return result;
         int points = Opt.InRange(eval.JacobianSpectrum.Key, requested, 1, data.Test.Count);
         if (model is not Autoencoder<float> ae) throw new UsageException($"--jacobian-spectrum needs an autoencoder, got {model.Kind}");
+        if (ae.Convolutions is not null) throw new UsageException("--jacobian-spectrum walks dense encoder layers; it is not available for --arch conv");
         var spectrum = JacobianSpectrum.Compute(ae, data.Test, points);
         result["jacobian_points"] = points;
         result["jacobian_frobenius_sq"] = spectrum.MeanFrobeniusSquared;

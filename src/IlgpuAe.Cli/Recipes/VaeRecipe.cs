@@ -27,11 +27,12 @@ public sealed class VaeRecipe : ModelRecipe
     readonly CliOption<string> _init = Opt.Choice("init",
         "linear-layer initialisation: PyTorch's nn.Linear default, weights and biases U(±1/sqrt(fan_in)), or He/Xavier weights and zero biases",
         "pytorch", "pytorch", "engine");
+    readonly ConvArgs _arch = new();
     readonly CliOption<string> _outputBias = Opt.Choice("output-bias",
         "the decoder's output bias starts at the training images' pixel means (logits for bernoulli), or as --init says", "mean", "mean", "init");
 
     public override IReadOnlyList<ICliOption> Options =>
-        [_hidden, _latent, _activation, _posterior, _decoder, _decoderLogVar, _beta, _betaSchedule, _prior, _components, _init, _outputBias];
+        [_hidden, _latent, _activation, _posterior, _decoder, _decoderLogVar, _beta, _betaSchedule, _prior, _components, _init, _outputBias, .. _arch.All];
 
     public override IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [eval.Iw, eval.IwImages, eval.AggSamples];
 
@@ -61,6 +62,7 @@ public sealed class VaeRecipe : ModelRecipe
             Components = prior == Prior.Gmm ? args.Get(_components) : 10,
             Initialisation = args.Get(_init) == "pytorch" ? InitScheme.PyTorch : InitScheme.Engine,
             OutputBias = args.Get(_outputBias) == "mean" ? OutputBias.DataMean : OutputBias.Init,
+            Conv = _arch.Parse(args, train, _hidden),
         };
         if (options.Posterior == Posterior.Full && options.Latent < 1)
             throw new UsageException($"--posterior full needs --latent of at least 1, got {options.Latent}");

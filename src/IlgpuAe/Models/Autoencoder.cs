@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using IlgpuAe.Graph;
 using IlgpuAe.Kernels;
 using IlgpuAe.Modules;
@@ -22,6 +23,12 @@ public sealed record AutoencoderOptions
     public Activation CodeActivation { get; init; } = Activation.Identity;
     /// <summary>Reconstruction loss: BCE on the decoder's logits, or squared error on its linear output.</summary>
     public Reconstruction Loss { get; init; } = Reconstruction.Bce;
+    /// <summary>
+    /// The convolutional architecture (`--arch conv`): convolutions, a dense layer, the code; the decoder mirrors it with transposed
+    /// convolutions. <see cref="Hidden"/> is then unused. Null (default): the MLP.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ConvOptions? Conv { get; init; }
 
     /// <summary>Throws <see cref="IlgpuAeException"/> naming the property (<see cref="OptionError"/>) naming the first size that is not positive (e.g. "AutoencoderOptions.Code").</summary>
     public void Validate()
@@ -30,6 +37,7 @@ public sealed record AutoencoderOptions
         if (Code <= 0) throw OptionError.For("AutoencoderOptions.Code", $"(the code size) must be positive, got {Code}");
         if (Hidden is null || Hidden.Any(h => h <= 0))
             throw OptionError.For("AutoencoderOptions.Hidden", $"sizes must be positive, got [{string.Join(",", Hidden ?? [])}]");
+        Conv?.Validate(Features);
     }
 }
 
@@ -45,9 +53,22 @@ public class Autoencoder<T> : Model<T> where T : unmanaged, IFloatingPointIeee75
     {
         options.Validate();
         Options = options;
+        if (options.Conv is { } conv)
+        {
+            Convolutions = new ConvEncoder<T>(Parameters, "encoder.conv", conv, options.Activation);
+            Encoder = new Mlp<T>(Parameters, "encoder", [Convolutions.Outputs, conv.Dense, options.Code], options.Activation, options.CodeActivation);
+            Decoder = new Mlp<T>(Parameters, "decoder", [options.Code, conv.Dense, conv.MapFeatures], options.Activation, options.Activation);
+            Image = new ConvDecoder<T>(Parameters, "decoder.conv", "decoder.out", conv, options.Activation);
+            return;
+        }
         Encoder = new Mlp<T>(Parameters, "encoder", [options.Features, .. options.Hidden, options.Code], options.Activation, options.CodeActivation);
         Decoder = new Mlp<T>(Parameters, "decoder", [options.Code, .. options.Hidden.Reverse(), options.Features], options.Activation);
     }
+
+    /// <summary>The encoder's convolutions before <see cref="Encoder"/> (`--arch conv`); null for the MLP.</summary>
+    public ConvEncoder<T>? Convolutions { get; }
+    /// <summary>The decoder's transposed convolutions after <see cref="Decoder"/> (`--arch conv`); null for the MLP.</summary>
+    public ConvDecoder<T>? Image { get; }
 
     /// <summary>The sizes and choices the model was built with.</summary>
     public AutoencoderOptions Options { get; }
@@ -70,8 +91,9 @@ public class Autoencoder<T> : Model<T> where T : unmanaged, IFloatingPointIeee75
     {
         var x = g.Input("x", Features);
         var input = Corrupt(g, x);
-        var h = Encoder.Apply(g, input);
+        var h = Encoder.Apply(g, Convolutions?.Apply(g, input) ?? input);
         var r = Decoder.Apply(g, h);
+        if (Image is not null) r = Image.Out.Apply(g, Image.ApplyHidden(g, r));
         g.Loss("reconstruction", g.ReconstructionLoss(r, x, Options.Loss));
         Regularize(g, x, h, r);
         g.Output("code", h);

@@ -32,6 +32,9 @@ public sealed record ContractiveOptions
     public void Validate()
     {
         Autoencoder.Validate();
+        // The penalty's Jacobian is assembled from dense layers (EncoderLayers); convolutions in front would be left out of it.
+        if (Autoencoder.Conv is not null)
+            throw OptionError.Worded("AutoencoderOptions.Conv", "AutoencoderOptions.Conv is not available for cae: the contractive penalty differentiates dense encoder layers only");
         if (!(double.IsFinite(Lambda) && Lambda >= 0))
             throw OptionError.Worded("ContractiveOptions.Lambda", $"ContractiveOptions.Lambda: the contractive weight lambda must be zero or positive, got {Lambda}");
         if (Jacobian == JacobianMethod.Hutchinson && Probes <= 0)

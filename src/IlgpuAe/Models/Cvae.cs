@@ -28,13 +28,15 @@ public class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloa
         options.Validate();
         Options = options;
         int c = options.ConditionCols;
-        Encoder = new ConditionedMlp<T>(Parameters, "encoder", options.Features, c, options.Hidden, options.Activation);
+        int[] hidden = options.Conv is { } conv ? [conv.Dense] : options.Hidden;
+        if (options.Conv is not null) Convolutions = new ConvEncoder<T>(Parameters, "encoder.conv", options.Conv, options.Activation);
+        Encoder = new ConditionedMlp<T>(Parameters, "encoder", Convolutions?.Outputs ?? options.Features, c, hidden, options.Activation);
         Head = new GaussianHead<T>(Parameters, "encoder.head", Encoder.Outputs, options.Latent, Posterior.Diag);
         Decoder = new LikelihoodDecoder<T>(Parameters, "decoder", options.Latent, c, options.Hidden.Reverse().ToArray(),
-            options.Activation, options.Features, Models.Decoder.Bernoulli, null);
+            options.Activation, options.Features, Models.Decoder.Bernoulli, null, options.Conv);
         if (options.Prior == ConditionalPrior.Learned)
         {
-            PriorTrunk = new Mlp<T>(Parameters, "prior", [c, .. options.Hidden], options.Activation, options.Activation);
+            PriorTrunk = new Mlp<T>(Parameters, "prior", [c, .. hidden], options.Activation, options.Activation);
             PriorMean = new Linear<T>(Parameters, "prior.mean", PriorTrunk.Outputs, options.Latent);
             PriorLogVar = new Linear<T>(Parameters, "prior.logvar", PriorTrunk.Outputs, options.Latent);
         }
@@ -42,6 +44,8 @@ public class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloa
 
     /// <summary>The validated options the model was built from (saved in checkpoints).</summary>
     public CvaeOptions Options { get; }
+    /// <summary>The encoder's convolutions before <see cref="Encoder"/> (`--arch conv`; they see x only); null for the MLP.</summary>
+    public ConvEncoder<T>? Convolutions { get; }
     /// <summary>Trunk of q(z|x, c): Features → Hidden…, with c entering the first layer.</summary>
     public ConditionedMlp<T> Encoder { get; }
     /// <summary>μ and logσ² of q(z|x, c) (always diagonal) and the reparameterised z.</summary>
@@ -74,7 +78,7 @@ public class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloa
     {
         var x = g.Input("x", Features);
         var c = g.Input("c", Options.ConditionCols);
-        var q = Head.Apply(g, Encoder.Apply(g, x, c));
+        var q = Head.Apply(g, Encoder.Apply(g, Convolutions?.Apply(g, x) ?? x, c));
         var d = Decoder.Apply(g, q.Z, c);
         g.Loss("reconstruction", Decoder.Nll(g, d, x));
         Node<T>? priorMean = null, priorLogVar = null;

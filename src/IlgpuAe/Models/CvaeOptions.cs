@@ -51,6 +51,13 @@ public sealed record CvaeOptions
     /// <summary>Weight on the KL term; 1 is the conditional ELBO. Finite and at least 0. Default 1.</summary>
     public double Beta { get; init; } = 1;
 
+    /// <summary>
+    /// The convolutional architecture (`--arch conv`): convolutions before the encoder's dense layer (where c enters) and transposed
+    /// convolutions after the decoder's (c enters its first layer); the prior network is c → Dense. Null (default): the MLP.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public ConvOptions? Conv { get; init; }
+
     /// <summary>Columns of the condition input c.</summary>
     public int ConditionCols => Condition == Condition.Label ? Classes : Features;
 
@@ -70,6 +77,7 @@ public sealed record CvaeOptions
         if (Hidden is null || Hidden.Length == 0 || Hidden.Any(h => h <= 0))
             throw OptionError.For("CvaeOptions.Hidden", $"needs at least one positive size, got [{string.Join(",", Hidden ?? [])}]");
         if (!double.IsFinite(Beta) || Beta < 0) throw OptionError.For("CvaeOptions.Beta", $"must be a finite number of at least 0, got {Beta}");
+        Conv?.Validate(Features);
         if (Condition == Condition.Label && Classes <= 0) throw OptionError.For("CvaeOptions.Classes", $"must be at least 1 for a label condition, got {Classes}");
         if (Condition == Condition.Masked)
         {

@@ -27,17 +27,24 @@ public class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloat
         options.Validate();
         Options = options;
         Parameters.Scheme = options.Initialisation;
-        Encoder = new ConditionedMlp<T>(Parameters, "encoder", options.Features, 0, options.Hidden, options.Activation);
+        if (options.Conv is { } conv)
+        {
+            Convolutions = new ConvEncoder<T>(Parameters, "encoder.conv", conv, options.Activation);
+            Encoder = new ConditionedMlp<T>(Parameters, "encoder", Convolutions.Outputs, 0, [conv.Dense], options.Activation);
+        }
+        else Encoder = new ConditionedMlp<T>(Parameters, "encoder", options.Features, 0, options.Hidden, options.Activation);
         Head = new GaussianHead<T>(Parameters, "encoder.head", Encoder.Outputs, options.Latent, options.Posterior);
         Decoder = new LikelihoodDecoder<T>(Parameters, "decoder", options.Latent, 0, options.Hidden.Reverse().ToArray(),
-            options.Activation, options.Features, options.Decoder, options.DecoderLogVar);
+            options.Activation, options.Features, options.Decoder, options.DecoderLogVar, options.Conv);
         if (options.Prior == Prior.Gmm)
             Mixture = new MixturePrior<T>(Parameters, "prior", options.Components, options.Latent);
     }
 
     /// <summary>The validated options the model was built from (saved in checkpoints).</summary>
     public VaeOptions Options { get; }
-    /// <summary>Trunk of q(z|x): Features → Hidden…, unconditioned.</summary>
+    /// <summary>The encoder's convolutions before <see cref="Encoder"/> (`--arch conv`); null for the MLP.</summary>
+    public ConvEncoder<T>? Convolutions { get; }
+    /// <summary>Trunk of q(z|x): Features → Hidden… (or the flattened convolutions → Dense), unconditioned.</summary>
     public ConditionedMlp<T> Encoder { get; }
     /// <summary>μ and scale of q(z|x) on the encoder trunk, and the reparameterised z.</summary>
     public GaussianHead<T> Head { get; }
@@ -64,7 +71,7 @@ public class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloat
     protected override void Build(GraphBuilder<T> g)
     {
         var x = g.Input("x", Features);
-        var q = Head.Apply(g, Encoder.Apply(g, x));
+        var q = Head.Apply(g, Encoder.Apply(g, Convolutions?.Apply(g, x) ?? x));
         var d = Decoder.Apply(g, q.Z);
         g.Loss("reconstruction", Decoder.Nll(g, d, x));
         var kl = Mixture is null

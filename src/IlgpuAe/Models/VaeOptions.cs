@@ -88,7 +88,14 @@ public sealed record VaeOptions
     public Schedule? BetaSchedule { get; init; }
 
     /// <summary>
-    /// Throws <see cref="IlgpuAeException"/> naming the property (<see cref="OptionError"/>) naming the property (e.g. "VaeOptions.Latent must be at least 1") when features or
+    /// The convolutional architecture (`--arch conv`): encoder convolutions, a dense layer of <see cref="ConvOptions.Dense"/>, the
+    /// Gaussian head; the decoder mirrors it with transposed convolutions. <see cref="Hidden"/> is then unused. Null (default): the MLP.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ConvOptions? Conv { get; init; }
+
+    /// <summary>
+    /// Throws <see cref="IlgpuAeException"/> naming the property (<see cref="OptionError"/>, e.g. "VaeOptions.Latent must be at least 1") when features or
     /// latent are not positive, hidden is empty or holds a non-positive size, a GMM prior has no components, beta is negative or
     /// not finite, or the fixed decoder log-variance is not finite.
     /// </summary>
@@ -105,5 +112,6 @@ public sealed record VaeOptions
             throw OptionError.For("VaeOptions.Components", $"must be at least 1 for a mixture prior, got {Components}");
         if (!double.IsFinite(Beta) || Beta < 0) throw OptionError.For("VaeOptions.Beta", $"must be a finite number of at least 0, got {Beta}");
         if (DecoderLogVar is { } lv && !double.IsFinite(lv)) throw OptionError.For("VaeOptions.DecoderLogVar", $"must be finite, got {lv}");
+        Conv?.Validate(Features);
     }
 }

@@ -125,11 +125,24 @@ public sealed class LikelihoodDecoder<T> where T : unmanaged, IFloatingPointIeee
     /// through <paramref name="hidden"/>, then a linear layer to <paramref name="features"/> logits (Bernoulli) or means (Gaussian). A Gaussian
     /// <paramref name="kind"/> with <paramref name="fixedLogVar"/> null also gets a linear log-variance head; otherwise every pixel uses fixedLogVar.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="conv"/> (`--arch conv`), <paramref name="hidden"/> is ignored: the trunk is z[, c] → Dense → Channels[^1]·h·w,
+    /// every layer with <paramref name="activation"/>, followed by the transposed convolutions of <see cref="ConvDecoder{T}"/>, whose last
+    /// layer is <see cref="Out"/> (and a second one the log-variance head).
+    /// </remarks>
     public LikelihoodDecoder(ParameterStore<T> store, string name, int latent, int conditionCols, IReadOnlyList<int> hidden,
-        Activation activation, int features, Decoder kind, double? fixedLogVar)
+        Activation activation, int features, Decoder kind, double? fixedLogVar, ConvOptions? conv = null)
     {
         _kind = kind;
         _fixedLogVar = fixedLogVar;
+        if (conv is not null)
+        {
+            Trunk = new ConditionedMlp<T>(store, name, latent, conditionCols, [conv.Dense, conv.MapFeatures], activation);
+            Image = new ConvDecoder<T>(store, $"{name}.conv", $"{name}.out", conv, activation);
+            Out = Image.Out;
+            if (kind == Decoder.Gaussian && fixedLogVar is null) LogVar = Image.Head(store, $"{name}.logvar");
+            return;
+        }
         Trunk = new ConditionedMlp<T>(store, name, latent, conditionCols, hidden, activation);
         Out = new Linear<T>(store, $"{name}.out", Trunk.Outputs, features);
         if (kind == Decoder.Gaussian && fixedLogVar is null)
@@ -138,10 +151,12 @@ public sealed class LikelihoodDecoder<T> where T : unmanaged, IFloatingPointIeee
 
     /// <summary>The hidden layers z[, c] → h.</summary>
     public ConditionedMlp<T> Trunk { get; }
-    /// <summary>h → [rows, features]: Bernoulli logits or Gaussian means.</summary>
-    public Linear<T> Out { get; }
+    /// <summary>The transposed convolutions after the trunk (`--arch conv`); null for an MLP decoder.</summary>
+    public ConvDecoder<T>? Image { get; }
+    /// <summary>h → [rows, features]: Bernoulli logits or Gaussian means (a dense layer, or the last transposed convolution).</summary>
+    public ILayer<T> Out { get; }
     /// <summary>h → learned logσ² [rows, features]; null for a Bernoulli decoder or a fixed variance.</summary>
-    public Linear<T>? LogVar { get; }
+    public ILayer<T>? LogVar { get; }
 
     /// <summary>The likelihood the decoder scores with: Bernoulli, Gaussian with learned variance, or Gaussian with a fixed one.</summary>
     public Likelihood Likelihood => _kind == Decoder.Bernoulli ? Likelihood.Bernoulli
@@ -168,6 +183,16 @@ public sealed class LikelihoodDecoder<T> where T : unmanaged, IFloatingPointIeee
         for (int i = 0; i < data.Count; i++)
             for (int j = 0; j < f; j++) sum[j] += images[(long)i * f + j];
         var values = store.Download();
+        // A convolutional output layer has one bias per channel: its start is the channel's mean over all its pixels (NCHW).
+        int biases = Out.Bias.Cols, perBias = f / biases;
+        if (perBias > 1)
+        {
+            var grouped = new double[biases];
+            for (int j = 0; j < f; j++) grouped[j / perBias] += sum[j];
+            for (int c = 0; c < biases; c++) grouped[c] /= perBias;
+            sum = grouped;
+            f = biases;
+        }
         for (int j = 0; j < f; j++)
         {
             double m = sum[j] / data.Count;
@@ -185,6 +210,7 @@ public sealed class LikelihoodDecoder<T> where T : unmanaged, IFloatingPointIeee
     public (Node<T> Out, Node<T>? LogVar) Apply(GraphBuilder<T> g, Node<T> z, Node<T>? c = null)
     {
         var h = Trunk.Apply(g, z, c);
+        if (Image is not null) h = Image.ApplyHidden(g, h);
         return (Out.Apply(g, h), LogVar?.Apply(g, h));
     }
 

@@ -9,7 +9,7 @@ namespace IlgpuAe.Modules;
 /// (a linear output layer included), biases zero; with the store's <see cref="InitScheme.PyTorch"/>, weights and
 /// biases U(±1/√in) instead.
 /// </summary>
-public sealed class Linear<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Linear<T> : ILayer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     /// <summary>
     /// Declares "<paramref name="name"/>.weight" [outputs, inputs] and "<paramref name="name"/>.bias" [1, outputs] in <paramref name="store"/>;

@@ -54,7 +54,7 @@ public sealed class OfflineCompileTests
         var names = Instantiations().Keys.ToList();
         foreach (var family in new[] { nameof(ElementwiseKernels), nameof(ReductionKernels), nameof(LossKernels),
                      nameof(OptimizerKernels), nameof(RandomKernels), nameof(ActivationKernels), nameof(SamplingKernels),
-                     nameof(DivergenceKernels), nameof(MixtureKernels), nameof(PenaltyKernels), nameof(CorruptionKernels) })
+                     nameof(DivergenceKernels), nameof(MixtureKernels), nameof(PenaltyKernels), nameof(CorruptionKernels), nameof(Conv2dKernels) })
             Assert.Contains(names, n => n.StartsWith(family + ".", StringComparison.Ordinal));
         Assert.Contains("ActivationKernels.Forward<Single,SigmoidAct`1>", names);
     }
@@ -70,6 +70,7 @@ public sealed class OfflineCompileTests
         // The CPU SIMD GEMM core and the CPU kernels' helpers are opaque to ILGPU; GPU backends get scalar bodies by redirection.
         GemmKernels.RegisterIntrinsics(ctx);
         CpuKernels.RegisterIntrinsics(ctx);
+        Conv2dKernels.RegisterIntrinsics(ctx);
         var ptx = new PTXBackend(ctx, new CudaCapabilityContext(CudaArchitecture.SM_90),
             CudaArchitecture.SM_90, CudaInstructionSet.ISA_80, null);
         var cl = new CLBackend(ctx, new CLCapabilityContext(true, true, true, true, true),
