@@ -32,6 +32,7 @@ public static class CpuIntrinsics
         GemmKernels.RegisterCpuTwins(context);
         LossKernels.RegisterCpuTwins(context);
         OptimizerKernels.RegisterCpuTwins(context);
+        Pool2dKernels.RegisterCpuTwins(context);
         RandomKernels.RegisterCpuTwins(context);
         ReductionKernels.RegisterCpuTwins(context);
     }
