@@ -31,15 +31,14 @@ public class ConvCliTests
         Assert.Contains(mentions, lines[0]);
     }
 
-    [Theory]
-    [InlineData("batch")]
-    public void A_conv_ae_with_normalisation_trains_and_evaluates_from_its_model_file(string norm, params string[] more)
+    [Fact]
+    public void A_conv_ae_with_batch_norm_trains_and_evaluates_from_its_model_file()
     {
         string dir = Path.Combine(Path.GetTempPath(), $"ilgpu-ae-conv-norm-{Guid.NewGuid():N}");
         try
         {
-            var train = Run(["train", "--model", "ae", "--arch", "conv", "--channels", "4,8", "--dense", "16", "--code", "4", "--norm", norm,
-                "--epochs", "1", "--limit", "128", "--batch", "32", "--out", dir, "--quiet", .. more]);
+            var train = Run(["train", "--model", "ae", "--arch", "conv", "--channels", "4,8", "--dense", "16", "--code", "4", "--norm", "batch",
+                "--epochs", "1", "--limit", "128", "--batch", "32", "--out", dir, "--quiet"]);
             Assert.True(train.Code == 0, train.Err);
             var eval = Run("eval", "--model-file", Path.Combine(dir, "model.safetensors"), "--json");
             Assert.True(eval.Code == 0, eval.Err);
