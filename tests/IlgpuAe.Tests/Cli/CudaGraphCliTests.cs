@@ -1,5 +1,6 @@
-using IlgpuAe.Cli;
+using IlgpuAe.Tests.Support;
 using Xunit;
+using static IlgpuAe.Tests.Support.CliHarness;
 
 namespace IlgpuAe.Tests.Cli;
 
@@ -9,22 +10,10 @@ namespace IlgpuAe.Tests.Cli;
 /// </summary>
 public class CudaGraphCliTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = App.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     static void OneError((int Code, string Out, string Err) r, int code, string mentions)
     {
-        Assert.Equal(code, r.Code);
-        var lines = r.Err.Trim().Split('\n');
-        Assert.Single(lines);
-        Assert.StartsWith("error: --cuda-graph needs the CUDA backend", lines[0]);
-        Assert.Contains(mentions, lines[0]);
-        Assert.DoesNotContain("   at ", r.Err);
+        CliHarness.OneClearError(r, code, mentions);
+        Assert.StartsWith("error: --cuda-graph needs the CUDA backend", r.Err.Trim());
     }
 
     [Theory]
