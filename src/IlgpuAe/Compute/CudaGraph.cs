@@ -139,8 +139,17 @@ public sealed class CudaGraph : IDisposable
         device.Synchronize();
         using var stream = cuda.CreateStream(StreamFlags.CU_STREAM_NON_BLOCKING);
         var previous = (CudaStream)cuda.DefaultStream;
-        using (DefaultStream.Redirect(cuda, stream))
-            return Capture(driver, stream.StreamPtr, work, previous.StreamPtr);
+        try
+        {
+            using (DefaultStream.Redirect(cuda, stream))
+                return Capture(driver, stream.StreamPtr, work, previous.StreamPtr);
+        }
+        catch (CudaException e)
+        {
+            // What ILGPU itself refuses while the stream captures (a Synchronize, a copy from pageable memory) lands here.
+            throw new IlgpuAeException($"the CUDA graph capture failed inside the captured work: {e.Message}; the captured work " +
+                "must not wait for the device (no reads back to the host, no Synchronize, no uploads from ordinary host memory)");
+        }
     }
 
     /// <summary>
