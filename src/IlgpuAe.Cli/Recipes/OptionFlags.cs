@@ -14,6 +14,7 @@ public static class OptionFlags
         ["Width"] = null,
         ["Height"] = null,
         ["Classes"] = null,
+        ["TcDataSize"] = null,
     };
 
     /// <summary>Runs <paramref name="create"/>, turning an options error (<see cref="IlgpuAeException.Option"/>) into a UsageException that names the flag.</summary>

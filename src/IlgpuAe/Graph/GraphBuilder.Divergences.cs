@@ -12,4 +12,11 @@ public sealed partial class GraphBuilder<T>
     /// </summary>
     public Node<T> Mmd(Node<T> z, Node<T> prior, MmdKernel kernel, double scale) =>
         Add(new MmdOp<T>(z, prior, kernel, T.CreateTruncating(scale)), 1, 1);
+
+    /// <summary>
+    /// One <paramref name="part"/> of the KL of a diagonal-posterior VAE (β-TCVAE, minibatch-weighted sampling over the batch, a
+    /// training set of <paramref name="dataSize"/> images): codes <paramref name="z"/>, posterior means and log-variances, all [B, d].
+    /// </summary>
+    public Node<T> KlPart(Node<T> z, Node<T> mean, Node<T> logVar, KlPart part, int dataSize) =>
+        Add(new TotalCorrelationOp<T>(z, mean, logVar, part, dataSize), 1, 1);
 }

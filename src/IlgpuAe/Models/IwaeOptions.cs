@@ -26,5 +26,6 @@ public sealed record IwaeOptions
         if (Vae.Prior != Prior.Normal) throw OptionError.For("VaeOptions.Prior", "must be normal for an iwae");
         if (Vae.Beta != 1 || Vae.BetaSchedule is not null)
             throw OptionError.For("VaeOptions.Beta", "must be 1 with no schedule for an iwae: the importance-weighted bound has no KL term to weigh");
+        if (Vae.TcBeta is not null) throw OptionError.For("VaeOptions.TcBeta", "applies only to a vae, not an iwae");
     }
 }
