@@ -1,12 +1,12 @@
 using System.Text.Json;
 using IlgpuAe.Checkpoints;
-using IlgpuAe.Cli;
 using IlgpuAe.Data;
 using IlgpuAe.Models;
 using IlgpuAe.Optim;
 using IlgpuAe.Tests.Support;
 using IlgpuAe.Training;
 using Xunit;
+using static IlgpuAe.Tests.Support.CliHarness;
 
 namespace IlgpuAe.Tests.Iwae;
 
@@ -101,25 +101,13 @@ public sealed class IwaeTests
         Assert.Equal(message.Split(' ')[0], e.Option);
     }
 
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = App.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     [Theory]
     [InlineData("--samples must be at least 1, got 0", "--samples", "0")]
     [InlineData("--decoder-logvar applies only to --decoder gaussian", "--decoder-logvar", "0")]
     [InlineData("unknown option --posterior", "--posterior", "full")]
     public void Bad_options_on_the_command_line_are_one_clear_error(string mentions, params string[] args)
     {
-        var r = Run(["train", "--model", "iwae", "--quiet", "--epochs", "0", "--out", Path.Combine(Path.GetTempPath(), "ilgpu-ae-bad-iwae"), .. args]);
-        Assert.Equal(2, r.Code);
-        var line = Assert.Single(r.Err.Trim().Split('\n'));
-        Assert.StartsWith("error: ", line);
-        Assert.Contains(mentions, line);
+        OneClearError(Run(["train", "--model", "iwae", "--quiet", "--epochs", "0", "--out", Path.Combine(Path.GetTempPath(), "ilgpu-ae-bad-iwae"), .. args]), mentions);
     }
 
     [Fact]

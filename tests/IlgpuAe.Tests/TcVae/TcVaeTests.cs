@@ -1,12 +1,12 @@
 using System.Text.Json;
 using IlgpuAe.Checkpoints;
-using IlgpuAe.Cli;
 using IlgpuAe.Data;
 using IlgpuAe.Models;
 using IlgpuAe.Optim;
 using IlgpuAe.Tests.Support;
 using IlgpuAe.Training;
 using Xunit;
+using static IlgpuAe.Tests.Support.CliHarness;
 
 namespace IlgpuAe.Tests.TcVae;
 
@@ -87,14 +87,6 @@ public sealed class TcVaeTests
         Assert.StartsWith(message, e.Message);
     }
 
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = App.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     [Theory]
     [InlineData("it is an option of --model vae, not of --model ae", "--model", "ae", "--tc-beta", "6")]
     [InlineData("it is an option of --model vae, not of --model iwae", "--model", "iwae", "--tc-beta", "6")]
@@ -102,11 +94,7 @@ public sealed class TcVaeTests
     [InlineData("--tc-beta replaces the KL's weight", "--model", "vae", "--tc-beta", "6", "--beta", "2")]
     public void Bad_options_on_the_command_line_are_one_clear_error(string mentions, params string[] args)
     {
-        var r = Run(["train", "--quiet", "--epochs", "0", "--out", Path.Combine(Path.GetTempPath(), "ilgpu-ae-bad-tc"), .. args]);
-        Assert.Equal(2, r.Code);
-        var line = Assert.Single(r.Err.Trim().Split('\n'));
-        Assert.StartsWith("error: ", line);
-        Assert.Contains(mentions, line);
+        OneClearError(Run(["train", "--quiet", "--epochs", "0", "--out", Path.Combine(Path.GetTempPath(), "ilgpu-ae-bad-tc"), .. args]), mentions);
     }
 
     [Fact]

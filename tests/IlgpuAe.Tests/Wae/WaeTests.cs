@@ -1,5 +1,4 @@
 using IlgpuAe.Checkpoints;
-using IlgpuAe.Cli;
 using IlgpuAe.Data;
 using IlgpuAe.Models;
 using IlgpuAe.Ops;
@@ -7,6 +6,7 @@ using IlgpuAe.Optim;
 using IlgpuAe.Tests.Support;
 using IlgpuAe.Training;
 using Xunit;
+using static IlgpuAe.Tests.Support.CliHarness;
 
 namespace IlgpuAe.Tests.Wae;
 
@@ -91,11 +91,6 @@ public sealed class WaeTests
     [InlineData("unknown option --samples", "--samples", "3")]
     public void Bad_options_on_the_command_line_are_one_clear_error(string mentions, params string[] args)
     {
-        var stderr = new StringWriter();
-        int code = App.Run(["train", "--model", "wae", "--quiet", "--epochs", "0", "--out", Path.Combine(Path.GetTempPath(), "ilgpu-ae-bad-wae"), .. args], new StringWriter(), stderr);
-        Assert.Equal(2, code);
-        var line = Assert.Single(stderr.ToString().Trim().Split('\n'));
-        Assert.StartsWith("error: ", line);
-        Assert.Contains(mentions, line);
+        OneClearError(Run(["train", "--model", "wae", "--quiet", "--epochs", "0", "--out", Path.Combine(Path.GetTempPath(), "ilgpu-ae-bad-wae"), .. args]), mentions);
     }
 }
