@@ -18,7 +18,7 @@ namespace IlgpuAe.Cli.Commands;
 /// Every figure is the median of timed repeats after a warm-up, each repeat synchronised, so it includes
 /// all device work; the memory copy is measured in the same run so elementwise rows read as a share of it.
 /// </summary>
-public sealed class BenchCommand(ModelRecipes recipes) : CliCommand
+public sealed partial class BenchCommand(ModelRecipes recipes) : CliCommand
 {
     readonly CliOption<string?> _backend = Opt.Text("backend", "device", "auto|cuda|opencl|cpu", "auto");
     const string DefaultShapes = "1024x400x784,128x400x784";
@@ -31,6 +31,8 @@ public sealed class BenchCommand(ModelRecipes recipes) : CliCommand
     readonly CliOption<string?> _models = Opt.Text("models", "model kinds for the Adam and train step rows (default: every model)", "K[,...]");
     readonly CliOption<bool> _profile = Opt.Flag("profile", "also print a per-op profile of the train step (synchronised per op)");
     readonly CliOption<string> _arch = Opt.Choice("arch", "the architecture of the models' train step rows (see train --arch)", "mlp", "mlp", "conv");
+    readonly CliOption<bool> _cudaGraph = CudaGraphOption.Flag(
+        "CUDA only: also time each train step's forward, backward and Adam uncaptured and as a replayed CUDA graph");
 
     public override string Name => "bench";
 
@@ -42,7 +44,7 @@ public sealed class BenchCommand(ModelRecipes recipes) : CliCommand
         of every model the command line knows, with the machine's load average.
         """;
 
-    protected override IEnumerable<ICliOption> Options => [_backend, _gemm, _elements, _batches, _repeat, _steps, _models, _profile, _arch];
+    protected override IEnumerable<ICliOption> Options => [_backend, _gemm, _elements, _batches, _repeat, _steps, _models, _profile, _arch, _cudaGraph];
 
     public override int Run(IReadOnlyList<string> argv, Io io) => Parse(Declare(argv), argv, io, args =>
     {
@@ -59,11 +61,16 @@ public sealed class BenchCommand(ModelRecipes recipes) : CliCommand
             ? kinds.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(recipes.Find).ToArray()
             : recipes.All.ToArray();
 
+        bool cudaGraph = args.Get(_cudaGraph);
+        CudaGraphOption.CheckRequested(cudaGraph, backend);
         using var device = Device.Open(backend);
+        CudaGraphOption.CheckOpened(cudaGraph, device);
         Line(stdout, $"ilgpu-ae bench: {device.Name} ({Device.BackendName(device.Backend)}), {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
         stdout.WriteLine("every row: median of the timed repeats after one warm-up, synchronised after each");
 
         stdout.WriteLine();
+        using var cublas = CublasSgemm.TryOpen(device, out string noCublas);
+        stdout.WriteLine(cublas is null ? $"baseline: {noCublas}" : $"baseline: cuBLAS SGEMM from {cublas.Library}, in this process");
         RowTable.Write(io, [new("GEMM (float)", 28), new("m x n x k", 16), new("ms", 9, true), new("GFLOP/s", 9, true)], row =>
         {
             foreach (var (m, n, k) in shapes)
@@ -71,6 +78,9 @@ public sealed class BenchCommand(ModelRecipes recipes) : CliCommand
                 {
                     double ms = TimeGemm(device, ops[0] == 'T', ops[1] == 'T', m, n, k, repeat);
                     row(["  gemm " + ops, $"{m}x{n}x{k}", F(ms, "F3"), F(2.0 * m * n * k / (ms * 1e6), "F1")]);
+                    if (cublas is null) continue;
+                    ms = TimeCublas(device, cublas, ops[0] == 'T', ops[1] == 'T', m, n, k, repeat);
+                    row(["  cublas sgemm " + ops, $"{m}x{n}x{k}", F(ms, "F3"), F(2.0 * m * n * k / (ms * 1e6), "F1")]);
                 }
         });
 
@@ -96,6 +106,7 @@ public sealed class BenchCommand(ModelRecipes recipes) : CliCommand
 
         stdout.WriteLine();
         var profiles = new List<string>();
+        var failures = new List<string>();
         RowTable.Write(io, [new("train step (float)", 28), new("batch", 16), new("ms", 9, true), new("min ms", 9, true), new("img/s", 8, true)], row =>
         {
             foreach (var recipe in chosen)
@@ -114,6 +125,10 @@ public sealed class BenchCommand(ModelRecipes recipes) : CliCommand
                     Array.Sort(times);
                     double median = Median(times);
                     row(["  " + recipe.Kind + " " + Describe(model), F(batch, "D"), F(median, "F3"), F(times[0], "F3"), F(batch / (median / 1000), "F0")]);
+                    if (cudaGraph)
+                        foreach (var (name, t) in TimeCaptured(device, model, adam, b, steps, failures))
+                            row(["  " + recipe.Kind + " " + name, F(batch, "D"), t is null ? "failed" : F(t.Value.Median, "F3"),
+                                t is null ? "-" : F(t.Value.Min, "F3"), t is null ? "-" : F(batch / (t.Value.Median / 1000), "F0")]);
                     if (profile)
                     {
                         var plan = model.Plan(batch, training: true);
@@ -128,6 +143,7 @@ public sealed class BenchCommand(ModelRecipes recipes) : CliCommand
                     }
                 }
         });
+        foreach (var f in failures) stdout.WriteLine(f);
         foreach (var p in profiles)
         {
             stdout.WriteLine();
