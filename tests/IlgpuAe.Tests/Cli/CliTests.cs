@@ -1,30 +1,13 @@
 using System.Text.Json;
 using IlgpuAe.Cli;
 using Xunit;
+using static IlgpuAe.Tests.Support.CliHarness;
 
 namespace IlgpuAe.Tests.Cli;
 
 /// <summary>The command line as a user meets it: exit codes, one-line errors, the files a run leaves.</summary>
 public class CliTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = App.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    static void OneClearError((int Code, string Out, string Err) r, int code, string mentions)
-    {
-        Assert.Equal(code, r.Code);
-        var lines = r.Err.Trim().Split('\n');
-        Assert.Single(lines);
-        Assert.StartsWith("error: ", lines[0]);
-        Assert.Contains(mentions, lines[0]);
-        Assert.DoesNotContain("   at ", r.Err);
-    }
-
     [Fact]
     public void Unknown_option_is_named_with_the_known_ones() =>
         OneClearError(Run("train", "--epocs", "3"), 2, "unknown option --epocs");

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using IlgpuAe.Cli;
 using Xunit;
+using static IlgpuAe.Tests.Support.CliHarness;
 
 namespace IlgpuAe.Tests.Cli;
 
@@ -16,22 +17,6 @@ public class ConfigCliTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
     }
 
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        return (App.Run(args, stdout, stderr), stdout.ToString(), stderr.ToString());
-    }
-
-    static void OneClearError((int Code, string Out, string Err) r, string mentions)
-    {
-        Assert.Equal(2, r.Code);
-        var lines = r.Err.Trim().Split('\n');
-        Assert.Single(lines);
-        Assert.StartsWith("error: ", lines[0]);
-        Assert.Contains(mentions, lines[0]);
-    }
-
     string Config(string json)
     {
         string path = Path.Combine(_dir, $"{Guid.NewGuid():N}.json");
@@ -41,15 +26,6 @@ public class ConfigCliTests : IDisposable
 
     static Dictionary<string, JsonElement> Written(string dir) =>
         JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(File.ReadAllText(Path.Combine(dir, "config.json")))!;
-
-    /// <summary>The metrics lines without the wall-clock fields, which honestly differ.</summary>
-    static List<string> Metrics(string dir) => File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Select(l =>
-    {
-        var o = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(l)!;
-        o.Remove("seconds");
-        o.Remove("samples_per_second");
-        return JsonSerializer.Serialize(o);
-    }).ToList();
 
     [Fact]
     public void A_runs_config_json_repeats_it_bit_for_bit()

@@ -1,18 +1,12 @@
 using IlgpuAe.Cli;
 using Xunit;
+using static IlgpuAe.Tests.Support.CliHarness;
 
 namespace IlgpuAe.Tests.Cli;
 
 /// <summary>`--help` is generated from the declared options; misspelled names get the nearest ones.</summary>
 public class HelpCliTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        return (App.Run(args, stdout, stderr), stdout.ToString(), stderr.ToString());
-    }
-
     [Theory]
     [InlineData("train", "--epochs <N>", "--config <FILE>", "--resume <DIR>", "--keep-last-batch")]
     [InlineData("eval", "--model-file <FILE>", "--iw <K>", "--jacobian-spectrum <N>", "--json")]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using IlgpuAe.Cli;
 using Xunit;
+using static IlgpuAe.Tests.Support.CliHarness;
 
 namespace IlgpuAe.Tests.Cli;
 
@@ -15,23 +16,7 @@ public class ResumeCliTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
     }
 
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        return (App.Run(args, stdout, stderr), stdout.ToString(), stderr.ToString());
-    }
-
     static readonly string[] Common = ["train", "--model", "ae", "--batch", "64", "--limit", "640", "--hidden", "32", "--code", "6", "--backend", "cpu", "--quiet"];
-
-    /// <summary>The metrics lines without the wall-clock fields, which honestly differ.</summary>
-    static List<string> Metrics(string dir) => File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Select(l =>
-    {
-        var o = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(l)!;
-        o.Remove("seconds");
-        o.Remove("samples_per_second");
-        return JsonSerializer.Serialize(o);
-    }).ToList();
 
     [Fact]
     public void Resuming_with_more_epochs_continues_the_run_as_if_it_had_never_stopped()

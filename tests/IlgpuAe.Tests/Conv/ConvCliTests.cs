@@ -1,20 +1,13 @@
 using System.Text.Json;
 using IlgpuAe.Cli;
 using Xunit;
+using static IlgpuAe.Tests.Support.CliHarness;
 
 namespace IlgpuAe.Tests.Conv;
 
 /// <summary>`ilgpu-ae train --arch conv` and `eval` as a user meets them.</summary>
 public class ConvCliTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = App.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     [Theory]
     [InlineData("--arch must be one of mlp, conv", "--model", "vae", "--arch", "resnet")]
     [InlineData("--channels applies only to --arch conv", "--model", "vae", "--channels", "8,16")]

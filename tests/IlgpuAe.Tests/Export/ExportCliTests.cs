@@ -4,20 +4,13 @@ using IlgpuAe.Models;
 using IlgpuAe.Onnx;
 using IlgpuAe.Tests.Data;
 using Xunit;
+using static IlgpuAe.Tests.Support.CliHarness;
 
 namespace IlgpuAe.Tests.Export;
 
 /// <summary>`ilgpu-ae export` on a model file: the two ONNX files it writes run, and bad command lines get one line.</summary>
 public class ExportCliTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = App.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     [Fact]
     public void Export_writes_an_encoder_and_a_decoder_that_onnx_runtime_runs_like_the_saved_model()
     {

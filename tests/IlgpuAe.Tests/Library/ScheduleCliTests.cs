@@ -3,6 +3,7 @@ using IlgpuAe.Checkpoints;
 using IlgpuAe.Cli;
 using IlgpuAe.Training;
 using Xunit;
+using static IlgpuAe.Tests.Support.CliHarness;
 
 namespace IlgpuAe.Tests.Library;
 
@@ -16,23 +17,8 @@ public class ScheduleCliTests : IDisposable
         if (Directory.Exists(_dir)) Directory.Delete(_dir, true);
     }
 
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        return (App.Run(args, stdout, stderr), stdout.ToString(), stderr.ToString());
-    }
-
     static readonly string[] Common = ["train", "--model", "vae", "--batch", "64", "--limit", "640", "--hidden", "16", "--latent", "3",
         "--backend", "cpu", "--quiet"];
-
-    static List<string> Metrics(string dir) => File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Select(l =>
-    {
-        var o = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(l)!;
-        o.Remove("seconds");
-        o.Remove("samples_per_second");
-        return JsonSerializer.Serialize(o);
-    }).ToList();
 
     [Fact]
     public void A_run_stopped_mid_schedule_resumes_bit_for_bit_and_eval_reproduces_its_loss()

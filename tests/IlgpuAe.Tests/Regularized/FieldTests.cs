@@ -1,6 +1,6 @@
 using IlgpuAe.Training;
 using Xunit;
-using static IlgpuAe.Tests.Regularized.RegularizedCliTests;
+using static IlgpuAe.Tests.Support.CliHarness;
 using IlgpuAe.Diagnostics;
 
 namespace IlgpuAe.Tests.Regularized;
@@ -38,7 +38,7 @@ public class FieldTests
     [Fact]
     public void The_field_command_draws_field_png_and_reports_the_cosine_for_the_circle()
     {
-        string dir = TempDir();
+        string dir = RegularizedCliTests.TempDir();
         try
         {
             var r = Run("field", "--epochs", "2", "--points", "256", "--grid", "8", "--backend", "cpu", "--quiet", "--out", dir);

@@ -3,29 +3,13 @@ using IlgpuAe.Cli;
 using IlgpuAe.Kernels;
 using IlgpuAe.Models;
 using Xunit;
+using static IlgpuAe.Tests.Support.CliHarness;
 
 namespace IlgpuAe.Tests.Regularized;
 
 /// <summary>The regularised models on the command line: bad options are one clear error naming the option; runs leave their pictures.</summary>
 public class RegularizedCliTests
 {
-    internal static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = App.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    internal static void OneClearError((int Code, string Out, string Err) r, string mentions)
-    {
-        Assert.Equal(2, r.Code);
-        var lines = r.Err.Trim().Split('\n');
-        Assert.Single(lines);
-        Assert.StartsWith("error: ", lines[0]);
-        Assert.Contains(mentions, lines[0]);
-    }
-
     internal static string TempDir() => Path.Combine(Path.GetTempPath(), $"ilgpu-ae-reg-{Guid.NewGuid():N}");
 
     [Theory]

@@ -1,29 +1,13 @@
 using System.Text.Json;
 using IlgpuAe.Cli;
 using Xunit;
+using static IlgpuAe.Tests.Support.CliHarness;
 
 namespace IlgpuAe.Tests.Vae;
 
 /// <summary>`ilgpu-ae train --model vae|cvae` and `eval` as a user meets them.</summary>
 public class VaeCliTests
 {
-    static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int code = App.Run(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    static void OneClearError((int Code, string Out, string Err) r, string mentions)
-    {
-        Assert.NotEqual(0, r.Code);
-        var lines = r.Err.Trim().Split('\n');
-        Assert.Single(lines);
-        Assert.StartsWith("error: ", lines[0]);
-        Assert.Contains(mentions, lines[0]);
-    }
-
     [Theory]
     [InlineData("--posterior full needs --latent", "--model", "vae", "--posterior", "full", "--latent", "0")]
     [InlineData("--components must be at least 1", "--model", "vae", "--prior", "gmm", "--components", "0")]
