@@ -21,6 +21,24 @@ public static class BroadcastKernels
         for (int b = loop.First(t); b < n; b += loop.Step)
             for (int i = b, e = loop.End(b, n); i < e; i++) y[i] = x[i] + v[i % cols];
     }
+
+    /// <summary>y[r, c] = beta·y[r, c] + scale·v[c]  (a [1, cols] row repeated down every row; the backward of column sums)</summary>
+    public static void Row<T>(Index1D t, Loop loop, ArrayView<T> v, ArrayView<T> y, int cols, T scale, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = (int)y.Length;
+        for (int b = loop.First(t); b < n; b += loop.Step)
+            for (int i = b, e = loop.End(b, n); i < e; i++) Beta.Blend(y, i, beta, scale * v[i % cols]);
+    }
+
+    /// <summary>y[r, c] = beta·y[r, c] + scale·v[r]  (a [rows, 1] column repeated across every column; the backward of row sums)</summary>
+    public static void Column<T>(Index1D t, Loop loop, ArrayView<T> v, ArrayView<T> y, int cols, T scale, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = (int)y.Length;
+        for (int b = loop.First(t); b < n; b += loop.Step)
+            for (int i = b, e = loop.End(b, n); i < e; i++) Beta.Blend(y, i, beta, scale * v[i / cols]);
+    }
 }
 
 /// <summary>Double references of the broadcast kernels.</summary>
@@ -33,4 +51,12 @@ public static class BroadcastReference
     /// <summary>y[r, c] = x[r, c] + v[c] for x row-major with <paramref name="cols"/> columns.</summary>
     public static double[] AddRow(double[] x, double[] v, int cols) =>
         x.Select((value, i) => value + v[i % cols]).ToArray();
+
+    /// <summary>y[r, c] = beta·y[r, c] + scale·v[c] for <paramref name="rows"/> rows (beta 0 ignores y, which may be null).</summary>
+    public static double[] Row(double[] v, int rows, double scale, double beta, double[]? y = null) =>
+        Enumerable.Range(0, rows * v.Length).Select(i => (beta == 0 ? 0 : beta * y![i]) + scale * v[i % v.Length]).ToArray();
+
+    /// <summary>y[r, c] = beta·y[r, c] + scale·v[r] for <paramref name="cols"/> columns (beta 0 ignores y, which may be null).</summary>
+    public static double[] Column(double[] v, int cols, double scale, double beta, double[]? y = null) =>
+        Enumerable.Range(0, v.Length * cols).Select(i => (beta == 0 ? 0 : beta * y![i]) + scale * v[i / cols]).ToArray();
 }

@@ -57,14 +57,19 @@ public static class ContractiveKernels
         for (int b = loop.First(t); b < rows; b += loop.Step)
             for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
-                T acc = T.Zero;
+                var acc = new CompensatedSum<T>();
                 long o = (long)r * cols;
-                for (int c = 0; c < cols; c++)
+                for (int c0 = 0; c0 < cols; c0 += Blocked.Size)
                 {
-                    T s = ActivationMap.Derivative(activation, h[o + c], a);
-                    acc += s * s * wRowSq[c];
+                    T part = T.Zero;
+                    for (int c = c0, stop = Math.Min(c0 + Blocked.Size, cols); c < stop; c++)
+                    {
+                        T s = ActivationMap.Derivative(activation, h[o + c], a);
+                        part += s * s * wRowSq[c];
+                    }
+                    acc.Add(part);
                 }
-                rowPenalty[r] = acc;
+                rowPenalty[r] = acc.Value;
             }
     }
 
@@ -94,13 +99,18 @@ public static class ContractiveKernels
         for (int b = loop.First(t); b < cols; b += loop.Step)
             for (int c = b, e = loop.End(b, cols); c < e; c++)
             {
-                T acc = T.Zero;
-                for (int r = 0; r < rows; r++)
+                var acc = new CompensatedSum<T>();
+                for (int r0 = 0; r0 < rows; r0 += Blocked.Size)
                 {
-                    T s = ActivationMap.Derivative(activation, h[(long)r * cols + c], a);
-                    acc += s * s;
+                    T part = T.Zero;
+                    for (int r = r0, stop = Math.Min(r0 + Blocked.Size, rows); r < stop; r++)
+                    {
+                        T s = ActivationMap.Derivative(activation, h[(long)r * cols + c], a);
+                        part += s * s;
+                    }
+                    acc.Add(part);
                 }
-                Beta.Blend(dWRowSq, c, beta, gs * acc);
+                Beta.Blend(dWRowSq, c, beta, gs * acc.Value);
             }
     }
 
@@ -206,10 +216,15 @@ public static class ContractiveKernels
         for (int b = loop.First(t); b < units; b += loop.Step)
             for (int j = b, e = loop.End(b, units); j < e; j++)
             {
-                T acc = T.Zero;
+                var acc = new CompensatedSum<T>();
                 long o = (long)j * inputs;
-                for (int i = 0; i < inputs; i++) acc += w[o + i] * w[o + i];
-                wRowSq[j] = acc;
+                for (int s = 0; s < inputs; s += Blocked.Size)
+                {
+                    T part = T.Zero;
+                    for (int i = s, stop = Math.Min(s + Blocked.Size, inputs); i < stop; i++) part += w[o + i] * w[o + i];
+                    acc.Add(part);
+                }
+                wRowSq[j] = acc.Value;
             }
     }
 

@@ -16,14 +16,19 @@ public static class DivergenceKernels
         for (int b = loop.First(t); b < rows; b += loop.Step)
             for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
-                T acc = T.Zero;
+                var acc = new CompensatedSum<T>();
                 long o = (long)r * cols;
-                for (int c = 0; c < cols; c++)
+                for (int s = 0; s < cols; s += Blocked.Size)
                 {
-                    T m = mean[o + c], lv = logVar[o + c];
-                    acc += m * m + T.Exp(lv) - T.One - lv;
+                    T part = T.Zero;
+                    for (int c = s, stop = Math.Min(s + Blocked.Size, cols); c < stop; c++)
+                    {
+                        T m = mean[o + c], lv = logVar[o + c];
+                        part += m * m + T.Exp(lv) - T.One - lv;
+                    }
+                    acc.Add(part);
                 }
-                rowKl[r] = Num<T>.Half * acc;
+                rowKl[r] = Num<T>.Half * acc.Value;
             }
     }
 
@@ -53,15 +58,20 @@ public static class DivergenceKernels
         for (int b = loop.First(t); b < rows; b += loop.Step)
             for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
-                T acc = T.Zero;
+                var acc = new CompensatedSum<T>();
                 long o = (long)r * cols;
-                for (int c = 0; c < cols; c++)
+                for (int s = 0; s < cols; s += Blocked.Size)
                 {
-                    long i = o + c;
-                    T d = meanQ[i] - meanP[i];
-                    acc += logVarP[i] - logVarQ[i] + (T.Exp(logVarQ[i]) + d * d) * T.Exp(-logVarP[i]) - T.One;
+                    T part = T.Zero;
+                    for (int c = s, stop = Math.Min(s + Blocked.Size, cols); c < stop; c++)
+                    {
+                        long i = o + c;
+                        T d = meanQ[i] - meanP[i];
+                        part += logVarP[i] - logVarQ[i] + (T.Exp(logVarQ[i]) + d * d) * T.Exp(-logVarP[i]) - T.One;
+                    }
+                    acc.Add(part);
                 }
-                rowKl[r] = Num<T>.Half * acc;
+                rowKl[r] = Num<T>.Half * acc.Value;
             }
     }
 
@@ -103,20 +113,22 @@ public static class DivergenceKernels
         for (int b = loop.First(t); b < rows; b += loop.Step)
             for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
-                T acc = T.Zero;
+                // One compensated fold per row of L: dim² terms in all.
+                var acc = new CompensatedSum<T>();
                 long o = (long)r * dim, lo = o * dim;
                 for (int i = 0; i < dim; i++)
                 {
                     T m = mean[o + i];
-                    acc += m * m - T.One;
+                    T part = m * m - T.One;
                     for (int j = 0; j <= i; j++)
                     {
                         T v = l[lo + (long)i * dim + j];
-                        acc += v * v;
+                        part += v * v;
                     }
-                    acc -= two * T.Log(T.Abs(l[lo + (long)i * dim + i]));
+                    part -= two * T.Log(T.Abs(l[lo + (long)i * dim + i]));
+                    acc.Add(part);
                 }
-                rowKl[r] = Num<T>.Half * acc;
+                rowKl[r] = Num<T>.Half * acc.Value;
             }
     }
 

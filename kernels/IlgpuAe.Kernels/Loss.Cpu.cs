@@ -38,14 +38,19 @@ public static partial class LossKernels
     {
         for (int r = r0; r < r1; r++)
         {
-            float acc = 0;
+            var acc = new CompensatedSum<float>();
             long o = (long)r * cols;
-            for (int c = 0; c < cols; c++)
+            for (int s = 0; s < cols; s += Blocked.Size)
             {
-                float z = logits[o + c];
-                acc += (z > 0 ? z : 0) - z * target[o + c] + MathF.Log(1f + MathF.Exp(-MathF.Abs(z)));
+                float part = 0;
+                for (int c = s, stop = Math.Min(s + Blocked.Size, cols); c < stop; c++)
+                {
+                    float z = logits[o + c];
+                    part += (z > 0 ? z : 0) - z * target[o + c] + MathF.Log(1f + MathF.Exp(-MathF.Abs(z)));
+                }
+                acc.Add(part);
             }
-            rowLoss[r] = acc;
+            rowLoss[r] = acc.Value;
         }
     }
 
@@ -73,22 +78,31 @@ public static partial class LossKernels
             for (int r = r0; r < r1; r++)
             {
                 float* zr = z + (long)r * cols, xr = x + (long)r * cols;
-                Vector<float> acc = default;
+                var total = new CompensatedSum<float>();
                 int c = 0;
-                for (; c <= cols - W; c += W)
+                // Whole blocks of Blocked.Size features in one vector accumulator; each block's lanes summed and folded in.
+                for (; c <= cols - Blocked.Size; c += Blocked.Size)
                 {
-                    var zz = Vector.Load(zr + c);
-                    acc += Vector.Max(zz, Vector<float>.Zero) - zz * Vector.Load(xr + c) + Vector.Log(one + Vector.Exp(-Vector.Abs(zz)));
+                    Vector<float> acc = default;
+                    for (int k = c, stop = c + Blocked.Size; k < stop; k += W) acc += Term(Vector.Load(zr + k), Vector.Load(xr + k), one);
+                    total.Add(Vector.Sum(acc));
                 }
-                float sum = Vector.Sum(acc);
+                Vector<float> rest = default;
+                for (; c <= cols - W; c += W) rest += Term(Vector.Load(zr + c), Vector.Load(xr + c), one);
+                float tail = Vector.Sum(rest);
                 for (; c < cols; c++)
                 {
                     float zz = zr[c];
-                    sum += (zz > 0 ? zz : 0) - zz * xr[c] + MathF.Log(1f + MathF.Exp(-MathF.Abs(zz)));
+                    tail += (zz > 0 ? zz : 0) - zz * xr[c] + MathF.Log(1f + MathF.Exp(-MathF.Abs(zz)));
                 }
-                loss[r] = sum;
+                total.Add(tail);
+                loss[r] = total.Value;
             }
         }
+
+        // max(z, 0) − z·x + log(1 + e^−|z|), lane by lane
+        static Vector<float> Term(Vector<float> zz, Vector<float> xx, Vector<float> one) =>
+            Vector.Max(zz, Vector<float>.Zero) - zz * xx + Vector.Log(one + Vector.Exp(-Vector.Abs(zz)));
 
         public static void BceBackward(ArrayView<float> zv, ArrayView<float> xv, ArrayView<float> dv, float gs, float beta, int start, int end)
         {

@@ -2,8 +2,8 @@ namespace IlgpuAe.Kernels;
 
 /// <summary>
 /// Reconstruction losses over a batch laid out row-major [rows = batch, cols = features].
-/// Forward kernels write one loss per row, summed over features (loop over rows); the engine
-/// reduces the rows. Backward kernels (loop over elements) recompute the gradient from the
+/// Forward kernels write one loss per row, summed over features in blocks and compensated
+/// (<see cref="Blocked"/>; loop over rows); the engine reduces the rows. Backward kernels (loop over elements) recompute the gradient from the
 /// inputs and multiply it by the upstream gradient g = gradOut[0] (a one-element device view,
 /// so that no host round trip is needed) and by <c>scale</c> (1/rows for a batch mean).
 /// Backward kernels accumulate: d = beta·d + ..., and beta = 0 never reads d.
@@ -19,14 +19,19 @@ public static partial class LossKernels
         for (int b = loop.First(t); b < rows; b += loop.Step)
             for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
-                T acc = T.Zero;
+                var acc = new CompensatedSum<T>();
                 long o = (long)r * cols;
-                for (int c = 0; c < cols; c++)
+                for (int s = 0; s < cols; s += Blocked.Size)
                 {
-                    T z = logits[o + c];
-                    acc += (z > T.Zero ? z : T.Zero) - z * target[o + c] + T.Log(T.One + T.Exp(-T.Abs(z)));
+                    T part = T.Zero;
+                    for (int c = s, stop = Math.Min(s + Blocked.Size, cols); c < stop; c++)
+                    {
+                        T z = logits[o + c];
+                        part += (z > T.Zero ? z : T.Zero) - z * target[o + c] + T.Log(T.One + T.Exp(-T.Abs(z)));
+                    }
+                    acc.Add(part);
                 }
-                rowLoss[r] = acc;
+                rowLoss[r] = acc.Value;
             }
     }
 
@@ -51,14 +56,19 @@ public static partial class LossKernels
         for (int b = loop.First(t); b < rows; b += loop.Step)
             for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
-                T acc = T.Zero;
+                var acc = new CompensatedSum<T>();
                 long o = (long)r * cols;
-                for (int c = 0; c < cols; c++)
+                for (int s = 0; s < cols; s += Blocked.Size)
                 {
-                    T d = pred[o + c] - target[o + c];
-                    acc += d * d;
+                    T part = T.Zero;
+                    for (int c = s, stop = Math.Min(s + Blocked.Size, cols); c < stop; c++)
+                    {
+                        T d = pred[o + c] - target[o + c];
+                        part += d * d;
+                    }
+                    acc.Add(part);
                 }
-                rowLoss[r] = acc;
+                rowLoss[r] = acc.Value;
             }
     }
 
@@ -84,15 +94,20 @@ public static partial class LossKernels
         for (int b = loop.First(t); b < rows; b += loop.Step)
             for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
-                T acc = T.Zero;
+                var acc = new CompensatedSum<T>();
                 long o = (long)r * cols;
-                for (int c = 0; c < cols; c++)
+                for (int s = 0; s < cols; s += Blocked.Size)
                 {
-                    T d = target[o + c] - mean[o + c];
-                    T lv = logVar[o + c];
-                    acc += d * d * T.Exp(-lv) + lv + log2Pi;
+                    T part = T.Zero;
+                    for (int c = s, stop = Math.Min(s + Blocked.Size, cols); c < stop; c++)
+                    {
+                        T d = target[o + c] - mean[o + c];
+                        T lv = logVar[o + c];
+                        part += d * d * T.Exp(-lv) + lv + log2Pi;
+                    }
+                    acc.Add(part);
                 }
-                rowLoss[r] = Num<T>.Half * acc;
+                rowLoss[r] = Num<T>.Half * acc.Value;
             }
     }
 
@@ -126,14 +141,19 @@ public static partial class LossKernels
         for (int b = loop.First(t); b < rows; b += loop.Step)
             for (int r = b, e = loop.End(b, rows); r < e; r++)
             {
-                T acc = T.Zero;
+                var acc = new CompensatedSum<T>();
                 long o = (long)r * cols;
-                for (int c = 0; c < cols; c++)
+                for (int s = 0; s < cols; s += Blocked.Size)
                 {
-                    T d = target[o + c] - mean[o + c];
-                    acc += d * d * inv + constant;
+                    T part = T.Zero;
+                    for (int c = s, stop = Math.Min(s + Blocked.Size, cols); c < stop; c++)
+                    {
+                        T d = target[o + c] - mean[o + c];
+                        part += d * d * inv + constant;
+                    }
+                    acc.Add(part);
                 }
-                rowLoss[r] = Num<T>.Half * acc;
+                rowLoss[r] = Num<T>.Half * acc.Value;
             }
     }
 

@@ -10,14 +10,14 @@ public static partial class ReductionKernels
     public static void CpuSquaredNorm(Index1D t, Loop loop, ArrayView<float> x, ArrayView<float> partial)
     {
         int n = (int)x.Length;
-        float acc = 0;
-        for (int b = loop.First(t); b < n; b += loop.Step) acc += SquaredNormRun(x, b, loop.End(b, n));
-        partial[t] = acc;
+        var acc = new CompensatedSum<float>();
+        for (int b = loop.First(t); b < n; b += loop.Step) acc.Add(SquaredNormRun(x, b, loop.End(b, n)));
+        partial[t] = acc.Value;
     }
 
     /// <summary>
-    /// y[c] = beta·y[c] + scale·Σ_r x[r, c]  (loop over columns). Rows are added in ascending order for every column, as in
-    /// <see cref="ColumnSums{T}"/>, but a thread sweeps its columns row by row, so reads are contiguous.
+    /// y[c] = beta·y[c] + scale·Σ_r x[r, c]  (loop over columns). Rows are added in ascending order and in the same blocks
+    /// for every column, as in <see cref="ColumnSums{T}"/>, but a thread sweeps its columns row by row, so reads are contiguous.
     /// </summary>
     public static void CpuColumnSums(Index1D t, Loop loop, ArrayView<float> x, ArrayView<float> y, int rows, float scale, float beta)
     {
@@ -25,7 +25,7 @@ public static partial class ReductionKernels
         for (int b = loop.First(t); b < cols; b += loop.Step) ColumnSumsRun(x, y, rows, cols, scale, beta, b, loop.End(b, cols));
     }
 
-    /// <summary>Σ x[i]² over [start, end); on the CPU the vectorised .NET body, elsewhere <see cref="SquaredNormRunScalar"/>.</summary>
+    /// <summary>Σ x[i]² over [start, end), blocked and compensated; on the CPU the vectorised .NET body, elsewhere <see cref="SquaredNormRunScalar"/>.</summary>
     [IntrinsicImplementation]
     public static float SquaredNormRun(ArrayView<float> x, int start, int end) => CpuBodies.SquaredNorm(x, start, end);
 
@@ -37,9 +37,14 @@ public static partial class ReductionKernels
     /// <summary>The one-element-at-a-time twin of <see cref="SquaredNormRun"/> that PTX and OpenCL compile.</summary>
     public static float SquaredNormRunScalar(ArrayView<float> x, int start, int end)
     {
-        float acc = 0;
-        for (int i = start; i < end; i++) acc += x[i] * x[i];
-        return acc;
+        var acc = new CompensatedSum<float>();
+        for (int s = start; s < end; s += Blocked.Size)
+        {
+            float part = 0;
+            for (int i = s, stop = Math.Min(s + Blocked.Size, end); i < stop; i++) part += x[i] * x[i];
+            acc.Add(part);
+        }
+        return acc.Value;
     }
 
     /// <summary>The one-element-at-a-time twin of <see cref="ColumnSumsRun"/> that PTX and OpenCL compile.</summary>
@@ -47,9 +52,14 @@ public static partial class ReductionKernels
     {
         for (int c = c0; c < c1; c++)
         {
-            float acc = 0;
-            for (int r = 0; r < rows; r++) acc += x[(long)r * cols + c];
-            Beta.Blend(y, c, beta, scale * acc);
+            var acc = new CompensatedSum<float>();
+            for (int s = 0; s < rows; s += Blocked.Size)
+            {
+                float part = 0;
+                for (int r = s, stop = Math.Min(s + Blocked.Size, rows); r < stop; r++) part += x[(long)r * cols + c];
+                acc.Add(part);
+            }
+            Beta.Blend(y, c, beta, scale * acc.Value);
         }
     }
 
@@ -66,21 +76,29 @@ public static partial class ReductionKernels
         {
             if (end <= start) return 0;
             float* x = Ptr(xv);
-            Vector<float> a0 = default, a1 = default;
+            var total = new CompensatedSum<float>();
             int i = start;
-            for (; i <= end - 2 * W; i += 2 * W)
+            // Blocks of Blocked.Size elements in two vector accumulators; each block's lanes summed and folded in.
+            for (; i <= end - Blocked.Size; i += Blocked.Size)
             {
-                var u = Vector.Load(x + i);
-                var w = Vector.Load(x + i + W);
-                a0 += u * u;
-                a1 += w * w;
+                Vector<float> a0 = default, a1 = default;
+                for (int k = i, stop = i + Blocked.Size; k < stop; k += 2 * W)
+                {
+                    var u = Vector.Load(x + k);
+                    var w = Vector.Load(x + k + W);
+                    a0 += u * u;
+                    a1 += w * w;
+                }
+                total.Add(Vector.Sum(a0 + a1));
             }
-            float acc = Vector.Sum(a0 + a1);
-            for (; i < end; i++) acc += x[i] * x[i];
-            return acc;
+            float tail = 0;
+            for (; i < end; i++) tail += x[i] * x[i];
+            total.Add(tail);
+            return total.Value;
         }
 
         [ThreadStatic] static float[]? _columns;
+        [ThreadStatic] static CompensatedSum<float>[]? _totals;
 
         public static void ColumnSums(ArrayView<float> xv, ArrayView<float> yv, int rows, int cols, float scale, float beta, int c0, int c1)
         {
@@ -88,19 +106,30 @@ public static partial class ReductionKernels
             if (width <= 0) return;
             float* x = Ptr(xv), y = Ptr(yv);
             if (_columns is null || _columns.Length < width) _columns = GC.AllocateUninitializedArray<float>(Math.Max(width, 1024), pinned: true);
+            if (_totals is null || _totals.Length < width) _totals = new CompensatedSum<float>[Math.Max(width, 1024)];
+            var totals = _totals.AsSpan(0, width);
+            totals.Clear();
             fixed (float* acc = _columns)
             {
-                new Span<float>(acc, width).Clear();
-                // Row after row, each column's sum grows in ascending row order: the scalar kernel's order, element for element.
-                for (int r = 0; r < rows; r++)
+                // Row after row within a block, each column's partial grows in ascending row order, and each block's
+                // partial is folded into the column's compensated total: the scalar kernel's order, element for element.
+                for (int r0 = 0; r0 < rows; r0 += Blocked.Size)
                 {
-                    float* row = x + (long)r * cols + c0;
-                    int j = 0;
-                    for (; j <= width - W; j += W) (Vector.Load(acc + j) + Vector.Load(row + j)).Store(acc + j);
-                    for (; j < width; j++) acc[j] += row[j];
+                    new Span<float>(acc, width).Clear();
+                    for (int r = r0, stop = Math.Min(r0 + Blocked.Size, rows); r < stop; r++)
+                    {
+                        float* row = x + (long)r * cols + c0;
+                        int j = 0;
+                        for (; j <= width - W; j += W) (Vector.Load(acc + j) + Vector.Load(row + j)).Store(acc + j);
+                        for (; j < width; j++) acc[j] += row[j];
+                    }
+                    for (int j = 0; j < width; j++) totals[j].Add(acc[j]);
                 }
                 for (int j = 0; j < width; j++)
-                    y[c0 + j] = beta == 0 ? scale * acc[j] : beta * y[c0 + j] + scale * acc[j];
+                {
+                    float sum = totals[j].Value;
+                    y[c0 + j] = beta == 0 ? scale * sum : beta * y[c0 + j] + scale * sum;
+                }
             }
         }
     }

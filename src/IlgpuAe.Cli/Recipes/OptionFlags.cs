@@ -16,6 +16,12 @@ public static class OptionFlags
         ["Classes"] = null,
     };
 
+    // Properties whose flag depends on another value: a corruption's level is --sigma for gaussian noise and --p otherwise.
+    static readonly Dictionary<string, Func<IlgpuAeException, string>> Contextual = new()
+    {
+        ["Corruption.Level"] = e => e.Data["noise"] as string == "gaussian" ? "sigma" : "p",
+    };
+
     /// <summary>Runs <paramref name="create"/>, turning an options error (<see cref="IlgpuAeException.Option"/>) into a UsageException that names the flag.</summary>
     public static T Create<T>(Func<T> create)
     {
@@ -34,7 +40,8 @@ public static class OptionFlags
     {
         if (e.Option is null) return e.Message;
         string property = e.Option[(e.Option.LastIndexOf('.') + 1)..];
-        string? flag = Special.TryGetValue(property, out var s) ? s : Kebab(property);
+        string? flag = Contextual.TryGetValue(e.Option, out var pick) ? pick(e)
+            : Special.TryGetValue(property, out var s) ? s : Kebab(property);
         return flag is null ? e.Message : e.Message.Replace(e.Option, "--" + flag, StringComparison.Ordinal);
     }
 

@@ -20,6 +20,14 @@ public static class ReductionLaunch
             d.Load<Loop, ArrayView<T>, ArrayView<T>, int, T, T>(ReductionKernels.ColumnSums)(loop.Threads, loop, src, dst, rows, scale, beta);
     }
 
+    /// <summary>dst[r] = beta·dst[r] + scale·Σ_c src[r, c] for src [dst.Length, cols].</summary>
+    public static void RowSums<T>(Device d, ArrayView<T> src, ArrayView<T> dst, int cols, T scale, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var loop = d.LoopFor(dst.Length);
+        d.Load<Loop, ArrayView<T>, ArrayView<T>, int, T, T>(ReductionKernels.RowSums)(loop.Threads, loop, src, dst, cols, scale, beta);
+    }
+
     /// <summary>Phase 1 of ‖x‖²: partial[t] = Σ x[i]² over the elements thread t of <paramref name="loop"/> owns.</summary>
     public static void SquaredNorm<T>(Device d, Loop loop, ArrayView<T> x, ArrayView<T> partial)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -31,5 +31,23 @@ public sealed partial class GraphBuilder<T>
     /// <summary>The mean of every element: a [1, 1] scalar.</summary>
     public Node<T> Mean(Node<T> x) => Sum(x, 1.0 / x.Length);
 
+    /// <summary>Σ_c x[r, c] for each row: an [rows, 1] column.</summary>
+    public Node<T> RowSums(Node<T> x) => Add(new RowSumsOp<T>(x, T.One), x.Rows, 1);
+
+    /// <summary>Σ_r x[r, c] for each column (over the batch): a [1, cols] row.</summary>
+    public Node<T> ColumnSums(Node<T> x) => Add(new ColumnSumsOp<T>(x, T.One), 1, x.Cols);
+
+    /// <summary>The mean of each row: an [rows, 1] column.</summary>
+    public Node<T> RowMeans(Node<T> x) => Add(new RowSumsOp<T>(x, T.CreateTruncating(1.0 / x.Cols)), x.Rows, 1);
+
+    /// <summary>The mean of each column (over the batch): a [1, cols] row.</summary>
+    public Node<T> ColumnMeans(Node<T> x) => Add(new ColumnSumsOp<T>(x, T.CreateTruncating(1.0 / x.Rows)), 1, x.Cols);
+
+    /// <summary>ln Σ_c exp(x[r, c]) for each row, computed as m + ln Σ_c exp(x[r, c] − m) with m the row's maximum (no overflow): an [rows, 1] column.</summary>
+    public Node<T> RowLogSumExp(Node<T> x) => Add(new LogSumExpOp<T>(x), x.Rows, 1);
+
+    /// <summary>The softmax of each row, exp(x[r, c] − m) / Σ_k exp(x[r, k] − m) with m the row's maximum: the shape of x, each row summing to 1.</summary>
+    public Node<T> RowSoftmax(Node<T> x) => Add(new SoftmaxOp<T>(x), x.Rows, x.Cols);
+
     Node<T> Pointwise(Node<T> x, PointwiseFunction f) => Add(new PointwiseOp<T>(x, f), x.Rows, x.Cols);
 }

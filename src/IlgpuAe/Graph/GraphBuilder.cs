@@ -15,6 +15,7 @@ public sealed partial class GraphBuilder<T> where T : unmanaged, IFloatingPointI
     readonly HashSet<Node<T>> _kept = [];
     readonly Dictionary<string, Node<T>> _outputs = [];
     readonly Dictionary<Parameter<T>, Node<T>> _parameterNodes = [];
+    readonly Dictionary<Node<T>, T[]> _constants = [];
 
     /// <summary>Starts an empty graph over <paramref name="parameters"/> for batches of <paramref name="batch"/> rows (positive, else ArgumentOutOfRangeException).</summary>
     public GraphBuilder(ParameterStore<T> parameters, int batch, bool training)
@@ -44,6 +45,7 @@ public sealed partial class GraphBuilder<T> where T : unmanaged, IFloatingPointI
     internal IReadOnlyList<(string Name, Node<T> Node, Schedule Weight)> Terms => _terms;
     internal IReadOnlyCollection<Node<T>> Kept => _kept;
     internal IReadOnlyDictionary<string, Node<T>> Outputs => _outputs;
+    internal IReadOnlyDictionary<Node<T>, T[]> Constants => _constants;
 
     /// <summary>A [rows, cols] input uploaded from the host before each forward pass.</summary>
     public Node<T> Input(string name, int cols, int? rows = null) =>

@@ -11,6 +11,8 @@ public enum NodeKind
     Parameter,
     /// <summary>Computed by an op; its buffer is assigned by liveness.</summary>
     Value,
+    /// <summary>Fixed values given when the graph is built (<see cref="GraphBuilder{T}.Constant(int, int, double)"/>), uploaded once when the plan is compiled.</summary>
+    Constant,
 }
 
 /// <summary>

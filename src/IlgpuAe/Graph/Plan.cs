@@ -43,7 +43,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         if (training && _terms.Length == 0) throw new InvalidOperationException("a training plan needs at least one loss term");
         _forward = graph.Ops.ToArray();
         _inputs = graph.Nodes.Where(n => n.Kind == NodeKind.Input).ToArray();
-        _readable = [.. _inputs, .. graph.Outputs.Values, .. graph.Kept, .. _terms.Select(t => t.Node)];
+        _readable = [.. _inputs, .. graph.Constants.Keys, .. graph.Outputs.Values, .. graph.Kept, .. _terms.Select(t => t.Node)];
         _backward = training ? PlanBackward() : [];
         // Ops from outside the engine run once on padded buffers first, so that a kernel writing past a declared shape is named here.
         var probed = _forward.Where(op => op.GetType().Assembly != typeof(Plan<T>).Assembly).ToList();
@@ -62,6 +62,8 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         _lastTerms = Device.Allocate<T>(Math.Max(1, _terms.Length));
         _termHost = Device.AllocateHost<T>(Math.Max(1, _terms.Length));
         ArenaLength = total;
+        // Constants live for the whole step, like inputs, so nothing else is placed over them: one upload serves every step.
+        foreach (var (node, values) in graph.Constants) _arena.View.SubView(_valueAt[node], node.Length).CopyFromCPU(values);
         _runner = new Runner(this);
     }
 
@@ -146,9 +148,10 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         foreach (var node in _graph.Nodes)
         {
             if (node.Kind == NodeKind.Parameter) continue;
-            int first = node.Kind == NodeKind.Input ? 0 : fwdStep[node.Producer!];
+            bool whole = node.Kind is NodeKind.Input or NodeKind.Constant;
+            int first = whole ? 0 : fwdStep[node.Producer!];
             int last = first;
-            if (node.Kind == NodeKind.Input || kept.Contains(node)) last = end;
+            if (whole || kept.Contains(node)) last = end;
             foreach (var op in _forward)
                 if (op.Inputs.Contains(node)) last = Math.Max(last, fwdStep[op]);
             foreach (var op in _backward)

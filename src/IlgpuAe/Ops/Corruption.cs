@@ -18,14 +18,25 @@ public enum NoiseKind
 /// <param name="Level">σ (&gt; 0) for Gaussian noise, the probability p in [0, 1] otherwise.</param>
 public sealed record Corruption(NoiseKind Kind, double Level)
 {
-    /// <summary>Raises one <see cref="IlgpuAeException"/> naming the parameter when the level is meaningless.</summary>
+    /// <summary>
+    /// Raises one <see cref="IlgpuAeException"/> naming the property (<c>Corruption.Level</c>, in <see cref="IlgpuAeException.Option"/>)
+    /// when the level is meaningless; the noise's <see cref="Name"/> rides in the exception's <c>Data["noise"]</c>, since what the
+    /// level means (σ or p) depends on it.
+    /// </summary>
     public void Validate()
     {
         string level = Level.ToString(CultureInfo.InvariantCulture);
         if (Kind == NoiseKind.Gaussian && !(double.IsFinite(Level) && Level > 0))
-            throw new IlgpuAeException($"gaussian noise needs sigma > 0, got {level}");
+            throw Refused($"must be a standard deviation greater than 0 for gaussian noise, got {level}");
         if (Kind != NoiseKind.Gaussian && !(Level >= 0 && Level <= 1))
-            throw new IlgpuAeException($"{Name} noise needs a probability p in [0, 1], got {level}");
+            throw Refused($"must be a probability in [0, 1] for {Name} noise, got {level}");
+    }
+
+    IlgpuAeException Refused(string problem)
+    {
+        var e = Models.OptionError.For("Corruption.Level", problem);
+        e.Data["noise"] = Name;
+        return e;
     }
 
     /// <summary>The name on the command line and in checkpoints.</summary>

@@ -1,8 +1,9 @@
+using System.Numerics;
 using static IlgpuAe.Tests.Kernels.KernelHarness;
 
 namespace IlgpuAe.Tests.Kernels;
 
-/// <summary>The broadcast kernels (the backward of sums, row-vector adds) against their references.</summary>
+/// <summary>The broadcast kernels (the backward of sums, row-vector adds, a row or column repeated) against their references.</summary>
 public sealed class BroadcastKernelTests
 {
     public static TheoryData<int, int> Cases() => SizesAndShapes();
@@ -35,5 +36,43 @@ public sealed class BroadcastKernelTests
         var loop = Shape(shape, rows * cols);
         Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(BroadcastKernels.AddRow)(loop.Threads, loop, dx.View, dv.View, y.View, cols);
         AssertClose<float>(BroadcastReference.AddRow(Rounded<float>(x), Rounded<float>(v), cols), Download(y), 2);
+    }
+
+    public static TheoryData<int, int, int> MatrixCases()
+    {
+        var data = new TheoryData<int, int, int>();
+        foreach (var (rows, cols) in new[] { (1, 1), (1, 9), (9, 1), (7, 64), (33, 13) })
+            for (int s = 0; s < ShapeCount; s++) data.Add(rows, cols, s);
+        return data;
+    }
+
+    [Theory, MemberData(nameof(MatrixCases))]
+    public void A_row_or_a_column_is_repeated_overwriting_or_blending(int rows, int cols, int shape)
+    {
+        Repeat<float>(rows, cols, shape);
+        Repeat<double>(rows, cols, shape);
+    }
+
+    static void Repeat<T>(int rows, int cols, int shape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = rows * cols;
+        var row = Rounded<T>(RandomValues(rows + 5, cols));
+        var column = Rounded<T>(RandomValues(cols + 6, rows));
+        var old = Rounded<T>(RandomValues(n + 7, n));
+        using var dRow = Upload<T>(row);
+        using var dColumn = Upload<T>(column);
+        var loop = Shape(shape, n);
+        T scale = T.CreateTruncating(0.5);
+        var rowKernel = Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, int, T, T>(BroadcastKernels.Row);
+        var columnKernel = Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, int, T, T>(BroadcastKernels.Column);
+        foreach (var beta in new[] { 0.0, 1.0 })
+        {
+            using var byRow = beta == 0 ? Poisoned<T>(n) : Upload<T>(old);
+            using var byColumn = beta == 0 ? Poisoned<T>(n) : Upload<T>(old);
+            rowKernel(loop.Threads, loop, dRow.View, byRow.View, cols, scale, T.CreateTruncating(beta));
+            columnKernel(loop.Threads, loop, dColumn.View, byColumn.View, cols, scale, T.CreateTruncating(beta));
+            AssertClose<T>(BroadcastReference.Row(row, rows, 0.5, beta, old), Download(byRow), what: $"row, beta {beta}");
+            AssertClose<T>(BroadcastReference.Column(column, cols, 0.5, beta, old), Download(byColumn), what: $"column, beta {beta}");
+        }
     }
 }

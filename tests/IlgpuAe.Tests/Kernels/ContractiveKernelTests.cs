@@ -60,4 +60,31 @@ public sealed class ContractiveKernelTests
         AssertClose<double>(ContractiveReference.Fused(f, slope, pre, w, rows, units, inputs), Download(penalty), scale: units,
             what: $"{f} fused penalty");
     }
+
+    [Fact]
+    public void Squared_row_norms_and_the_fused_penalty_over_200000_floats_are_within_1e6_of_double()
+    {
+        const int units = 8, inputs = LongSum / units;
+        var w = Rounded<float>(RandomValues(31, LongSum, -1, 1));
+        using var dw = Upload<float>(w);
+        using var norms = Poisoned<float>(units);
+        var loop = Gpu.LoopFor(units);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, int>(ContractiveKernels.WeightNorms)(loop.Threads, loop, dw.View, norms.View, inputs);
+        WithinOneMicro(ContractiveReference.WeightNorms(w, units, inputs), Download(norms), "squared row norms");
+
+        // 8 rows of 25,000 sigmoid units, each weighted by its own positive w_j.
+        var h = Rounded<float>(RandomValues(32, LongSum, 0.05, 0.95));
+        var wj = Rounded<float>(RandomValues(33, inputs, 0.05, 2));
+        using var dh = Upload<float>(h);
+        using var dwj = Upload<float>(wj);
+        using var penalty = Poisoned<float>(units);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(ContractiveKernels.FusedForward)(
+            loop.Threads, loop, dh.View, dwj.View, penalty.View, inputs, (int)Activation.Sigmoid, 0f);
+        var expected = Enumerable.Range(0, units).Select(r => Enumerable.Range(0, inputs).Sum(c =>
+        {
+            double y = h[r * inputs + c], s = y * (1 - y);
+            return s * s * wj[c];
+        })).ToArray();
+        WithinOneMicro(expected, Download(penalty), "fused contractive penalty rows");
+    }
 }

@@ -82,4 +82,21 @@ static class KernelHarness
                 $"{what}[{i}] ({typeof(T).Name}): expected {expected[i]:R}, got {actual[i]:R}, tolerance {bound:G3}");
         }
     }
+
+    /// <summary>The length of the accuracy tests of the float reductions (issue 14: a deep contractive term sums 200,704 squares).</summary>
+    public const int LongSum = 200_000;
+
+    /// <summary>
+    /// Each float result within 1e-6 relative of the double result over the same (float-rounded) inputs: what a blocked,
+    /// compensated sum gives at any length, and a single running float sum does not at 200,000 terms.
+    /// </summary>
+    public static void WithinOneMicro(double[] expected, double[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double relative = Math.Abs(actual[i] - expected[i]) / Math.Abs(expected[i]);
+            Assert.True(relative <= 1e-6, $"{what}[{i}]: expected {expected[i]:R}, got {actual[i]:R}, {relative:E2} relative (1e-6 allowed)");
+        }
+    }
 }

@@ -213,4 +213,65 @@ public sealed class ReductionKernelTests
         fast(loop.Threads, loop, dx.View, acc.View, rows, 0.25f, 0.5f);
         AssertClose<float>(expected.Select((v, i) => 0.5 * prior[i] + v).ToArray(), Download(acc), scale: rows, what: "column sums, beta=0.5");
     }
+
+    // Float sums of 200,000 terms against double: positive terms (the squares of a norm), and mixed signs with a mean
+    // away from zero (so the total is not a cancellation), on the device's own launch shape and the other two.
+
+    public static TheoryData<int, bool> LongCases()
+    {
+        var data = new TheoryData<int, bool>();
+        for (int s = 0; s < ShapeCount; s++)
+        {
+            data.Add(s, true);
+            data.Add(s, false);
+        }
+        return data;
+    }
+
+    static double[] LongInput(int seed, bool positive, int n = LongSum) =>
+        Rounded<float>(RandomValues(seed, n, positive ? 0.05 : -1, positive ? 1 : 2.5));
+
+    [Theory, MemberData(nameof(LongCases))]
+    public void A_sum_and_a_squared_norm_of_200000_floats_are_within_1e6_of_double(int shape, bool positive)
+    {
+        var x = LongInput(11, positive);
+        var loop = Shape(shape, x.Length);
+        using var dx = Upload<float>(x);
+        WithinOneMicro([x.Sum()], [SumOf<float>(dx, loop, ReductionKernels.Sum, 1f)], "sum");
+        WithinOneMicro([x.Sum(v => v * v)], [SumOf<float>(dx, loop, ReductionKernels.SquaredNorm, 1f)], "squared norm (generic)");
+        using var partial = Poisoned<float>(loop.Threads);
+        using var y = Poisoned<float>(1);
+        ReductionLaunch.SquaredNorm<float>(Gpu, loop, dx.View, partial.View);
+        ReductionLaunch.SumPartials<float>(Gpu, partial.View, y.View, loop.Threads, 1f, 0f);
+        WithinOneMicro([x.Sum(v => v * v)], Download(y), "squared norm (CPU body)");
+    }
+
+    [Theory, MemberData(nameof(LongCases))]
+    public void Row_and_column_sums_of_200000_floats_are_within_1e6_of_double(int shape, bool positive)
+    {
+        const int few = 8, many = LongSum / few;
+        var x = LongInput(12, positive);
+        using var dx = Upload<float>(x);
+        var rowLoop = Shape(shape, few);
+        using var rows = Poisoned<float>(few);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, int, float, float>(ReductionKernels.RowSums)(rowLoop.Threads, rowLoop, dx.View, rows.View, many, 1f, 0f);
+        WithinOneMicro(ReductionReference.RowSums(x, few, many, 1), Download(rows), "row sums");
+        using var cols = Poisoned<float>(few);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, int, float, float>(ReductionKernels.ColumnSums)(rowLoop.Threads, rowLoop, dx.View, cols.View, many, 1f, 0f);
+        WithinOneMicro(ReductionReference.ColumnSums(x, many, few, 1), Download(cols), "column sums (generic)");
+        using var cpuCols = Poisoned<float>(few);
+        ReductionLaunch.ColumnSums<float>(Gpu, dx.View, cpuCols.View, many, 1f, 0f);
+        WithinOneMicro(ReductionReference.ColumnSums(x, many, few, 1), Download(cpuCols), "column sums (CPU body)");
+    }
+
+    [Fact]
+    public void Phase_two_adds_many_partials_within_1e6_of_double()
+    {
+        // A GPU launch leaves tens of thousands of partials for the one thread of phase 2.
+        var x = LongInput(13, positive: true);
+        using var dx = Upload<float>(x);
+        using var y = Poisoned<float>(1);
+        Gpu.Load<ArrayView<float>, ArrayView<float>, int, float, float>(ReductionKernels.SumPartials)(1, dx.View, y.View, x.Length, 1f, 0f);
+        WithinOneMicro([x.Sum()], Download(y), "sum of partials");
+    }
 }

@@ -78,14 +78,18 @@ public class DenoisingTests
     }
 
     [Theory]
-    [InlineData(NoiseKind.Gaussian, 0.0, "sigma > 0")]
-    [InlineData(NoiseKind.Gaussian, -1.0, "sigma > 0")]
-    [InlineData(NoiseKind.Mask, 1.5, "p in [0, 1]")]
-    [InlineData(NoiseKind.SaltPepper, -0.1, "p in [0, 1]")]
-    public void A_meaningless_noise_level_is_refused_with_the_parameter_named(NoiseKind kind, double level, string mentions)
+    [InlineData(NoiseKind.Gaussian, 0.0, "Corruption.Level must be a standard deviation greater than 0 for gaussian noise, got 0", "--sigma")]
+    [InlineData(NoiseKind.Gaussian, -1.0, "Corruption.Level must be a standard deviation greater than 0 for gaussian noise, got -1", "--sigma")]
+    [InlineData(NoiseKind.Gaussian, double.PositiveInfinity, "greater than 0 for gaussian noise", "--sigma")]
+    [InlineData(NoiseKind.Mask, 1.5, "Corruption.Level must be a probability in [0, 1] for mask noise, got 1.5", "--p")]
+    [InlineData(NoiseKind.SaltPepper, -0.1, "Corruption.Level must be a probability in [0, 1] for saltpepper noise, got -0.1", "--p")]
+    public void A_meaningless_noise_level_is_refused_naming_the_property_which_the_CLI_maps_to_its_flag(NoiseKind kind, double level, string mentions, string flag)
     {
         var e = Assert.Throws<IlgpuAeException>(() => Small(new Corruption(kind, level)));
         Assert.Contains(mentions, e.Message);
+        Assert.Equal("Corruption.Level", e.Option);
+        Assert.DoesNotContain("--", e.Message); // the library speaks of properties, not of a command line
+        Assert.Equal(e.Message.Replace("Corruption.Level", flag), IlgpuAe.Cli.Recipes.OptionFlags.Map(e));
     }
 
     [Fact]
