@@ -28,6 +28,10 @@ public struct CompensatedSum<T> where T : unmanaged, IFloatingPointIeee754<T>
         _sum = s;
     }
 
-    /// <summary>The sum so far, its kept rounding errors added back.</summary>
-    public readonly T Value => _sum + _error;
+    /// <summary>
+    /// The sum so far, its kept rounding errors added back. An infinite sum is returned as it is: its error term is
+    /// inf − inf = NaN, and a divergence report must still say Infinity where a term overflowed (s − s is 0 exactly
+    /// when s is finite, an arithmetic test every backend compiles).
+    /// </summary>
+    public readonly T Value => _sum - _sum == T.Zero ? _sum + _error : _sum;
 }

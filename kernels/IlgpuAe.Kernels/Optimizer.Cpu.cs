@@ -28,8 +28,10 @@ public static partial class OptimizerKernels
     /// g' = g + L2·p;  m = β1·m + (1−β1)·g';  v = β2·v + (1−β2)·g'²;  p = p − lr·[(m/bias1)/(√(v/bias2) + ε) + shrink·p]
     /// (as <see cref="Adam{T}"/>; L2 = wd for Adam, shrink = wd for AdamW)
     /// </summary>
-    public static void CpuAdam(Index1D t, Loop loop, ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, AdamScalars s)
+    public static void CpuAdam(Index1D t, Loop loop, ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, AdamScalars s,
+        ArrayView<long> gate)
     {
+        if (gate[0] != 0) return; // shut by CheckFinite: the parameters stay as they were
         int n = (int)p.Length;
         for (int b = loop.First(t); b < n; b += loop.Step) AdamRun(p, g, m, v, s, b, loop.End(b, n));
     }

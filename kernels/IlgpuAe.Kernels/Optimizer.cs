@@ -7,11 +7,15 @@ namespace IlgpuAe.Kernels;
 /// </summary>
 public static partial class OptimizerKernels
 {
-    /// <summary>v = μ·v + g + wd·p;  p = p − lr·v  (PyTorch's SGD with momentum, dampening 0, L2 weight decay)</summary>
+    /// <summary>
+    /// v = μ·v + g + wd·p;  p = p − lr·v  (PyTorch's SGD with momentum, dampening 0, L2 weight decay);
+    /// nothing while the gate is shut (gate[0] ≠ 0, see <see cref="CheckFinite{T}"/>)
+    /// </summary>
     public static void SgdMomentum<T>(Index1D t, Loop loop, ArrayView<T> p, ArrayView<T> g, ArrayView<T> velocity,
-        T lr, T momentum, T weightDecay)
+        T lr, T momentum, T weightDecay, ArrayView<long> gate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (gate[0] != 0) return;
         int n = (int)p.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
             for (int i = b, e = loop.End(b, n); i < e; i++)
@@ -24,27 +28,61 @@ public static partial class OptimizerKernels
     }
 
     /// <summary>
-    /// g' = g + wd·p (decoupled = 0);  m = β1·m + (1−β1)·g';  v = β2·v + (1−β2)·g'²;
-    /// p = p − lr·[(m/bias1) / (√(v/bias2) + ε) + wd·p (decoupled = 1, AdamW)],  bias_k = 1 − β_k^step
+    /// g' = g + L2·p;  m = β1·m + (1−β1)·g';  v = β2·v + (1−β2)·g'²;
+    /// p = p − lr·[(m/bias1) / (√(v/bias2) + ε) + shrink·p],  bias_k = 1 − β_k^step  (L2 = wd for Adam, shrink = wd for AdamW);
+    /// nothing while the gate is shut (gate[0] ≠ 0, see <see cref="CheckFinite{T}"/>)
     /// </summary>
     public static void Adam<T>(Index1D t, Loop loop, ArrayView<T> p, ArrayView<T> g, ArrayView<T> m, ArrayView<T> v,
-        T lr, T beta1, T beta2, T eps, T weightDecay, T bias1, T bias2, int decoupled)
+        AdamStep<T> s, ArrayView<long> gate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (gate[0] != 0) return;
         int n = (int)p.Length;
-        T l2 = decoupled == 0 ? weightDecay : T.Zero;
-        T shrink = decoupled != 0 ? weightDecay : T.Zero;
         for (int b = loop.First(t); b < n; b += loop.Step)
             for (int i = b, e = loop.End(b, n); i < e; i++)
             {
                 T w = p[i];
-                T gi = g[i] + l2 * w;
-                T mi = beta1 * m[i] + (T.One - beta1) * gi;
-                T vi = beta2 * v[i] + (T.One - beta2) * gi * gi;
+                T gi = g[i] + s.L2 * w;
+                T mi = s.Beta1 * m[i] + (T.One - s.Beta1) * gi;
+                T vi = s.Beta2 * v[i] + (T.One - s.Beta2) * gi * gi;
                 m[i] = mi;
                 v[i] = vi;
-                p[i] = w - lr * (mi / bias1 / (T.Sqrt(vi / bias2) + eps) + shrink * w);
+                p[i] = w - s.Lr * (mi / s.Bias1 / (T.Sqrt(vi / s.Bias2) + s.Eps) + s.Shrink * w);
             }
+    }
+
+    /// <summary>
+    /// The divergence guard on the device: unless the gate is already shut, the first loss term that is not finite
+    /// (in term order), else a squared gradient norm that is not finite, shuts it and records the step:
+    /// gate = [1, step, culprit (term index, or <paramref name="count"/> for the gradient), kind (<see cref="GateRecord"/>), epoch, batch].
+    /// The optimizer kernels read gate[0], so from that step on the parameters stay as they were; the host reads the
+    /// record when it chooses (every N steps) and reports that step. One thread: a handful of loads.
+    /// </summary>
+    public static void CheckFinite<T>(Index1D t, ArrayView<T> terms, int count, ArrayView<T> squaredNorm, ArrayView<long> gate,
+        long step, int epoch, int batch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (t != 0 || gate[0] != 0) return;
+        int culprit = -1;
+        T bad = T.Zero;
+        for (int i = 0; i < count && culprit < 0; i++)
+            if (!Num<T>.IsFinite(terms[i]))
+            {
+                culprit = i;
+                bad = terms[i];
+            }
+        if (culprit < 0 && !Num<T>.IsFinite(squaredNorm[0]))
+        {
+            culprit = count;
+            bad = squaredNorm[0];
+        }
+        if (culprit < 0) return;
+        gate[1] = step;
+        gate[2] = culprit;
+        gate[3] = bad > T.Zero ? GateRecord.PositiveInfinity : bad < T.Zero ? GateRecord.NegativeInfinity : GateRecord.NaN; // NaN compares false both ways
+        gate[4] = epoch;
+        gate[5] = batch;
+        gate[0] = 1;
     }
 
     /// <summary>x[i] = alpha·x[i]  (gradient scaling with a host-side factor)</summary>
@@ -100,10 +138,47 @@ public static class OptimizerReference
         }
     }
 
+    /// <summary>
+    /// What <see cref="OptimizerKernels.CheckFinite{T}"/> records: the first term that is not finite (its index and
+    /// <see cref="GateRecord"/> kind), else the gradient (index = terms.Length) when ‖g‖² is not finite, else null.
+    /// </summary>
+    public static (int Culprit, long Kind)? FirstNonFinite(double[] terms, double squaredNorm)
+    {
+        for (int i = 0; i < terms.Length; i++)
+            if (!double.IsFinite(terms[i])) return (i, Kind(terms[i]));
+        return double.IsFinite(squaredNorm) ? null : (terms.Length, Kind(squaredNorm));
+        static long Kind(double v) => double.IsNaN(v) ? GateRecord.NaN : v > 0 ? GateRecord.PositiveInfinity : GateRecord.NegativeInfinity;
+    }
+
     /// <summary>min(1, maxNorm / ‖g‖₂): the factor that clips g to norm <paramref name="maxNorm"/>.</summary>
     public static double ClipFactor(double[] g, double maxNorm)
     {
         double norm = Math.Sqrt(g.Sum(x => x * x));
         return norm > maxNorm ? maxNorm / norm : 1;
+    }
+}
+
+/// <summary>The layout of the gate buffer that <see cref="OptimizerKernels.CheckFinite{T}"/> writes and the optimizers read.</summary>
+public static class GateRecord
+{
+    /// <summary>Elements of a gate buffer: shut, step, culprit, kind, epoch, batch.</summary>
+    public const int Length = 6;
+    /// <summary>Kinds of the value that was not finite.</summary>
+    public const long NaN = 0, PositiveInfinity = 1, NegativeInfinity = 2;
+}
+
+/// <summary>Adam's per-step scalars for the generic kernel, in one argument (ILGPU's launchers stop at 13 arguments).</summary>
+/// <typeparam name="T">The element type.</typeparam>
+public readonly struct AdamStep<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>lr, β1, β2, ε; L2 (decay added to g, Adam) and Shrink (decay applied to p, AdamW), one of them 0; the bias corrections 1 − β^t.</summary>
+    public readonly T Lr, Beta1, Beta2, Eps, L2, Shrink, Bias1, Bias2;
+
+    /// <summary><paramref name="decoupled"/> puts the weight decay on p directly (AdamW) rather than into g.</summary>
+    public AdamStep(T lr, T beta1, T beta2, T eps, T weightDecay, T bias1, T bias2, bool decoupled)
+    {
+        Lr = lr; Beta1 = beta1; Beta2 = beta2; Eps = eps; Bias1 = bias1; Bias2 = bias2;
+        L2 = decoupled ? T.Zero : weightDecay;
+        Shrink = decoupled ? weightDecay : T.Zero;
     }
 }

@@ -14,11 +14,22 @@ public sealed partial class Device
     public Action<KernelConfig, T1, T2, T3, T4, T5> LoadGrouped<T1, T2, T3, T4, T5>(Action<T1, T2, T3, T4, T5> kernel)
         where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct
     {
-        var k = (Action<KernelConfig, T1, T2, T3, T4, T5>)_kernels.GetOrAdd(kernel.Method, _ => Accelerator.LoadStreamKernel(kernel));
-        if (OnLaunch is not { } hook) return k;
-        var m = kernel.Method;
-        return (c, a1, a2, a3, a4, a5) => { hook(m); k(c, a1, a2, a3, a4, a5); };
+        var k = (Action<KernelConfig, T1, T2, T3, T4, T5>)Cached(kernel, static (d, kernel) =>
+        {
+            var raw = d.Accelerator.LoadStreamKernel((Action<T1, T2, T3, T4, T5>)kernel);
+            return (Action<KernelConfig, T1, T2, T3, T4, T5>)((c, a1, a2, a3, a4, a5) =>
+            {
+                long before = d.BeginLaunch();
+                raw(c, a1, a2, a3, a4, a5);
+                d.EndLaunch(before);
+            });
+        });
+        return OnLaunch is { } hook ? Hooked(k, hook, kernel.Method) : k;
     }
+
+    static Action<KernelConfig, T1, T2, T3, T4, T5> Hooked<T1, T2, T3, T4, T5>(Action<KernelConfig, T1, T2, T3, T4, T5> k,
+        Action<System.Reflection.MethodInfo> hook, System.Reflection.MethodInfo m) =>
+        (c, a1, a2, a3, a4, a5) => { hook(m); k(c, a1, a2, a3, a4, a5); };
 }
 
 public sealed partial class Device

@@ -148,9 +148,6 @@ public sealed partial class Device : IDisposable
     /// <summary>Number of parallel workers for row-wise kernels (one row or chunk of rows each).</summary>
     public int Workers => Accelerator.MaxNumThreads;
 
-    /// <summary>Waits until every launched kernel has finished.</summary>
-    public void Synchronize() => Accelerator.Synchronize();
-
     /// <summary>Frees the accelerator and the ILGPU context; a second call does nothing.</summary>
     public void Dispose()
     {

@@ -18,6 +18,7 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
     MemoryBuffer1D<T, Stride1D.Dense>? _values;
     MemoryBuffer1D<T, Stride1D.Dense>? _grads;
     MemoryBuffer1D<T, Stride1D.Dense>? _state;
+    MemoryBuffer1D<long, Stride1D.Dense>? _gate;
 
     /// <summary>An empty store on <paramref name="device"/>; <paramref name="seed"/> fixes every initial value.</summary>
     public ParameterStore(Device device, ulong seed)
@@ -113,6 +114,8 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
         _values = Device.Allocate<T>(Count);
         _grads = Device.Allocate<T>(Count);
         _grads.MemSetToZero();
+        _gate = Device.Allocate<long>(GateRecord.Length);
+        _gate.MemSetToZero();
         Write(InitialValues());
         if (BufferCount > 0)
         {
@@ -164,6 +167,20 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
     /// <summary>The flat gradient buffer, same layout as <see cref="Values"/>; zero after materializing.</summary>
     public ArrayView<T> Grads => GradBuffer.View;
 
+    /// <summary>
+    /// The update gate, <see cref="GateRecord.Length"/> elements: open (all zero) while the steps are finite. The trainer's
+    /// device guard (<see cref="OptimizerKernels.CheckFinite{T}"/>) shuts it at the first step whose loss terms or gradients
+    /// are not finite and records that step there; the optimizers' kernels leave the parameters alone while it is shut.
+    /// </summary>
+    public ArrayView<long> Gate { get { Materialize(); return _gate!.View; } }
+
+    /// <summary>Opens the gate again (after a divergence was reported, or when new values are uploaded).</summary>
+    public void OpenGate()
+    {
+        Materialize();
+        _gate!.MemSetToZero();
+    }
+
     /// <summary>The slice of <see cref="Values"/> holding <paramref name="p"/>, row-major [Rows, Cols].</summary>
     public ArrayView<T> ValueOf(Parameter<T> p) => Values.SubView(p.Offset, p.Length);
     /// <summary>The slice of <see cref="Grads"/> holding the gradient of <paramref name="p"/>.</summary>
@@ -178,6 +195,7 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
     public void Upload(ReadOnlySpan<T> values)
     {
         Write(values);
+        _gate!.MemSetToZero();
         Uploaded = true;
     }
 
@@ -204,5 +222,7 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
         _values = null;
         _grads = null;
         _state = null;
+        _gate?.Dispose();
+        _gate = null;
     }
 }

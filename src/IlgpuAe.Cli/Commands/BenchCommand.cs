@@ -107,7 +107,8 @@ public sealed partial class BenchCommand(ModelRecipes recipes) : CliCommand
         stdout.WriteLine();
         var profiles = new List<string>();
         var failures = new List<string>();
-        RowTable.Write(io, [new("train step (float)", 28), new("batch", 16), new("ms", 9, true), new("min ms", 9, true), new("img/s", 8, true)], row =>
+        RowTable.Write(io, [new("train step (float)", 28), new("batch", 16), new("ms", 9, true), new("min ms", 9, true), new("img/s", 8, true),
+            new("launches/step", 14, true), new("reads/step", 11, true), new("alloc B/step", 13, true)], row =>
         {
             foreach (var recipe in chosen)
                 foreach (int batch in batches)
@@ -120,15 +121,22 @@ public sealed partial class BenchCommand(ModelRecipes recipes) : CliCommand
                     var times = new double[steps];
                     trainer.Step(b); // plan and kernels compile here, outside the timing
                     device.Synchronize();
+                    long launches = device.Launches, reads = device.HostReads, launcher = device.LauncherBytes;
+                    long bytes = GC.GetAllocatedBytesForCurrentThread();
+                    for (int i = 0; i < steps; i++) trainer.Step(b); // counted, untimed: the engine's own allocations, ILGPU's launcher apart
+                    bytes = GC.GetAllocatedBytesForCurrentThread() - bytes - (device.LauncherBytes - launcher);
+                    double perStep = (device.Launches - launches) / (double)steps, readsPerStep = (device.HostReads - reads) / (double)steps;
+                    device.Synchronize();
                     for (int i = 0; i < steps; i++)
                         times[i] = Time(() => { trainer.Step(b); device.Synchronize(); });
                     Array.Sort(times);
                     double median = Median(times);
-                    row(["  " + recipe.Kind + " " + Describe(model), F(batch, "D"), F(median, "F3"), F(times[0], "F3"), F(batch / (median / 1000), "F0")]);
+                    row(["  " + recipe.Kind + " " + Describe(model), F(batch, "D"), F(median, "F3"), F(times[0], "F3"), F(batch / (median / 1000), "F0"),
+                        F(perStep, "F0"), F(readsPerStep, "F2"), F(bytes / (double)steps, "F0")]);
                     if (cudaGraph)
                         foreach (var (name, t) in TimeCaptured(device, model, adam, b, steps, failures))
                             row(["  " + recipe.Kind + " " + name, F(batch, "D"), t is null ? "failed" : F(t.Value.Median, "F3"),
-                                t is null ? "-" : F(t.Value.Min, "F3"), t is null ? "-" : F(batch / (t.Value.Median / 1000), "F0")]);
+                                t is null ? "-" : F(t.Value.Min, "F3"), t is null ? "-" : F(batch / (t.Value.Median / 1000), "F0"), "-", "-", "-"]);
                     if (profile)
                     {
                         var plan = model.Plan(batch, training: true);

@@ -40,10 +40,12 @@ public sealed class TrainCommand : CliCommand
     readonly CliOption<int?> _limit = Opt.OptionalInt("limit", "use only the first N training images (quick runs)", 1);
     readonly CliOption<int?> _checkpointEvery = Opt.OptionalInt("checkpoint-every", "also write DIR/checkpoint.safetensors every N steps (always at each epoch's end)", 1);
     readonly CliOption<double?> _clipGrad = Opt.OptionalDouble("clip-grad", "clip the global gradient norm to X", 0, exclusiveMin: true);
+    readonly CliOption<int?> _guardEvery = Opt.OptionalInt("guard-every",
+        "read the device's divergence flag every N steps (default: 1 on the CPU accelerator, 100 on a GPU); a divergence is reported at the step it happened, whatever N", 1);
     readonly CliOption<string?> _lrSchedule = ScheduleOptions.LearningRate();
     readonly CliOption<bool> _keepLastBatch = Opt.Flag("keep-last-batch", "also train each epoch's short last batch (PyTorch's drop_last=False; default: drop it)");
     readonly CliOption<string?> _resume = Opt.Text("resume",
-        "continue the run in DIR exactly where its checkpoint left it (may change only --epochs, --backend, --checkpoint-every, --quiet)", "DIR");
+        "continue the run in DIR exactly where its checkpoint left it (may change only --epochs, --backend, --checkpoint-every, --guard-every, --quiet)", "DIR");
     readonly CliOption<bool> _quiet = Opt.Flag("quiet", "no progress bar");
     readonly CliOption<string?> _distributed = Opt.OptionalChoice(DistributedRun.Option,
         "data-parallel training: run under mpirun -np N; each rank trains its share of every --batch B rows, MPI (NCCL between GPUs) sums the gradients, rank 0 writes", "mpi");
@@ -65,10 +67,10 @@ public sealed class TrainCommand : CliCommand
 
     protected override IEnumerable<ICliOption> Options =>
         [_config, _model, _data, _epochs, _batch, _lr, _seed, _backend, _out, _optimizer, _weightDecay, _momentum, _eps, _limit,
-         _checkpointEvery, _clipGrad, _lrSchedule, _keepLastBatch, _resume, _quiet, _force, _distributed, _verifyReplicas, _cudaGraph];
+         _checkpointEvery, _clipGrad, _guardEvery, _lrSchedule, _keepLastBatch, _resume, _quiet, _force, _distributed, _verifyReplicas, _cudaGraph];
 
     /// <summary>What a resumed run may change; everything else comes from its checkpoint.</summary>
-    IEnumerable<ICliOption> ResumeOptions => [_resume, _epochs, _backend, _checkpointEvery, _quiet, _force, _cudaGraph];
+    IEnumerable<ICliOption> ResumeOptions => [_resume, _epochs, _backend, _checkpointEvery, _guardEvery, _quiet, _force, _cudaGraph];
 
     /// <summary>Options that are not part of what a run is, so neither config.json nor the checkpoint records them.</summary>
     IEnumerable<ICliOption> NotRecorded => [_config, _resume, _quiet, _force, _cudaGraph];
@@ -123,6 +125,7 @@ public sealed class TrainCommand : CliCommand
         {
             CheckpointEvery = args.Get(_checkpointEvery) ?? 0,
             ClipGrad = args.Get(_clipGrad),
+            GuardEvery = args.Get(_guardEvery) ?? 0,
             KeepLastBatch = args.Get(_keepLastBatch),
             Parallel = distributed?.Parallel,
             VerifyReplicas = args.Get(_verifyReplicas),
@@ -303,7 +306,7 @@ public sealed class TrainCommand : CliCommand
 
     /// <summary>
     /// The original run's options from its checkpoint, then the few a resumed run may change (epochs,
-    /// backend, progress, checkpoint interval) from the new command line, then --out DIR: the last wins.
+    /// backend, progress, checkpoint and guard intervals) from the new command line, then --out DIR: the last wins.
     /// </summary>
     string[] ResumedArguments(string dir, IReadOnlyList<string> argv)
     {

@@ -77,12 +77,11 @@ public static class Gemm
     {
         if (m < 0 || n < 0 || k < 0)
             throw new ArgumentException($"GEMM sizes must not be negative: m={m}, n={n}, k={k}");
-        string aShape = transA ? $"[k={k}, m={m}] (transposed)" : $"[m={m}, k={k}]";
-        string bShape = transB ? $"[n={n}, k={k}] (transposed)" : $"[k={k}, n={n}]";
+        // The shapes are spelled out only for a message: a launch that checks out allocates nothing.
         if (aLength != (long)m * k)
-            throw new ArgumentException($"GEMM operand A has {aLength} elements, expected {(long)m * k} for {aShape}", "a");
+            throw new ArgumentException($"GEMM operand A has {aLength} elements, expected {(long)m * k} for {(transA ? $"[k={k}, m={m}] (transposed)" : $"[m={m}, k={k}]")}", "a");
         if (bLength != (long)k * n)
-            throw new ArgumentException($"GEMM operand B has {bLength} elements, expected {(long)k * n} for {bShape}", "b");
+            throw new ArgumentException($"GEMM operand B has {bLength} elements, expected {(long)k * n} for {(transB ? $"[n={n}, k={k}] (transposed)" : $"[k={k}, n={n}]")}", "b");
         if (cLength != (long)m * n)
             throw new ArgumentException($"GEMM output C has {cLength} elements, expected {(long)m * n} for [m={m}, n={n}]", "c");
         if (biasLength != 0 && biasLength != n)

@@ -54,6 +54,23 @@ public sealed class Batcher
         return Iterate(Order(epoch), startBatch);
     }
 
+    /// <summary>As <see cref="Batches"/>, each batch a slice of the epoch's order rather than a copy: one allocation per epoch, none per batch.</summary>
+    public IEnumerable<ReadOnlyMemory<int>> Slices(int epoch, int startBatch = 0)
+    {
+        if (startBatch < 0 || startBatch > BatchesPerEpoch)
+            throw new ArgumentOutOfRangeException(nameof(startBatch), $"start batch {startBatch} is outside 0..{BatchesPerEpoch}.");
+        return IterateSlices(Order(epoch), startBatch);
+    }
+
+    private IEnumerable<ReadOnlyMemory<int>> IterateSlices(int[] order, int startBatch)
+    {
+        for (int b = startBatch; b < BatchesPerEpoch; b++)
+        {
+            int start = b * _batchSize;
+            yield return order.AsMemory(start, Math.Min(_batchSize, order.Length - start));
+        }
+    }
+
     private IEnumerable<int[]> Iterate(int[] order, int startBatch)
     {
         for (int b = startBatch; b < BatchesPerEpoch; b++)

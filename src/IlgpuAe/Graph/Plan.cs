@@ -27,6 +27,8 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     readonly (string Name, Node<T> Node, Schedule Weight)[] _terms;
     readonly Runner _runner;
     readonly Dictionary<Node<T>, T[]> _staging = [];
+    readonly Dictionary<Node<T>, StagedUpload<T>> _staged = [];
+    readonly PageLockedArray1D<T> _termHost;
     readonly Node<T>[] _inputs;
     readonly HashSet<Node<T>> _fed = [];
     readonly HashSet<Node<T>> _readable;
@@ -58,6 +60,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         _termSums = Device.Allocate<T>(Math.Max(1, _terms.Length));
         _termSums.MemSetToZero();
         _lastTerms = Device.Allocate<T>(Math.Max(1, _terms.Length));
+        _termHost = Device.AllocateHost<T>(Math.Max(1, _terms.Length));
         ArenaLength = total;
         // Constants live for the whole step, like inputs, so nothing else is placed over them: one upload serves every step.
         foreach (var (node, values) in graph.Constants) _arena.View.SubView(_valueAt[node], node.Length).CopyFromCPU(values);
@@ -82,7 +85,8 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     public int BackwardOps => _backward.Length;
 
     /// <summary>The loss terms' names, in term order (the order of every per-term array).</summary>
-    public IReadOnlyList<string> TermNames => _terms.Select(t => t.Name).ToArray();
+    public IReadOnlyList<string> TermNames => _termNames ??= _terms.Select(t => t.Name).ToArray();
+    string[]? _termNames;
 
     /// <summary>The weight of each term in the objective at <see cref="ScheduleStep"/>, in term order.</summary>
     public IReadOnlyList<double> TermWeights => _terms.Select(t => t.Weight.At(ScheduleStep)).ToArray();
@@ -179,17 +183,37 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     }
 
     /// <summary>The input node of the given name.</summary>
-    public Node<T> Input(string name) =>
-        _graph.Nodes.FirstOrDefault(n => n.Kind == NodeKind.Input && n.Name == name)
-        ?? throw new KeyNotFoundException($"the graph has no input named '{name}'");
+    public Node<T> Input(string name)
+    {
+        // A loop, not a query: models look their inputs up every step.
+        foreach (var n in _inputs)
+            if (n.Name == name) return n;
+        throw new KeyNotFoundException($"the graph has no input named '{name}'");
+    }
+
+    /// <summary>
+    /// Whether inputs go through page-locked, double-buffered staging and a copy queued without waiting (see
+    /// <see cref="StagedUpload{T}"/>; true, the default, on CUDA and the CPU accelerator) rather than ILGPU's synchronous copy
+    /// from an ordinary array (false; always on OpenCL, which has no event to fence the staging with). The values that
+    /// arrive are the same either way.
+    /// </summary>
+    public bool StagedUploads { get; set; } = true;
 
     /// <summary>Copies one batch from the host into an input node.</summary>
     public void SetInput(Node<T> input, ReadOnlySpan<T> data)
     {
         CheckInput(input, data.Length);
-        var staging = StagingFor(input);
-        data.CopyTo(staging);
-        View(input).SubView(0, data.Length).CopyFromCPU(staging);
+        if (Staged(input) is { } staged)
+        {
+            data.CopyTo(staged.Next(data.Length));
+            staged.Send(View(input).SubView(0, data.Length));
+        }
+        else
+        {
+            var staging = StagingFor(input);
+            data.CopyTo(staging);
+            UploadSynchronously(input, staging, data.Length);
+        }
         _fed.Add(input);
     }
 
@@ -197,11 +221,26 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     public void SetInput(Node<T> input, ReadOnlySpan<float> data)
     {
         CheckInput(input, data.Length);
-        var staging = StagingFor(input);
-        if (typeof(T) == typeof(float)) data.CopyTo(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(staging.AsSpan()));
+        var staged = Staged(input);
+        var staging = staged is null ? StagingFor(input).AsSpan(0, data.Length) : staged.Next(data.Length);
+        if (typeof(T) == typeof(float)) data.CopyTo(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(staging));
         else for (int i = 0; i < data.Length; i++) staging[i] = T.CreateTruncating(data[i]);
-        View(input).SubView(0, data.Length).CopyFromCPU(staging);
+        if (staged is not null) staged.Send(View(input).SubView(0, data.Length));
+        else UploadSynchronously(input, _staging[input], data.Length);
         _fed.Add(input);
+    }
+
+    StagedUpload<T>? Staged(Node<T> input)
+    {
+        if (!StagedUploads || !StagedUpload<T>.Supports(Device)) return null;
+        if (!_staged.TryGetValue(input, out var staged)) _staged[input] = staged = new StagedUpload<T>(Device, input.Length);
+        return staged;
+    }
+
+    void UploadSynchronously(Node<T> input, T[] staging, int length)
+    {
+        View(input).SubView(0, length).CopyFromCPU(staging);
+        Device.CountSynchronousUpload();
     }
 
     // One host buffer per input, kept: a step that feeds several inputs of different sizes allocates nothing.
@@ -300,11 +339,22 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     }
 
     /// <summary>Sums of every loss term over the forward passes since the last reset, in term order.</summary>
-    public double[] TermSums()
+    public double[] TermSums() => ReadTerms(_termSums);
+
+    double[] ReadTerms(MemoryBuffer1D<T, Stride1D.Dense> buffer)
     {
         if (_terms.Length == 0) return [];
-        return _termSums.GetAsArray1D().Take(_terms.Length).Select(v => double.CreateTruncating(v)).ToArray();
+        Device.Read(buffer.View.SubView(0, _terms.Length), _termHost);
+        var values = new double[_terms.Length];
+        for (int i = 0; i < values.Length; i++) values[i] = double.CreateTruncating(_termHost[i]);
+        return values;
     }
+
+    /// <summary>The device copy of <see cref="LastTerms"/>, [<see cref="TermNames"/>.Count] (at least one element).</summary>
+    internal ArrayView<T> LastTermsView => _lastTerms.View;
+
+    /// <summary>Loss terms of the plan (the length of every per-term array).</summary>
+    public int TermCount => _terms.Length;
 
     /// <summary>Zeroes the running sums of <see cref="TermSums"/> (at the start of an epoch).</summary>
     public void ResetTermSums() => _termSums.MemSetToZero();
@@ -317,8 +367,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     }
 
     /// <summary>Every term's value in the last forward pass, in term order (one small read).</summary>
-    public double[] LastTerms() =>
-        _terms.Length == 0 ? [] : _lastTerms.GetAsArray1D().Take(_terms.Length).Select(v => double.CreateTruncating(v)).ToArray();
+    public double[] LastTerms() => ReadTerms(_lastTerms);
 
     /// <summary>The value of one term from the last forward pass (synchronises; for tests and tools).</summary>
     public double Term(string name)
@@ -373,6 +422,9 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         _termOffsets.Dispose();
         _termSums.Dispose();
         _lastTerms.Dispose();
+        _termHost.Dispose();
+        foreach (var staged in _staged.Values) staged.Dispose();
+        _staged.Clear();
     }
 
     sealed class Runner(Plan<T> plan) : Exec<T>

@@ -69,7 +69,7 @@ public sealed class KlOp<T> : StochasticOp<T> where T : unmanaged, IFloatingPoin
     {
         var rowKl = x.Scratch(this);
         var loop = x.Device.LoopFor(Rows);
-        var v = Inputs.Select(x.Value).ToArray();
+        var v = Values(x);
         switch (_kind)
         {
             case KlKind.StandardNormalDiagonal:
@@ -94,7 +94,7 @@ public sealed class KlOp<T> : StochasticOp<T> where T : unmanaged, IFloatingPoin
     /// </summary>
     public override void Backward(Exec<T> x)
     {
-        var v = Inputs.Select(x.Value).ToArray();
+        var v = Values(x);
         var g = x.Grad(Output);
         T scale = PerRow(Rows);
         var scratch = x.Scratch(this);
@@ -104,14 +104,22 @@ public sealed class KlOp<T> : StochasticOp<T> where T : unmanaged, IFloatingPoin
             {
                 var loop = x.Device.LoopFor(Inputs[0].Length);
                 var k = x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T>(DivergenceKernels.KlDiagonalBackward);
-                Scatter(x, scratch, [0, 1], (d, beta) => k(loop.Threads, loop, v[0], v[1], g, d[0], d[1], scale, beta));
+                if (BeginScatter(x, scratch, [0, 1], out var d, out T beta))
+                {
+                    k(loop.Threads, loop, v[0], v[1], g, d[0], d[1], scale, beta);
+                    EndScatter(x, [0, 1]);
+                }
                 break;
             }
             case KlKind.StandardNormalFull:
             {
                 var loop = x.Device.LoopFor(Rows);
                 var k = x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T, T>(DivergenceKernels.KlLowerTriangularBackward);
-                Scatter(x, scratch, [0, 1], (d, beta) => k(loop.Threads, loop, v[0], v[1], g, d[0], d[1], Dim, scale, beta));
+                if (BeginScatter(x, scratch, [0, 1], out var d, out T beta))
+                {
+                    k(loop.Threads, loop, v[0], v[1], g, d[0], d[1], Dim, scale, beta);
+                    EndScatter(x, [0, 1]);
+                }
                 break;
             }
             default:
@@ -119,8 +127,11 @@ public sealed class KlOp<T> : StochasticOp<T> where T : unmanaged, IFloatingPoin
                 var loop = x.Device.LoopFor(Inputs[0].Length);
                 var k = x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T>(
                     DivergenceKernels.KlDiagonalGaussiansBackward);
-                Scatter(x, scratch, [0, 1, 2, 3],
-                    (d, beta) => k(loop.Threads, loop, v[0], v[1], v[2], v[3], g, d[0], d[1], d[2], d[3], scale, beta));
+                if (BeginScatter(x, scratch, [0, 1, 2, 3], out var d, out T beta))
+                {
+                    k(loop.Threads, loop, v[0], v[1], v[2], v[3], g, d[0], d[1], d[2], d[3], scale, beta);
+                    EndScatter(x, [0, 1, 2, 3]);
+                }
                 break;
             }
         }
@@ -213,7 +224,7 @@ public sealed class MonteCarloGmmKlOp<T> : StochasticOp<T> where T : unmanaged, 
         Mixture(x, negLogP, resp);
         var g = x.Grad(Output);
         T scale = PerRow(Rows);
-        var v = Inputs.Select(x.Value).ToArray();
+        var v = Values(x);
         if (x.NeedsGrad(Inputs[0]))
         {
             var loop = x.Device.LoopFor(Rows);
@@ -235,7 +246,11 @@ public sealed class MonteCarloGmmKlOp<T> : StochasticOp<T> where T : unmanaged, 
             var loop = x.Device.LoopFor(Inputs[3].Length);
             var k = x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T, T>(
                 MixtureKernels.GmmNegLogDensityBackwardParams);
-            Scatter(x, rest, [3, 4], (d, beta) => k(loop.Threads, loop, v[0], v[3], v[4], resp, g, d[0], d[1], Dim, scale, beta));
+            if (BeginScatter(x, rest, [3, 4], out var d, out T beta))
+            {
+                k(loop.Threads, loop, v[0], v[3], v[4], resp, g, d[0], d[1], Dim, scale, beta);
+                EndScatter(x, [3, 4]);
+            }
         }
         if (x.NeedsGrad(Inputs[5]))
         {

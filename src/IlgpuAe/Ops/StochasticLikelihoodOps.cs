@@ -73,8 +73,11 @@ public sealed class GaussianNllOp<T> : StochasticOp<T> where T : unmanaged, IFlo
         if (Learned)
         {
             var k = x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T>(LossKernels.GaussianNllBackward);
-            Scatter(x, x.Scratch(this), [0, 1],
-                (d, beta) => k(loop.Threads, loop, x.Value(Mean), x.Value(Inputs[1]), x.Value(Target), g, d[0], d[1], scale, beta));
+            if (BeginScatter(x, x.Scratch(this), [0, 1], out var d, out T beta))
+            {
+                k(loop.Threads, loop, x.Value(Mean), x.Value(Inputs[1]), x.Value(Target), g, d[0], d[1], scale, beta);
+                EndScatter(x, [0, 1]);
+            }
         }
         else if (x.NeedsGrad(Mean))
             x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T, T>(LossKernels.GaussianNllFixedBackward)(

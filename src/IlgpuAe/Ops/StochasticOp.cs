@@ -16,34 +16,64 @@ public abstract class StochasticOp<T>(string name, params Node<T>[] inputs) : Ke
     /// <summary>Scratch the scatter path may need for the given inputs (their total length).</summary>
     protected long ScatterScratch(params int[] inputs) => inputs.Sum(i => Inputs[i].Length);
 
-    /// <summary>
-    /// Runs <paramref name="launch"/> (gradient views in the order of <paramref name="inputs"/>, and a beta)
-    /// straight into the gradients when every input needs one with the same beta; otherwise through
-    /// <paramref name="scratch"/> and one accumulation per gradient.
-    /// </summary>
-    protected void Scatter(Exec<T> x, ArrayView<T> scratch, int[] inputs, Action<ArrayView<T>[], T> launch)
+    // Per-op arrays reused every step (an op belongs to one plan, which runs on one thread): a step allocates nothing.
+    ArrayView<T>[]? _values, _grads;
+    bool _direct;
+
+    /// <summary>Every input's value view, in input order, in an array this op reuses.</summary>
+    protected ArrayView<T>[] Values(Exec<T> x)
     {
-        if (!inputs.Any(i => x.NeedsGrad(Inputs[i]))) return;
-        if (inputs.All(i => x.NeedsGrad(Inputs[i])))
+        _values ??= new ArrayView<T>[Inputs.Count];
+        for (int i = 0; i < _values.Length; i++) _values[i] = x.Value(Inputs[i]);
+        return _values;
+    }
+
+    /// <summary>
+    /// Where a kernel that writes the gradients of <paramref name="inputs"/> with one beta should write them: straight into
+    /// the gradients when every input needs one with the same beta, else into <paramref name="scratch"/> with beta 0, to be
+    /// accumulated by <see cref="EndScatter"/> with each input's own beta. False when no input needs a gradient (launch nothing).
+    /// </summary>
+    protected bool BeginScatter(Exec<T> x, ArrayView<T> scratch, ReadOnlySpan<int> inputs, out ArrayView<T>[] d, out T beta)
+    {
+        d = _grads ??= new ArrayView<T>[Inputs.Count];
+        beta = T.Zero;
+        bool any = false, all = true;
+        foreach (int i in inputs)
         {
-            T beta = x.Beta(this, inputs[0]);
-            if (inputs.All(i => x.Beta(this, i) == beta))
-            {
-                launch(inputs.Select(i => x.Grad(Inputs[i])).ToArray(), beta);
-                return;
-            }
+            bool needs = x.NeedsGrad(Inputs[i]);
+            any |= needs;
+            all &= needs;
         }
-        var views = new ArrayView<T>[inputs.Length];
+        if (!any) return false;
+        _direct = false;
+        if (all)
+        {
+            beta = x.Beta(this, inputs[0]);
+            _direct = true;
+            foreach (int i in inputs) _direct &= x.Beta(this, i) == beta;
+        }
+        if (_direct)
+        {
+            for (int k = 0; k < inputs.Length; k++) d[k] = x.Grad(Inputs[inputs[k]]);
+            return true;
+        }
+        beta = T.Zero;
         long at = 0;
         for (int k = 0; k < inputs.Length; k++)
         {
-            views[k] = scratch.SubView(at, Inputs[inputs[k]].Length);
+            d[k] = scratch.SubView(at, Inputs[inputs[k]].Length);
             at += Inputs[inputs[k]].Length;
         }
-        launch(views, T.Zero);
+        return true;
+    }
+
+    /// <summary>After the kernel of a <see cref="BeginScatter"/> that went through scratch, adds each scratch gradient with its input's beta.</summary>
+    protected void EndScatter(Exec<T> x, ReadOnlySpan<int> inputs)
+    {
+        if (_direct) return;
         for (int k = 0; k < inputs.Length; k++)
             if (x.NeedsGrad(Inputs[inputs[k]]))
-                Axpby(x, views[k], x.Grad(Inputs[inputs[k]]), T.One, x.Beta(this, inputs[k]));
+                Axpby(x, _grads![k], x.Grad(Inputs[inputs[k]]), T.One, x.Beta(this, inputs[k]));
     }
 
     /// <summary>

@@ -57,8 +57,11 @@ public sealed class ReparameterizeDiagonalOp<T> : StochasticOp<T> where T : unma
     {
         var loop = x.Device.LoopFor(Output.Length);
         var k = x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T>(SamplingKernels.DiagonalBackward);
-        Scatter(x, x.Scratch(this), [0, 1],
-            (d, beta) => k(loop.Threads, loop, x.Value(Inputs[1]), x.Value(Inputs[2]), x.Grad(Output), d[0], d[1], beta));
+        if (BeginScatter(x, x.Scratch(this), [0, 1], out var d, out T beta))
+        {
+            k(loop.Threads, loop, x.Value(Inputs[1]), x.Value(Inputs[2]), x.Grad(Output), d[0], d[1], beta);
+            EndScatter(x, [0, 1]);
+        }
     }
 }
 
@@ -97,8 +100,11 @@ public sealed class ReparameterizeFullOp<T> : StochasticOp<T> where T : unmanage
     {
         var loop = x.Device.LoopFor(Output.Rows);
         var k = x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T>(SamplingKernels.LowerTriangularBackward);
-        Scatter(x, x.Scratch(this), [0, 1],
-            (d, beta) => k(loop.Threads, loop, x.Value(Inputs[2]), x.Grad(Output), d[0], d[1], Dim, beta));
+        if (BeginScatter(x, x.Scratch(this), [0, 1], out var d, out T beta))
+        {
+            k(loop.Threads, loop, x.Value(Inputs[2]), x.Grad(Output), d[0], d[1], Dim, beta);
+            EndScatter(x, [0, 1]);
+        }
     }
 }
 

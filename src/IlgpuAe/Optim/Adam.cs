@@ -31,13 +31,16 @@ public class Adam(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, do
     /// <summary>"adamw" when <see cref="Decoupled"/>, else "adam".</summary>
     public override string Name => Decoupled ? "adamw" : "adam";
 
+    /// <summary>True: the Adam kernels read <see cref="ParameterStore{T}.Gate"/>.</summary>
+    public override bool ReadsGate => true;
+
     /// <summary>One Adam step over every parameter, with the bias corrections of the new step count; m and v are allocated (zero) on the first step.</summary>
     public override void Step<T>(ParameterStore<T> p)
     {
         var m = StateBuffer(ref _m, p);
         var v = StateBuffer(ref _v, p);
         Steps++;
-        OptimizerLaunch.Adam(p.Device, p.Values, p.Grads, m.View, v.View, LearningRate, Beta1, Beta2, Epsilon, WeightDecay, Steps, Decoupled);
+        OptimizerLaunch.Adam(p.Device, p.Values, p.Grads, m.View, v.View, LearningRate, Beta1, Beta2, Epsilon, WeightDecay, Steps, Decoupled, p.Gate);
     }
 
     /// <summary>"m" and "v" in the flat parameter layout (empty before the first step).</summary>

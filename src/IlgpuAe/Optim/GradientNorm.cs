@@ -16,6 +16,7 @@ public sealed class GradientNorm<T> : IDisposable where T : unmanaged, IFloating
     readonly ParameterStore<T> _store;
     readonly MemoryBuffer1D<T, Stride1D.Dense> _partial;
     readonly MemoryBuffer1D<T, Stride1D.Dense> _squared;
+    readonly PageLockedArray1D<T> _host;
     readonly Loop _loop;
 
     /// <summary>Allocates the partial sums and the device scalar for the gradients of <paramref name="store"/>.</summary>
@@ -25,6 +26,7 @@ public sealed class GradientNorm<T> : IDisposable where T : unmanaged, IFloating
         _loop = store.Device.LoopFor(store.Count);
         _partial = store.Device.Allocate<T>(_loop.Threads);
         _squared = store.Device.Allocate<T>(1);
+        _host = store.Device.AllocateHost<T>(1);
     }
 
     /// <summary>Launches ||g||² into a device scalar (no synchronisation).</summary>
@@ -41,12 +43,20 @@ public sealed class GradientNorm<T> : IDisposable where T : unmanaged, IFloating
             _loop.Threads, _loop, _store.Grads, _squared.View, T.CreateTruncating(maxNorm));
 
     /// <summary>Reads ||g||² (synchronises).</summary>
-    public double ReadSquared() => double.CreateTruncating(_squared.GetAsArray1D()[0]);
+    public double ReadSquared()
+    {
+        _store.Device.Read(_squared.View, _host);
+        return double.CreateTruncating(_host[0]);
+    }
+
+    /// <summary>The device scalar ||g||² that <see cref="Compute"/> writes.</summary>
+    public ArrayView<T> Squared => _squared.View;
 
     /// <summary>Frees the device buffers.</summary>
     public void Dispose()
     {
         _partial.Dispose();
         _squared.Dispose();
+        _host.Dispose();
     }
 }

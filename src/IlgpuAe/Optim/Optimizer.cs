@@ -27,6 +27,17 @@ public abstract class Optimizer : IDisposable
     /// <summary>Steps taken so far (Adam's bias correction counts them).</summary>
     public long Steps { get; protected set; }
 
+    /// <summary>
+    /// Whether this optimizer's kernels leave the parameters alone while <see cref="ParameterStore{T}.Gate"/> is shut
+    /// (the built-in ones do). The trainer's device guard then reads its flag only every
+    /// <see cref="Training.TrainerOptions.GuardEvery"/> steps; for an optimizer that does not (false, the default for one
+    /// of your own), it reads it before every step, so that a step that diverged never reaches the optimizer.
+    /// </summary>
+    public virtual bool ReadsGate => false;
+
+    /// <summary>Takes back <paramref name="steps"/> counted steps that the gate made no-ops (a divergence found late).</summary>
+    internal void Uncount(long steps) => Steps -= steps;
+
     /// <summary>A short name for logs and checkpoints.</summary>
     public abstract string Name { get; }
 

@@ -22,15 +22,18 @@ public sealed class Sgd : Optimizer
     /// <summary>"sgd"</summary>
     public override string Name => "sgd";
 
+    /// <summary>True: the SGD kernel reads <see cref="ParameterStore{T}.Gate"/>.</summary>
+    public override bool ReadsGate => true;
+
     /// <summary>v = μ·v + g + wd·p;  p -= lr·v over every parameter; the velocity is allocated (zero) on the first step.</summary>
     public override void Step<T>(ParameterStore<T> p)
     {
         var velocity = StateBuffer(ref _velocity, p);
         Steps++;
         var loop = p.Device.LoopFor(p.Count);
-        p.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T, T>(OptimizerKernels.SgdMomentum)(
+        p.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T, T, ArrayView<long>>(OptimizerKernels.SgdMomentum)(
             loop.Threads, loop, p.Values, p.Grads, velocity.View,
-            T.CreateTruncating(LearningRate), T.CreateTruncating(Momentum), T.CreateTruncating(WeightDecay));
+            T.CreateTruncating(LearningRate), T.CreateTruncating(Momentum), T.CreateTruncating(WeightDecay), p.Gate);
     }
 
     /// <summary>"velocity" in the flat parameter layout (empty before the first step).</summary>

@@ -4,7 +4,9 @@ using System.Numerics;
 using IlgpuAe.Data;
 using IlgpuAe.Distributed;
 using ILGPU.Runtime;
+using IlgpuAe.Compute;
 using IlgpuAe.Graph;
+using IlgpuAe.Kernels;
 using IlgpuAe.Models;
 using IlgpuAe.Optim;
 
@@ -22,8 +24,16 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     readonly TrainerOptions _options;
     readonly double _baseLearningRate;
     GradientNorm<T>? _norm;
+    PageLockedArray1D<long>? _gateHost;
+    IReadOnlyList<string> _guardNames = [];
+    readonly int _guardEvery;
+    // The position of the run in fields, so that a step allocates nothing (State builds the record when asked).
+    int _epoch = 1, _batch;
+    long _steps;
+    double[] _termSums = [];
     float[] _images = [];
     byte[] _labels = [];
+    Batch? _gathered;
     // Data parallel: the ranks' agreement, after each step, that one of them was asked to stop.
     bool _stopAgreed;
 
@@ -34,6 +44,8 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         _options = options ?? new TrainerOptions();
         if (_options.ClipGrad is { } c && !(c > 0 && double.IsFinite(c)))
             throw new IlgpuAeException($"gradient clipping needs a positive finite norm, got {c}");
+        if (_options.GuardEvery < 0)
+            throw new IlgpuAeException($"the guard interval must be zero (the backend's default) or positive, got {_options.GuardEvery}");
         if (_options.CheckpointEvery < 0)
             throw new IlgpuAeException($"the checkpoint interval must be zero or positive, got {_options.CheckpointEvery}");
         if (_options.Parallel is { } parallel)
@@ -47,6 +59,9 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         _model = model;
         _optimizer = optimizer;
         _baseLearningRate = optimizer.LearningRate;
+        var path = _options.Path == StepPath.Auto ? (model.Device.IsCpu ? StepPath.Host : StepPath.Device) : _options.Path;
+        // An optimizer that ignores the gate must never see a diverged step: then the flag is read before every step.
+        _guardEvery = !optimizer.ReadsGate ? 1 : _options.GuardEvery > 0 ? _options.GuardEvery : path == StepPath.Host ? 1 : DeviceGuardEvery;
         BatchSize = batch;
         Seed = seed;
     }
@@ -56,11 +71,25 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// <summary>Seed of the per-epoch data order.</summary>
     public ulong Seed { get; }
 
+    /// <summary>The device guard's read interval on the <see cref="StepPath.Device"/> path when <see cref="TrainerOptions.GuardEvery"/> is 0.</summary>
+    public const int DeviceGuardEvery = 100;
+
+    /// <summary>Steps between two reads of the device guard's flag (<see cref="TrainerOptions.GuardEvery"/> resolved for this backend).</summary>
+    public int GuardEvery => _guardEvery;
+
     /// <summary>The next batch to train; set it (with restored parameters and optimizer) to resume.</summary>
-    public TrainerState State { get; set; } = TrainerState.Start;
+    public TrainerState State
+    {
+        get => new(_epoch, _batch, _steps, _termSums);
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            (_epoch, _batch, _steps, _termSums) = (value.Epoch, value.Batch, value.Steps, value.TermSums);
+        }
+    }
 
     /// <summary>Optimizer steps taken; random ops draw from (seed, step) so runs repeat exactly.</summary>
-    public long Steps => State.Steps;
+    public long Steps => _steps;
 
     /// <summary>Whether the last <see cref="Run"/> stopped early because it was cancelled.</summary>
     public bool Interrupted { get; private set; }
@@ -84,20 +113,21 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         var parallel = _options.Parallel;
         bool root = parallel is null || parallel.Rank == 0;
         // A fresh model at the start of a run; a loaded (uploaded) one keeps its values, so fine-tuning starts where it left off.
-        if (State.Steps == 0 && State.Batch == 0 && State.Epoch == 1 && !_model.Parameters.Uploaded) _model.InitialiseFromData(train);
+        if (_steps == 0 && _batch == 0 && _epoch == 1 && !_model.Parameters.Uploaded) _model.InitialiseFromData(train);
         var batcher = new Batcher(train.Count, BatchSize, Seed, dropLast: !_options.KeepLastBatch);
         var plan = _model.Plan(parallel is null ? BatchSize : Shares.Of(BatchSize, parallel.Rank, parallel.Ranks).Count, training: true);
         var reports = new List<EpochReport>();
-        while (State.Epoch <= epochs)
+        while (_epoch <= epochs)
         {
-            int epoch = State.Epoch, total = batcher.BatchesPerEpoch;
-            if (State.TermSums.Length > 0) plan.SetTermSums(parallel is null ? State.TermSums : RankSums(parallel, plan, State.TermSums));
+            int epoch = _epoch, total = batcher.BatchesPerEpoch;
+            if (_termSums.Length > 0) plan.SetTermSums(parallel is null ? _termSums : RankSums(parallel, plan, _termSums));
             else plan.ResetTermSums();
             var clock = Stopwatch.StartNew();
-            int first = State.Batch, done = first;
+            int first = _batch, done = first;
             double[]? shortTerms = null;
-            foreach (var indices in batcher.Batches(epoch, first))
+            foreach (var slice in batcher.Slices(epoch, first))
             {
+                var indices = slice.Span;
                 if (parallel is not null) shortTerms = StepShare(parallel, plan, train, indices, epoch, done, cancel.IsCancellationRequested) ?? shortTerms;
                 else if (indices.Length == BatchSize) Step(plan, Gather(train, indices), epoch, done);
                 else
@@ -108,13 +138,14 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
                     shortTerms = shortPlan.LastTerms();
                 }
                 done++;
-                State = State with { Batch = done, Steps = State.Steps + 1, TermSums = [] };
-                if (parallel is not null && _options.VerifyReplicas) Replicas.Verify(parallel, _model.Parameters, $"after step {State.Steps}");
+                (_batch, _steps, _termSums) = (done, _steps + 1, []);
+                if (parallel is not null && _options.VerifyReplicas) Replicas.Verify(parallel, _model.Parameters, $"after step {_steps}");
                 if (root) onBatch?.Invoke(done, total);
-                bool due = _options.CheckpointEvery > 0 && State.Steps % _options.CheckpointEvery == 0;
+                bool due = _options.CheckpointEvery > 0 && _steps % _options.CheckpointEvery == 0;
                 bool stop = parallel is null ? cancel.IsCancellationRequested : _stopAgreed;
                 if (stop || (due && done < total))
                 {
+                    CheckGate(plan); // a checkpoint holds no step that diverged
                     var running = parallel is null ? plan.TermSums() : AllRankSums(parallel, plan);
                     if (root) onCheckpoint?.Invoke(State with { TermSums = running });
                     if (stop)
@@ -124,6 +155,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
                     }
                 }
             }
+            CheckGate(plan);
             double[] sums = plan.TermSums(); // synchronises: the clock includes all device work
             if (parallel is not null) sums = WholeBatchSums(parallel, sums, shortTerms);
             else if (shortTerms is not null)
@@ -133,15 +165,15 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
             var trainTerms = Named(plan, sums.Select(s => s / total).ToArray());
             var eval = Evaluate(_model, test, BatchSize);
             var report = new EpochReport(epoch, Objective(plan, trainTerms), eval.Loss, eval.Terms, trainTerms,
-                seconds, (done - first) * BatchSize / Math.Max(seconds, 1e-9), State.Steps);
+                seconds, (done - first) * BatchSize / Math.Max(seconds, 1e-9), _steps);
             reports.Add(report);
-            State = new TrainerState(epoch + 1, 0, State.Steps, []);
+            (_epoch, _batch, _termSums) = (epoch + 1, 0, []);
             if (root)
             {
                 onEpoch?.Invoke(report);
                 onCheckpoint?.Invoke(State);
             }
-            if (AnyRank(parallel, cancel.IsCancellationRequested) && State.Epoch <= epochs)
+            if (AnyRank(parallel, cancel.IsCancellationRequested) && _epoch <= epochs)
             {
                 Interrupted = true;
                 return reports;
@@ -154,15 +186,22 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     public void Step(Batch batch)
     {
         var plan = _model.Plan(batch.Rows, training: true);
-        Step(plan, batch, State.Epoch, State.Batch);
-        State = State with { Steps = State.Steps + 1 };
+        Step(plan, batch, _epoch, _batch);
+        _steps++;
     }
+
+    /// <summary>
+    /// Reads the device guard now (outside <see cref="Run"/>, which reads it every <see cref="GuardEvery"/> steps, before
+    /// each checkpoint and at each epoch's end): <see cref="DivergenceException"/> for the first step since the last read whose
+    /// terms or gradients were not finite; the parameters and the trainer are then as they were before that step.
+    /// </summary>
+    public void CheckDivergence() => CheckGate(null);
 
     void Step(Plan<T> plan, Batch batch, int epoch, int index, IDataParallel? parallel = null, bool cancelled = false)
     {
-        plan.Step = (ulong)State.Steps;
-        plan.ScheduleStep = State.Steps;
-        if (_options.LearningRate is { } schedule) _optimizer.LearningRate = ScheduledRate(schedule, State.Steps);
+        plan.Step = (ulong)_steps;
+        plan.ScheduleStep = _steps;
+        if (_options.LearningRate is { } schedule) _optimizer.LearningRate = ScheduledRate(schedule, _steps);
         if (plan.Profile is { } profile)
             StepProfiled(profile, plan, batch, epoch, index, parallel, cancelled);
         else
@@ -174,7 +213,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
             Guard(plan, epoch, index, parallel, cancelled);
             _optimizer.Step(_model.Parameters);
         }
-        _model.TrainingStep = State.Steps + 1;
+        _model.TrainingStep = _steps + 1;
     }
 
     /// <summary>The optimizer's own rate times the schedule's factor at <paramref name="step"/>; a factor that is negative or not finite stops the run.</summary>
@@ -191,7 +230,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// whole batch) and with its gradient scaled by its share of the rows, then the sum over the ranks. A rank whose share of
     /// a short last batch is empty contributes a zero gradient. Returns the short batch's terms, weighted by its share.
     /// </summary>
-    double[]? StepShare(IDataParallel parallel, Plan<T> plan, Dataset train, int[] indices, int epoch, int index, bool cancelled)
+    double[]? StepShare(IDataParallel parallel, Plan<T> plan, Dataset train, ReadOnlySpan<int> indices, int epoch, int index, bool cancelled)
     {
         var (at, rows) = Shares.Of(indices.Length, parallel.Rank, parallel.Ranks);
         bool full = indices.Length == BatchSize;
@@ -201,9 +240,9 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
             parallel.SumGradients(_model.Parameters);
             Guard(null, epoch, index, parallel, cancelled);
             // The same rate as the ranks that had rows: the schedule is a function of the step alone.
-            if (_options.LearningRate is { } schedule) _optimizer.LearningRate = ScheduledRate(schedule, State.Steps);
+            if (_options.LearningRate is { } schedule) _optimizer.LearningRate = ScheduledRate(schedule, _steps);
             _optimizer.Step(_model.Parameters);
-            _model.TrainingStep = State.Steps + 1;
+            _model.TrainingStep = _steps + 1;
             return new double[plan.TermNames.Count];
         }
         // The short last batch (KeepLastBatch): a plan of this rank's share of it.
@@ -259,9 +298,44 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
             _norm ??= new GradientNorm<T>(_model.Parameters);
             _norm.Compute();
         }
-        if (parallel is not null) AgreeOnTerms(plan, epoch, index, parallel, cancelled);
-        if (_options.Guard) CheckFinite(plan, epoch, index);
+        if (parallel is not null)
+        {
+            // Data parallel: the ranks agree on the terms every step anyway, so the host checks them there.
+            AgreeOnTerms(plan, epoch, index, parallel, cancelled);
+            if (_options.Guard) CheckFinite(plan, epoch, index);
+        }
+        else if (_options.Guard)
+        {
+            _guardNames = plan!.TermNames;
+            OptimizerLaunch.CheckFinite(_model.Device, plan.LastTermsView, plan.TermCount, _norm!.Squared, _model.Parameters.Gate, _steps, epoch, index);
+            // Read before the optimizer: with an interval of 1 a diverged step never reaches it, as without the gate.
+            if ((_steps + 1) % _guardEvery == 0) CheckGate(plan);
+        }
         if (_options.ClipGrad is { } clip) _norm!.Clip(clip);
+    }
+
+    /// <summary>
+    /// Reads the gate the device guard shuts (one small read); when it is shut, puts the run back to the step it names
+    /// (the optimizer launches after it did nothing), opens it and throws that step's <see cref="DivergenceException"/>.
+    /// </summary>
+    void CheckGate(Plan<T>? plan)
+    {
+        if (!_options.Guard || _options.Parallel is not null || !_model.Parameters.IsMaterialized) return;
+        var d = _model.Device;
+        _gateHost ??= d.AllocateHost<long>(GateRecord.Length);
+        d.Read(_model.Parameters.Gate, _gateHost);
+        if (_gateHost[0] == 0) return;
+        long step = _gateHost[1];
+        int culprit = (int)_gateHost[2], epoch = (int)_gateHost[4], index = (int)_gateHost[5];
+        string kind = _gateHost[3] switch { GateRecord.NaN => "NaN", GateRecord.PositiveInfinity => "Infinity", _ => "-Infinity" };
+        var names = plan?.TermNames ?? _guardNames;
+        _optimizer.Uncount(_steps - step);
+        (_epoch, _batch, _steps, _termSums) = (epoch, index, step, []);
+        _model.TrainingStep = step;
+        _model.Parameters.OpenGate();
+        if (culprit < names.Count)
+            throw Diverged(names[culprit], $"loss term '{names[culprit]}' is {kind}", epoch, index);
+        throw Diverged("gradient", "the gradient holds a NaN or infinite value", epoch, index);
     }
 
     /// <summary>
@@ -311,18 +385,20 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     }
 
     DivergenceException Diverged(string culprit, string what, int epoch, int index) =>
-        new($"training diverged at step {State.Steps} (epoch {epoch}, batch {index + 1}): {what}; the parameters were not updated by this step", State.Steps, culprit);
+        new($"training diverged at step {_steps} (epoch {epoch}, batch {index + 1}): {what}; the parameters were not updated by this step", _steps, culprit);
 
     static string Describe(double v) => double.IsNaN(v) ? "NaN" : v.ToString(CultureInfo.InvariantCulture);
 
-    Batch Gather(Dataset data, int[] indices)
+    Batch Gather(Dataset data, ReadOnlySpan<int> indices)
     {
         int size = indices.Length * data.Features;
         if (_images.Length != size) _images = new float[size];
         if (_labels.Length != indices.Length) _labels = new byte[indices.Length];
         data.Gather(indices, _images);
         data.GatherLabels(indices, _labels);
-        return new Batch(_images, _labels, indices.Length);
+        // One Batch per pair of buffers: a step of the run allocates nothing.
+        if (_gathered is null || !ReferenceEquals(_gathered.Images, _images) || !ReferenceEquals(_gathered.Labels, _labels)) _gathered = new Batch(_images, _labels, indices.Length);
+        return _gathered;
     }
 
     /// <summary>
@@ -377,5 +453,9 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         plan.TermNames.Select((n, i) => plan.TermWeights[i] * terms[n]).Sum();
 
     /// <summary>Frees the gradient-norm buffers; the model and optimizer belong to the caller.</summary>
-    public void Dispose() => _norm?.Dispose();
+    public void Dispose()
+    {
+        _norm?.Dispose();
+        _gateHost?.Dispose();
+    }
 }

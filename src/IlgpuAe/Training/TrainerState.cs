@@ -34,8 +34,22 @@ public sealed record TrainerOptions
     /// <summary>Clip the global gradient norm to this value (none when null).</summary>
     public double? ClipGrad { get; init; }
 
-    /// <summary>Check every step that the loss terms and the gradient norm are finite (one small read per step).</summary>
+    /// <summary>
+    /// Check every step that the loss terms and the gradient norm are finite. The check runs on the device and shuts the
+    /// parameters' update gate at the first step that is not; the host reads it every <see cref="GuardEvery"/> steps.
+    /// </summary>
     public bool Guard { get; init; } = true;
+
+    /// <summary>
+    /// Steps between two reads of the device guard (0, the default: 1 on the <see cref="StepPath.Host"/> path, where a read
+    /// costs little and a divergence stops before the optimizer step as it happens; <see cref="Trainer{T}.DeviceGuardEvery"/>
+    /// on the <see cref="StepPath.Device"/> path). The run also reads it before each checkpoint and at each epoch's end, and
+    /// reports the first step that diverged, with the parameters as they were before it, whatever the interval.
+    /// </summary>
+    public int GuardEvery { get; init; }
+
+    /// <summary>How a step talks to the host (<see cref="StepPath.Auto"/>: the host path on the CPU accelerator, the device path elsewhere).</summary>
+    public StepPath Path { get; init; }
 
     /// <summary>Call the checkpoint hook every this many steps (0: only at the end of each epoch).</summary>
     public int CheckpointEvery { get; init; }
@@ -63,4 +77,19 @@ public sealed record TrainerOptions
 
     /// <summary>With <see cref="Parallel"/>: compare a hash of the parameters over the ranks after every step, not only at each epoch's end.</summary>
     public bool VerifyReplicas { get; init; }
+}
+
+/// <summary>How a training step talks to the host.</summary>
+public enum StepPath
+{
+    /// <summary>The host path on ILGPU's CPU accelerator, the device path on a GPU.</summary>
+    Auto,
+    /// <summary>The guard's flag read before every optimizer step (one small read per step, as good as free on the CPU accelerator).</summary>
+    Host,
+    /// <summary>
+    /// No host round trip in a steady-state step: the guard's flag read every <see cref="TrainerOptions.GuardEvery"/> steps
+    /// (<see cref="Trainer{T}.DeviceGuardEvery"/> by default). Either path stages inputs in page-locked double buffers and
+    /// queues their copy without waiting (<see cref="Graph.Plan{T}.StagedUploads"/>).
+    /// </summary>
+    Device,
 }

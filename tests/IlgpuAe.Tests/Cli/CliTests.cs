@@ -84,6 +84,30 @@ public class CliTests
     }
 
     [Fact]
+    public void A_guard_interval_below_one_is_a_bad_command_line() =>
+        OneClearError(Run("train", "--guard-every", "0"), 2, "--guard-every");
+
+    [Fact]
+    public void The_guard_interval_changes_no_number_of_a_run()
+    {
+        string a = TempDir(), b = TempDir();
+        try
+        {
+            string[] common = ["train", "--model", "vae", "--epochs", "1", "--batch", "32", "--limit", "256", "--hidden", "16", "--latent", "3",
+                "--backend", "cpu", "--quiet"];
+            var first = Run([.. common, "--out", a]);
+            var second = Run([.. common, "--guard-every", "5", "--out", b]);
+            Assert.True(first.Code == 0 && second.Code == 0, first.Err + second.Err);
+            Assert.Equal(Metrics(a), Metrics(b));
+        }
+        finally
+        {
+            Directory.Delete(a, true);
+            Directory.Delete(b, true);
+        }
+    }
+
+    [Fact]
     public void Train_writes_metrics_checkpoint_and_pictures_and_eval_reports_the_same_test_loss()
     {
         string dir = TempDir();

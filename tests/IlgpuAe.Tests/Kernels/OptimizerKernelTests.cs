@@ -1,4 +1,5 @@
 using System.Numerics;
+using ILGPU.Runtime;
 using static IlgpuAe.Tests.Kernels.KernelHarness;
 using IlgpuAe.Compute;
 namespace IlgpuAe.Tests.Kernels;
@@ -7,6 +8,9 @@ namespace IlgpuAe.Tests.Kernels;
 public sealed class OptimizerKernelTests
 {
     const int Steps = 6;
+
+    // An open gate (all zero): the optimizers step as if no guard were there.
+    static MemoryBuffer1D<long, Stride1D.Dense> OpenGate() => Gpu.Accelerator.Allocate1D(new long[GateRecord.Length]);
 
     public static TheoryData<int, int> Cases() => SizesAndShapes();
 
@@ -24,12 +28,13 @@ public sealed class OptimizerKernelTests
         using var dp = Upload<T>(p);
         using var dv = Upload<T>(vel);
         var loop = Shape(shape, n);
-        var step = Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T, T>(OptimizerKernels.SgdMomentum);
+        using var gate = OpenGate();
+        var step = Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T, T, ArrayView<long>>(OptimizerKernels.SgdMomentum);
         for (int s = 0; s < Steps; s++)
         {
             var g = RandomValues(100 + s, n);
             using var dg = Upload<T>(g);
-            step(loop.Threads, loop, dp.View, dg.View, dv.View, T.CreateTruncating(0.1), T.CreateTruncating(0.9), T.CreateTruncating(0.01));
+            step(loop.Threads, loop, dp.View, dg.View, dv.View, T.CreateTruncating(0.1), T.CreateTruncating(0.9), T.CreateTruncating(0.01), gate.View);
             OptimizerReference.SgdMomentum(p, g, vel, 0.1, 0.9, 0.01);
         }
         AssertClose<T>(p, Download(dp), scale: 10 * Steps, what: "parameters");
@@ -55,7 +60,8 @@ public sealed class OptimizerKernelTests
         using var dm = Upload<T>(m);
         using var dv = Upload<T>(v);
         var loop = Shape(shape, n);
-        var adam = Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T, T, T, T, T, T, int>(OptimizerKernels.Adam);
+        using var gate = OpenGate();
+        var adam = Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, AdamStep<T>, ArrayView<long>>(OptimizerKernels.Adam);
         static T C(double x) => T.CreateTruncating(x);
         for (int step = 1; step <= Steps; step++)
         {
@@ -64,7 +70,7 @@ public sealed class OptimizerKernelTests
             // The host computes the bias corrections once per step, as the engine will.
             double bias1 = 1 - Math.Pow(beta1, step), bias2 = 1 - Math.Pow(beta2, step);
             adam(loop.Threads, loop, dp.View, dg.View, dm.View, dv.View,
-                C(lr), C(beta1), C(beta2), C(eps), C(wd), C(bias1), C(bias2), decoupled ? 1 : 0);
+                new AdamStep<T>(C(lr), C(beta1), C(beta2), C(eps), C(wd), C(bias1), C(bias2), decoupled), gate.View);
             OptimizerReference.Adam(p, g, m, v, step, lr, beta1, beta2, eps, wd, decoupled);
         }
         string which = decoupled ? "AdamW" : "Adam";
@@ -85,8 +91,10 @@ public sealed class OptimizerKernelTests
         using var dm = Upload<double>(new double[n]);
         using var dv = Upload<double>(new double[n]);
         var loop = Gpu.LoopFor(n);
-        Gpu.Load<Loop, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, double, double, double, double, double, double, double, int>(
-            OptimizerKernels.Adam)(loop.Threads, loop, dp.View, dg.View, dm.View, dv.View, 0.01, 0.9, 0.999, 1e-8, 0, 1 - 0.9, 1 - 0.999, 0);
+        using var gate = OpenGate();
+        Gpu.Load<Loop, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, AdamStep<double>, ArrayView<long>>(
+            OptimizerKernels.Adam)(loop.Threads, loop, dp.View, dg.View, dm.View, dv.View,
+            new AdamStep<double>(0.01, 0.9, 0.999, 1e-8, 0, 1 - 0.9, 1 - 0.999, false), gate.View);
         var after = Download(dp);
         // ε shifts the step by lr·ε/|g| ≤ 0.01·1e-8/0.05 = 2e-9.
         for (int i = 0; i < n; i++)
@@ -144,14 +152,15 @@ public sealed class OptimizerKernelTests
             using var dm = Upload<float>(m);
             using var dv = Upload<float>(v);
             var loop = Shape(shape, n);
-            var adam = Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamScalars>(OptimizerKernels.CpuAdam);
+            using var gate = OpenGate();
+            var adam = Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamScalars, ArrayView<long>>(OptimizerKernels.CpuAdam);
             for (int step = 1; step <= 6; step++)
             {
                 var g = RandomValues(200 + step, n);
                 using var dg = Upload<float>(g);
                 var s = new AdamScalars((float)lr, (float)beta1, (float)beta2, (float)eps, (float)wd,
                     (float)(1 - Math.Pow(beta1, step)), (float)(1 - Math.Pow(beta2, step)), decoupled);
-                adam(loop.Threads, loop, dp.View, dg.View, dm.View, dv.View, s);
+                adam(loop.Threads, loop, dp.View, dg.View, dm.View, dv.View, s, gate.View);
                 OptimizerReference.Adam(p, g, m, v, step, lr, beta1, beta2, eps, wd, decoupled);
             }
             AssertClose<float>(p, Download(dp), scale: 60, what: "parameters");
@@ -173,7 +182,8 @@ public sealed class OptimizerKernelTests
         using var dm = Upload<float>(m);
         using var dv = Upload<float>(v);
         var loop = Shape(0, n);
-        var adam = Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamScalars>(OptimizerKernels.CpuAdam);
+        using var gate = OpenGate();
+        var adam = Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamScalars, ArrayView<long>>(OptimizerKernels.CpuAdam);
         var start = (double[])p.Clone();
         for (int step = 1; step <= steps; step++)
         {
@@ -183,7 +193,7 @@ public sealed class OptimizerKernelTests
             using var dg = Upload<float>(g);
             var s = new AdamScalars((float)lr, (float)beta1, (float)beta2, (float)eps, 0f,
                 (float)(1 - Math.Pow(beta1, step)), (float)(1 - Math.Pow(beta2, step)), false);
-            adam(loop.Threads, loop, dp.View, dg.View, dm.View, dv.View, s);
+            adam(loop.Threads, loop, dp.View, dg.View, dm.View, dv.View, s, gate.View);
             OptimizerReference.Adam(p, g, m, v, step, lr, beta1, beta2, eps, 0, false);
         }
         var got = Download(dp);
@@ -191,5 +201,63 @@ public sealed class OptimizerKernelTests
         Assert.True(moved > 0.01, $"the parameters moved only {moved:E2} on average");
         for (int i = 0; i < n; i++)
             Assert.True(Math.Abs(got[i] - p[i]) < 2e-5, $"element {i}: fast {got[i]:R}, reference {p[i]:R} after {steps} steps");
+    }
+
+    // The device guard: CheckFinite against its reference on every kind of bad value, and a shut gate stops every optimizer.
+
+    public static TheoryData<double[], double> GuardCases() => new()
+    {
+        { new[] { 1.0, 2.0 }, 3.0 },
+        { new[] { 1.0, double.NaN, double.PositiveInfinity }, 3.0 },
+        { new[] { double.NegativeInfinity, 2.0 }, double.NaN },
+        { new[] { 1.0, 2.0 }, double.PositiveInfinity },
+        { new[] { 1.0 }, double.NaN },
+    };
+
+    [Theory, MemberData(nameof(GuardCases))]
+    public void CheckFinite_records_the_first_term_that_is_not_finite_else_the_gradient(double[] terms, double squaredNorm)
+    {
+        CheckFinite<float>(terms, squaredNorm);
+        CheckFinite<double>(terms, squaredNorm);
+    }
+
+    static void CheckFinite<T>(double[] terms, double squaredNorm) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var dt = Upload<T>(terms);
+        using var dn = Upload<T>([squaredNorm]);
+        using var gate = OpenGate();
+        OptimizerLaunch.CheckFinite<T>(Gpu, dt.View, terms.Length, dn.View, gate.View, step: 41, epoch: 3, batch: 7);
+        var record = gate.GetAsArray1D();
+        if (OptimizerReference.FirstNonFinite(terms, squaredNorm) is { } expected)
+            Assert.Equal(new long[] { 1, 41, expected.Culprit, expected.Kind, 3, 7 }, record);
+        else
+            Assert.Equal(new long[GateRecord.Length], record);
+        // A later bad step leaves the first record alone.
+        using var bad = Upload<T>([double.NaN]);
+        OptimizerLaunch.CheckFinite<T>(Gpu, bad.View, 1, bad.View, gate.View, step: 42, epoch: 3, batch: 8);
+        if (record[0] == 1) Assert.Equal(record, gate.GetAsArray1D());
+    }
+
+    [Fact]
+    public void A_shut_gate_leaves_parameters_and_state_of_every_optimizer_untouched()
+    {
+        const int n = 37;
+        var p = RandomValues(8, n);
+        var g = RandomValues(9, n);
+        using var dp = Upload<float>(p);
+        using var dg = Upload<float>(g);
+        using var dm = Upload<float>(g);
+        using var dv = Upload<float>(g);
+        using var gate = Gpu.Accelerator.Allocate1D(new long[] { 1, 5, 0, 0, 1, 5 });
+        var loop = Gpu.LoopFor(n);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamScalars, ArrayView<long>>(OptimizerKernels.CpuAdam)(
+            loop.Threads, loop, dp.View, dg.View, dm.View, dv.View, new AdamScalars(0.1f, 0.9f, 0.999f, 1e-8f, 0, 0.1f, 0.001f, false), gate.View);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamStep<float>, ArrayView<long>>(OptimizerKernels.Adam)(
+            loop.Threads, loop, dp.View, dg.View, dm.View, dv.View, new AdamStep<float>(0.1f, 0.9f, 0.999f, 1e-8f, 0, 0.1f, 0.001f, false), gate.View);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, ArrayView<long>>(OptimizerKernels.SgdMomentum)(
+            loop.Threads, loop, dp.View, dg.View, dm.View, 0.1f, 0.9f, 0f, gate.View);
+        Assert.Equal(Rounded<float>(p), Download(dp));
+        Assert.Equal(Rounded<float>(g), Download(dm));
+        Assert.Equal(Rounded<float>(g), Download(dv));
     }
 }
