@@ -90,6 +90,10 @@ public sealed class TotalCorrelationOp<T> : StochasticOp<T> where T : unmanaged,
                 loop.Threads, loop, v[0], v[1], v[2], resp, lse, g, x.Grad(Inputs[0]), Dim, part, scale, x.Beta(this, 0));
         var k = x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, int, T, T>(
             TotalCorrelationKernels.BackwardPosterior);
-        Scatter(x, rest, [1, 2], (d, beta) => k(loop.Threads, loop, v[0], v[1], v[2], resp, lse, g, d[0], d[1], Dim, part, scale, beta));
+        if (BeginScatter(x, rest, [1, 2], out var d, out T beta))
+        {
+            k(loop.Threads, loop, v[0], v[1], v[2], resp, lse, g, d[0], d[1], Dim, part, scale, beta);
+            EndScatter(x, [1, 2]);
+        }
     }
 }
