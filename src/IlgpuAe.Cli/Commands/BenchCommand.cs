@@ -50,7 +50,7 @@ public sealed partial class BenchCommand(ModelRecipes recipes) : CliCommand
     {
         var stdout = io.Out;
         var backend = BackendNames.Parse(args.Get(_backend)!);
-        var shapes = args.Get(_gemm) ?? ParseShapes(DefaultShapes).Shapes;
+        var shapes = args.Get(_gemm) is { Length: > 0 } given ? given : ParseShapes(DefaultShapes).Shapes; // an absent list reads as empty, not null
         int elements = args.Get(_elements);
         int[] batches = args.Get(_batches);
         int repeat = args.Get(_repeat);

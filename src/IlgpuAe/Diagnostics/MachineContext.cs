@@ -48,9 +48,13 @@ public sealed record MachineContext(CpuInfo? Cpu, int Cores, double FmaGflops, s
         return new MachineContext(cpu, cores, gflops, kind, copies);
     }
 
-    /// <summary>The copy whose working set (source plus destination) is nearest, on a log scale, to <paramref name="bytes"/>.</summary>
-    public CopyBandwidth NearestCopy(double bytes) =>
-        Copies.MinBy(c => Math.Abs(Math.Log(Math.Max(bytes, 1) / (2.0 * c.Bytes))))!;
+    /// <summary>
+    /// The copy whose working set (source plus destination) is nearest, on a log scale, to <paramref name="bytes"/>;
+    /// a tie goes to the larger copy, since a working set halfway between a cached and an uncached one rarely stays cached.
+    /// </summary>
+    public CopyBandwidth NearestCopy(double bytes) => Copies
+        .OrderBy(c => Math.Round(Math.Abs(Math.Log(Math.Max(bytes, 1) / (2.0 * c.Bytes))), 9))
+        .ThenByDescending(c => c.Bytes).First();
 
     /// <summary>The header lines a benchmark prints before its table.</summary>
     public IReadOnlyList<string> Lines()

@@ -80,6 +80,8 @@ public class MachineContextTests
         // A row moving 10 KB is nearer the 4 KiB copy (8 KiB working set); one moving 1 MB nearer the 64 KiB one.
         Assert.Equal(4096, m.NearestCopy(10_000).Bytes);
         Assert.Equal(1 << 16, m.NearestCopy(1_000_000).Bytes);
+        // 32 KiB moved sits halfway (log scale) between 8 KiB and 128 KiB working sets: the larger copy is the fair one.
+        Assert.Equal(1 << 16, m.NearestCopy(32 * 1024).Bytes);
         Assert.Contains(m.Lines(), l => l.StartsWith("fma peak (measured): ", StringComparison.Ordinal));
     }
 
@@ -105,6 +107,17 @@ public class MachineContextTests
         // The GEMM row ends with its share of the peak, a percentage.
         var gemm = r.Out.Split('\n').First(l => l.TrimStart().StartsWith("gemm NT", StringComparison.Ordinal));
         Assert.EndsWith("%", gemm.TrimEnd());
+    }
+
+    [Fact]
+    public void Bench_without_gemm_runs_the_default_shapes()
+    {
+        // --gemm left out must mean the default shapes, not no GEMM rows; a tiny K keeps it fast.
+        var r = Run("bench", "--backend", "cpu", "--elements", "1000", "--batches", "4", "--repeat", "1", "--steps", "1",
+            "--models", "ae", "--context-copy-kib", "4,64");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("1024x400x784", r.Out);
+        Assert.Contains("128x400x784", r.Out);
     }
 
     [Fact]
