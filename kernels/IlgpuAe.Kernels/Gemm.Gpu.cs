@@ -1,69 +1,203 @@
+using System.Runtime.CompilerServices;
+using ILGPU.Runtime;
+
 namespace IlgpuAe.Kernels;
+
+/// <summary>Four consecutive elements: one 16-byte load or store when T is float (ILGPU vectorises a struct access whose alignment it is told).</summary>
+public struct Quad<T> where T : unmanaged
+{
+    /// <summary>Elements 0..3.</summary>
+    public T X, Y, Z, W;
+}
+
+/// <summary>One row of a thread's 8x8 accumulator tile: columns 0..3 of its first column quad, then 0..3 of its second.</summary>
+public struct Row8<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Accumulators of the 8 columns.</summary>
+    public T C0, C1, C2, C3, C4, C5, C6, C7;
+
+    /// <summary>r + x·(b0, b1): one row's 8 multiply-adds of a rank-1 update.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Row8<T> Fma(Row8<T> r, T x, Quad<T> b0, Quad<T> b1)
+    {
+        r.C0 += x * b0.X; r.C1 += x * b0.Y; r.C2 += x * b0.Z; r.C3 += x * b0.W;
+        r.C4 += x * b1.X; r.C5 += x * b1.Y; r.C6 += x * b1.Z; r.C7 += x * b1.W;
+        return r;
+    }
+}
 
 public static partial class GemmKernels
 {
     /// <summary>Rows and columns of C per group of the GPU body.</summary>
-    public const int GpuTile = 64;
+    public const int GpuTile = 128;
     /// <summary>Depth of the k-slices staged in shared memory.</summary>
-    public const int GpuDepth = 16;
-    /// <summary>Threads per group: each owns a 4x4 tile of the 64x64 block.</summary>
-    public const int GpuThreads = (GpuTile / 4) * (GpuTile / 4);
+    public const int GpuDepth = 8;
+    /// <summary>Threads per group: a 16x16 grid, each owning an 8x8 tile of the 128x128 block.</summary>
+    public const int GpuThreads = 256;
+    /// <summary><see cref="GemmShape{T}.Quads"/> bit: op(A) may be read in aligned quads along its contiguous dimension.</summary>
+    public const int QuadsA = 1;
+    /// <summary><see cref="GemmShape{T}.Quads"/> bit: op(B) may be read in aligned quads along its contiguous dimension.</summary>
+    public const int QuadsB = 2;
+
+    // Why 128x128x8, 256 threads, 8x8 each: the 64 accumulators and 16 operands of a thread fit in about 100-130 of the
+    // 255 registers a PTX thread may have (256 threads x 128 = 32 K of the 64 K registers of an SM: two groups per SM),
+    // and each k step does 64 FMAs for 4 shared-memory quad loads (16 FMAs per load, against 2 per load in a 16x16
+    // tile). Two stages of 8x128 for each operand are 16 KB of float (32 KB of double) of static shared memory, inside
+    // the 48 KB a group may allocate statically, which is all ILGPU's SharedMemory.Allocate1D<T>(constant) can ask for.
+    // A deeper slice (16) would halve the barriers but double the shared memory and the staging registers; a 256x128
+    // tile would need 128 accumulators a thread and spill. Small GEMMs (a batch of 128 against 400 outputs) get few
+    // groups from a 128x128 tile: whether a smaller tile wins there is for a measurement on a GPU to say.
 
     /// <summary>
-    /// GPU body, explicitly grouped: grid (ceil(n/64), ceil(m/64)), groups of 256 threads.
+    /// GPU body, explicitly grouped: grid (ceil(n/128), ceil(m/128)), groups of 256 threads.
     /// C[i,j] = act(alpha·Σ_p op(A)[i,p]·op(B)[p,j] + beta·C[i,j] + bias[j]).
-    /// Each group stages 64x16 slices of op(A) and 16x64 slices of op(B) in shared memory
-    /// (k-major, so the inner loop reads 4 consecutive values) and each thread accumulates a
-    /// 4x4 tile in registers: 16 loads from shared memory per 16 FMAs instead of 2 per 1.
+    /// Slices of 128 rows x 8 of op(A) and 8 x 128 columns of op(B) are staged k-major in shared memory (A stored
+    /// transposed, so that a thread's 4 rows at one k are one conflict-free quad), in two stages: the next slice is
+    /// read from global memory into registers while the current one is multiplied, then written to the other stage,
+    /// one barrier per slice. Each thread reads 4 consecutive elements of each operand along its contiguous dimension
+    /// (one 16-byte load when <see cref="GemmShape{T}.Quads"/> says the operand is aligned, element by element at the
+    /// matrix edges) and accumulates rows {4ty..4ty+3, 64+4ty..} x columns {4tx..4tx+3, 64+4tx..}: split in halves so
+    /// that the 8 threads of a quarter warp read 32 consecutive floats of shared memory, no two in one bank.
     /// </summary>
+    [GroupedKernel]
     public static void Gpu<T, TAct>(GemmShape<T> s, ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, ArrayView<T> bias)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TAct : struct, IActivation<T>
     {
-        var tileA = SharedMemory.Allocate1D<T>(GpuDepth * GpuTile); // [kk, row]
-        var tileB = SharedMemory.Allocate1D<T>(GpuDepth * GpuTile); // [kk, col]
+        const int stage = GpuDepth * GpuTile;
+        ArrayView<T> sa = SharedMemory.Allocate1D<T>(2 * stage); // [stage][kk][row]: op(A) transposed
+        ArrayView<T> sb = SharedMemory.Allocate1D<T>(2 * stage); // [stage][kk][col]
+        int quadBytes = 4 * Interop.SizeOf<T>();
+        var sa4 = sa.Cast<Quad<T>>().AsAligned(quadBytes);
+        var sb4 = sb.Cast<Quad<T>>().AsAligned(quadBytes);
         int tid = Group.IdxX;
         int row0 = Grid.IdxY * GpuTile, col0 = Grid.IdxX * GpuTile;
-        int tr = tid / (GpuTile / 4) * 4, tc = tid % (GpuTile / 4) * 4;
-        // Consecutive threads load consecutive addresses whichever way the operand is stored.
-        bool aRowsAdjacent = s.AStrideRow == 1;
-        bool bColsAdjacent = s.BStrideCol == 1;
-        T c00 = T.Zero; T c01 = T.Zero; T c02 = T.Zero; T c03 = T.Zero;
-        T c10 = T.Zero; T c11 = T.Zero; T c12 = T.Zero; T c13 = T.Zero;
-        T c20 = T.Zero; T c21 = T.Zero; T c22 = T.Zero; T c23 = T.Zero;
-        T c30 = T.Zero; T c31 = T.Zero; T c32 = T.Zero; T c33 = T.Zero;
-        for (int k0 = 0; k0 < s.K; k0 += GpuDepth)
+        int ty = tid / 16, tx = tid % 16;
+
+        // The 4 elements a thread stages per slice run along the operand's smaller stride (its contiguous dimension
+        // for the strides GemmShape makes): along k (a row of A, a column of B in memory) it is 128 rows x 2 quads,
+        // across k 8 slices x 32 quads of rows.
+        bool aAlongK = s.AStrideK <= s.AStrideRow;
+        int aRow = aAlongK ? tid >> 1 : (tid & 31) * 4, aK = aAlongK ? (tid & 1) * 4 : tid >> 5;
+        long aStep = aAlongK ? s.AStrideK : s.AStrideRow;
+        int aShared = aK * GpuTile + aRow, aSharedStep = aAlongK ? GpuTile : 1;
+        bool bAlongK = s.BStrideK <= s.BStrideCol;
+        int bCol = bAlongK ? tid >> 1 : (tid & 31) * 4, bK = bAlongK ? (tid & 1) * 4 : tid >> 5;
+        long bStep = bAlongK ? s.BStrideK : s.BStrideCol;
+        int bShared = bK * GpuTile + bCol, bSharedStep = bAlongK ? GpuTile : 1;
+        bool aQuads = (s.Quads & QuadsA) != 0, bQuads = (s.Quads & QuadsB) != 0;
+
+        var r0 = default(Row8<T>); var r1 = default(Row8<T>); var r2 = default(Row8<T>); var r3 = default(Row8<T>);
+        var r4 = default(Row8<T>); var r5 = default(Row8<T>); var r6 = default(Row8<T>); var r7 = default(Row8<T>);
+        int slices = (s.K + GpuDepth - 1) / GpuDepth;
+        if (slices > 0)
         {
-            for (int e = tid; e < GpuDepth * GpuTile; e += GpuThreads)
-            {
-                int r = aRowsAdjacent ? e % GpuTile : e / GpuDepth;
-                int ka = aRowsAdjacent ? e / GpuTile : e % GpuDepth;
-                int gi = row0 + r, ga = k0 + ka;
-                tileA[ka * GpuTile + r] = gi < s.M && ga < s.K
-                    ? a[(long)gi * s.AStrideRow + (long)ga * s.AStrideK] : T.Zero;
-                int q = bColsAdjacent ? e % GpuTile : e / GpuDepth;
-                int kb = bColsAdjacent ? e / GpuTile : e % GpuDepth;
-                int gj = col0 + q, gb = k0 + kb;
-                tileB[kb * GpuTile + q] = gj < s.N && gb < s.K
-                    ? b[(long)gb * s.BStrideK + (long)gj * s.BStrideCol] : T.Zero;
-            }
+            var qa = StageA(s, a, 0, row0 + aRow, aK, aAlongK, aStep, aQuads);
+            var qb = StageB(s, b, 0, col0 + bCol, bK, bAlongK, bStep, bQuads);
+            Put(sa, aShared, aSharedStep, qa);
+            Put(sb, bShared, bSharedStep, qb);
             Group.Barrier();
-            for (int kk = 0; kk < GpuDepth; kk++)
+            for (int slice = 0; slice < slices; slice++)
             {
-                int oa = kk * GpuTile + tr, ob = kk * GpuTile + tc;
-                T x0 = tileA[oa], x1 = tileA[oa + 1], x2 = tileA[oa + 2], x3 = tileA[oa + 3];
-                T y0 = tileB[ob], y1 = tileB[ob + 1], y2 = tileB[ob + 2], y3 = tileB[ob + 3];
-                c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
-                c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
-                c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
-                c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+                int cur = (slice & 1) * stage;
+                bool more = slice + 1 < slices;
+                if (more)
+                {
+                    // Issued before the arithmetic so that the global loads are in flight while it runs.
+                    qa = StageA(s, a, (slice + 1) * GpuDepth, row0 + aRow, aK, aAlongK, aStep, aQuads);
+                    qb = StageB(s, b, (slice + 1) * GpuDepth, col0 + bCol, bK, bAlongK, bStep, bQuads);
+                }
+                for (int kk = 0; kk < GpuDepth; kk++)
+                {
+                    int at = (cur + kk * GpuTile) >> 2;
+                    var x0 = sa4[at + ty]; var x1 = sa4[at + 16 + ty];
+                    var y0 = sb4[at + tx]; var y1 = sb4[at + 16 + tx];
+                    r0 = Row8<T>.Fma(r0, x0.X, y0, y1); r1 = Row8<T>.Fma(r1, x0.Y, y0, y1);
+                    r2 = Row8<T>.Fma(r2, x0.Z, y0, y1); r3 = Row8<T>.Fma(r3, x0.W, y0, y1);
+                    r4 = Row8<T>.Fma(r4, x1.X, y0, y1); r5 = Row8<T>.Fma(r5, x1.Y, y0, y1);
+                    r6 = Row8<T>.Fma(r6, x1.Z, y0, y1); r7 = Row8<T>.Fma(r7, x1.W, y0, y1);
+                }
+                if (more)
+                {
+                    // The other stage was last read before the previous barrier: safe to overwrite now.
+                    int next = stage - cur;
+                    Put(sa, next + aShared, aSharedStep, qa);
+                    Put(sb, next + bShared, bSharedStep, qb);
+                }
+                Group.Barrier();
             }
-            Group.Barrier();
         }
-        int i0 = row0 + tr, j0 = col0 + tc;
-        Store<T, TAct>(s, c, bias, i0, j0, c00); Store<T, TAct>(s, c, bias, i0, j0+1, c01); Store<T, TAct>(s, c, bias, i0, j0+2, c02); Store<T, TAct>(s, c, bias, i0, j0+3, c03);
-        Store<T, TAct>(s, c, bias, i0+1, j0, c10); Store<T, TAct>(s, c, bias, i0+1, j0+1, c11); Store<T, TAct>(s, c, bias, i0+1, j0+2, c12); Store<T, TAct>(s, c, bias, i0+1, j0+3, c13);
-        Store<T, TAct>(s, c, bias, i0+2, j0, c20); Store<T, TAct>(s, c, bias, i0+2, j0+1, c21); Store<T, TAct>(s, c, bias, i0+2, j0+2, c22); Store<T, TAct>(s, c, bias, i0+2, j0+3, c23);
-        Store<T, TAct>(s, c, bias, i0+3, j0, c30); Store<T, TAct>(s, c, bias, i0+3, j0+1, c31); Store<T, TAct>(s, c, bias, i0+3, j0+2, c32); Store<T, TAct>(s, c, bias, i0+3, j0+3, c33);
+        int i0 = row0 + ty * 4, i1 = row0 + 64 + ty * 4;
+        int j0 = col0 + tx * 4, j1 = col0 + 64 + tx * 4;
+        StoreRow<T, TAct>(s, c, bias, i0, j0, j1, r0); StoreRow<T, TAct>(s, c, bias, i0 + 1, j0, j1, r1);
+        StoreRow<T, TAct>(s, c, bias, i0 + 2, j0, j1, r2); StoreRow<T, TAct>(s, c, bias, i0 + 3, j0, j1, r3);
+        StoreRow<T, TAct>(s, c, bias, i1, j0, j1, r4); StoreRow<T, TAct>(s, c, bias, i1 + 1, j0, j1, r5);
+        StoreRow<T, TAct>(s, c, bias, i1 + 2, j0, j1, r6); StoreRow<T, TAct>(s, c, bias, i1 + 3, j0, j1, r7);
+    }
+
+    /// <summary>The 4 elements of op(A) a thread stages for the slice at <paramref name="k0"/>, zero past the edges.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Quad<T> StageA<T>(in GemmShape<T> s, ArrayView<T> a, int k0, int row, int k, bool alongK, long step, bool quads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int gk = k0 + k;
+        // Past the edge the elements still inside form a prefix of the 4.
+        int inside = alongK
+            ? (row < s.M ? Math.Max(0, Math.Min(4, s.K - gk)) : 0)
+            : (gk < s.K ? Math.Max(0, Math.Min(4, s.M - row)) : 0);
+        return Read(a, (long)row * s.AStrideRow + (long)gk * s.AStrideK, step, inside, quads);
+    }
+
+    /// <summary>The 4 elements of op(B) a thread stages for the slice at <paramref name="k0"/>, zero past the edges.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Quad<T> StageB<T>(in GemmShape<T> s, ArrayView<T> b, int k0, int col, int k, bool alongK, long step, bool quads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int gk = k0 + k;
+        int inside = alongK
+            ? (col < s.N ? Math.Max(0, Math.Min(4, s.K - gk)) : 0)
+            : (gk < s.K ? Math.Max(0, Math.Min(4, s.N - col)) : 0);
+        return Read(b, (long)gk * s.BStrideK + (long)col * s.BStrideCol, step, inside, quads);
+    }
+
+    /// <summary>
+    /// x[at + j·step] for j &lt; inside, zero beyond. With <paramref name="quads"/> (step 1, the launcher checked that every
+    /// quad-aligned offset is 16-byte aligned) a full quad is one vector load; <paramref name="at"/> is a multiple of 4 then.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Quad<T> Read<T>(ArrayView<T> x, long at, long step, int inside, bool quads)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (quads && inside == 4)
+            return x.Cast<Quad<T>>().AsAligned(4 * Interop.SizeOf<T>())[at >> 2];
+        Quad<T> q;
+        q.X = inside > 0 ? x[at] : T.Zero;
+        q.Y = inside > 1 ? x[at + step] : T.Zero;
+        q.Z = inside > 2 ? x[at + 2 * step] : T.Zero;
+        q.W = inside > 3 ? x[at + 3 * step] : T.Zero;
+        return q;
+    }
+
+    /// <summary>Writes a staged quad into shared memory: 4 consecutive elements (across k), or 4 slices apart (along k).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Put<T>(ArrayView<T> shared, int at, int step, Quad<T> q) where T : unmanaged
+    {
+        shared[at] = q.X;
+        shared[at + step] = q.Y;
+        shared[at + 2 * step] = q.Z;
+        shared[at + 3 * step] = q.W;
+    }
+
+    /// <summary>One accumulator row through the epilogue: columns j0..j0+3 and j1..j1+3 of row i.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void StoreRow<T, TAct>(in GemmShape<T> s, ArrayView<T> c, ArrayView<T> bias, int i, int j0, int j1, Row8<T> r)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TAct : struct, IActivation<T>
+    {
+        if (i >= s.M) return;
+        Store<T, TAct>(s, c, bias, i, j0, r.C0); Store<T, TAct>(s, c, bias, i, j0 + 1, r.C1);
+        Store<T, TAct>(s, c, bias, i, j0 + 2, r.C2); Store<T, TAct>(s, c, bias, i, j0 + 3, r.C3);
+        Store<T, TAct>(s, c, bias, i, j1, r.C4); Store<T, TAct>(s, c, bias, i, j1 + 1, r.C5);
+        Store<T, TAct>(s, c, bias, i, j1 + 2, r.C6); Store<T, TAct>(s, c, bias, i, j1 + 3, r.C7);
     }
 }

@@ -13,6 +13,11 @@ public readonly struct GemmShape<T> where T : unmanaged, IFloatingPointIeee754<T
     public readonly int AStrideRow, AStrideK, BStrideK, BStrideCol;
     /// <summary>Scale of the product, of the old C (0: C is never read), and the activation's parameter <c>a</c>.</summary>
     public readonly T Alpha, Beta, ActParam;
+    /// <summary>
+    /// Which operands the GPU body may read in aligned quads (<see cref="GemmKernels.QuadsA"/>, <see cref="GemmKernels.QuadsB"/>):
+    /// set by the launcher, which alone can see the addresses; 0 (element loads) unless <see cref="WithQuads"/> says otherwise.
+    /// </summary>
+    public readonly int Quads;
 
     /// <summary>Shape of C = act(alpha·op(A)·op(B) + beta·C + bias) with row-major A [m, k] (or [k, m] if <paramref name="transA"/>) and B [k, n] (or [n, k] if <paramref name="transB"/>).</summary>
     public GemmShape(bool transA, bool transB, int m, int n, int k, T alpha, T beta, T actParam)
@@ -24,7 +29,17 @@ public readonly struct GemmShape<T> where T : unmanaged, IFloatingPointIeee754<T
         BStrideK = transB ? 1 : n;
         BStrideCol = transB ? k : 1;
         Alpha = alpha; Beta = beta; ActParam = actParam;
+        Quads = 0;
     }
+
+    GemmShape(in GemmShape<T> s, int quads)
+    {
+        this = s;
+        Quads = quads;
+    }
+
+    /// <summary>This shape with <see cref="Quads"/> set to <paramref name="quads"/>.</summary>
+    public GemmShape<T> WithQuads(int quads) => new(this, quads);
 }
 
 /// <summary>The GEMM kernels: a CPU body, a float SIMD CPU body and a tiled GPU body, one epilogue.</summary>

@@ -33,6 +33,8 @@ public sealed partial class BenchCommand(ModelRecipes recipes) : CliCommand
     readonly CliOption<bool> _profile = Opt.Flag("profile", "also print a per-op profile of the train step (synchronised per op)");
     readonly CliOption<string> _arch = Opt.Choice("arch", "the architecture of the models' train step rows (see train --arch)", "mlp", "mlp", "conv");
     readonly CliOption<int[]> _contextCopy = Opt.IntList("context-copy-kib", "buffer sizes of the machine context's host copy, in KiB", [1024, 262144], "KiB[,...]");
+    readonly CliOption<bool> _cudaGraph = CudaGraphOption.Flag(
+        "CUDA only: also time each train step's forward, backward and Adam uncaptured and as a replayed CUDA graph");
 
     public override string Name => "bench";
 
@@ -44,7 +46,7 @@ public sealed partial class BenchCommand(ModelRecipes recipes) : CliCommand
         of every model the command line knows, with the machine's load average.
         """;
 
-    protected override IEnumerable<ICliOption> Options => [_backend, _gemm, _elements, _batches, _repeat, _steps, _models, _profile, _arch, _contextCopy];
+    protected override IEnumerable<ICliOption> Options => [_backend, _gemm, _elements, _batches, _repeat, _steps, _models, _profile, _arch, _cudaGraph, _contextCopy];
 
     public override int Run(IReadOnlyList<string> argv, Io io) => Parse(Declare(argv), argv, io, args =>
     {
@@ -61,12 +63,17 @@ public sealed partial class BenchCommand(ModelRecipes recipes) : CliCommand
             ? kinds.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(recipes.Find).ToArray()
             : recipes.All.ToArray();
 
+        bool cudaGraph = args.Get(_cudaGraph);
+        CudaGraphOption.CheckRequested(cudaGraph, backend);
         using var device = Device.Open(backend);
+        CudaGraphOption.CheckOpened(cudaGraph, device);
         Line(stdout, $"ilgpu-ae bench: {device.Name} ({Device.BackendName(device.Backend)}), {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
         stdout.WriteLine("every row: median of the timed repeats after one warm-up, synchronised after each");
         var machine = MeasureContext(args.Get(_contextCopy), device, stdout);
 
         stdout.WriteLine();
+        using var cublas = CublasSgemm.TryOpen(device, out string noCublas);
+        stdout.WriteLine(cublas is null ? $"baseline: {noCublas}" : $"baseline: cuBLAS SGEMM from {cublas.Library}, in this process");
         RowTable.Write(io, [new("GEMM (float)", 28), new("m x n x k", 16), new("ms", 9, true), new("GFLOP/s", 9, true), new("of peak", 8, true)], row =>
         {
             foreach (var (m, n, k) in shapes)
@@ -74,6 +81,9 @@ public sealed partial class BenchCommand(ModelRecipes recipes) : CliCommand
                 {
                     double ms = TimeGemm(device, ops[0] == 'T', ops[1] == 'T', m, n, k, repeat);
                     row(["  gemm " + ops, $"{m}x{n}x{k}", F(ms, "F3"), F(2.0 * m * n * k / (ms * 1e6), "F1"), machine.OfPeak(2.0 * m * n * k / (ms * 1e6))]);
+                    if (cublas is null) continue;
+                    ms = TimeCublas(device, cublas, ops[0] == 'T', ops[1] == 'T', m, n, k, repeat);
+                    row(["  cublas sgemm " + ops, $"{m}x{n}x{k}", F(ms, "F3"), F(2.0 * m * n * k / (ms * 1e6), "F1"), "-"]);
                 }
         });
 
@@ -99,6 +109,7 @@ public sealed partial class BenchCommand(ModelRecipes recipes) : CliCommand
 
         stdout.WriteLine();
         var profiles = new List<string>();
+        var failures = new List<string>();
         RowTable.Write(io, [new("train step (float)", 28), new("batch", 16), new("ms", 9, true), new("min ms", 9, true), new("img/s", 8, true)], row =>
         {
             foreach (var recipe in chosen)
@@ -117,6 +128,10 @@ public sealed partial class BenchCommand(ModelRecipes recipes) : CliCommand
                     Array.Sort(times);
                     double median = Median(times);
                     row(["  " + recipe.Kind + " " + Describe(model), F(batch, "D"), F(median, "F3"), F(times[0], "F3"), F(batch / (median / 1000), "F0")]);
+                    if (cudaGraph)
+                        foreach (var (name, t) in TimeCaptured(device, model, adam, b, steps, failures))
+                            row(["  " + recipe.Kind + " " + name, F(batch, "D"), t is null ? "failed" : F(t.Value.Median, "F3"),
+                                t is null ? "-" : F(t.Value.Min, "F3"), t is null ? "-" : F(batch / (t.Value.Median / 1000), "F0")]);
                     if (profile)
                     {
                         var plan = model.Plan(batch, training: true);
@@ -131,6 +146,7 @@ public sealed partial class BenchCommand(ModelRecipes recipes) : CliCommand
                     }
                 }
         });
+        foreach (var f in failures) stdout.WriteLine(f);
         foreach (var p in profiles)
         {
             stdout.WriteLine();

@@ -50,6 +50,8 @@ public sealed class TrainCommand : CliCommand
     readonly CliOption<bool> _verifyReplicas = Opt.Flag(DistributedRun.VerifyFlag,
         "with --distributed: compare the ranks' parameters after every step (always done at each epoch's end)");
     readonly CliOption<bool> _force = Opt.Flag("force", "with --resume: resume even though DIR/model.safetensors holds another model, and overwrite it");
+    readonly CliOption<bool> _cudaGraph = CudaGraphOption.Flag(
+        "CUDA backend only; not yet captured: warns and trains uncaptured (see README, GPU); other backends: an error");
 
     public TrainCommand(ModelRecipes recipes)
     {
@@ -63,13 +65,13 @@ public sealed class TrainCommand : CliCommand
 
     protected override IEnumerable<ICliOption> Options =>
         [_config, _model, _data, _epochs, _batch, _lr, _seed, _backend, _out, _optimizer, _weightDecay, _momentum, _eps, _limit,
-         _checkpointEvery, _clipGrad, _lrSchedule, _keepLastBatch, _resume, _quiet, _force, _distributed, _verifyReplicas];
+         _checkpointEvery, _clipGrad, _lrSchedule, _keepLastBatch, _resume, _quiet, _force, _distributed, _verifyReplicas, _cudaGraph];
 
     /// <summary>What a resumed run may change; everything else comes from its checkpoint.</summary>
-    IEnumerable<ICliOption> ResumeOptions => [_resume, _epochs, _backend, _checkpointEvery, _quiet, _force];
+    IEnumerable<ICliOption> ResumeOptions => [_resume, _epochs, _backend, _checkpointEvery, _quiet, _force, _cudaGraph];
 
     /// <summary>Options that are not part of what a run is, so neither config.json nor the checkpoint records them.</summary>
-    IEnumerable<ICliOption> NotRecorded => [_config, _resume, _quiet, _force];
+    IEnumerable<ICliOption> NotRecorded => [_config, _resume, _quiet, _force, _cudaGraph];
 
     public override Command Declare(IReadOnlyList<string> argv) => Declare(_recipes.Find(Scan(argv, _model.Key) ?? "ae"));
 
@@ -114,6 +116,8 @@ public sealed class TrainCommand : CliCommand
         double lr = args.Get(_lr);
         ulong seed = args.Get(_seed);
         var backend = BackendNames.Parse(args.Get(_backend)!);
+        bool cudaGraph = args.Get(_cudaGraph);
+        CudaGraphOption.CheckRequested(cudaGraph, backend);
         string outDir = args.Get(_out) ?? args.Use(_out.Key, Path.Combine("runs", kind));
         var trainerOptions = new TrainerOptions
         {
@@ -135,6 +139,8 @@ public sealed class TrainCommand : CliCommand
         trainerOptions = trainerOptions with { LearningRate = ScheduleOptions.Parse(args, _lrSchedule, recipe.RunSteps) };
 
         using var device = Device.Open(backend);
+        CudaGraphOption.CheckOpened(cudaGraph, device);
+        if (cudaGraph) io.Err.WriteLine(CudaGraphOption.TrainWarning);
         args.Use(_backend.Key, Device.BackendName(device.Backend));
         // Rank 0 alone writes the folder, so it alone holds the lock; the other ranks of the same run share it.
         using var runLock = root ? RunLock.Acquire(outDir) : null;

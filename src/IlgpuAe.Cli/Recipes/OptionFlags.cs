@@ -14,6 +14,7 @@ public static class OptionFlags
         ["Width"] = null,
         ["Height"] = null,
         ["Classes"] = null,
+        ["TcDataSize"] = null,
     };
 
     // Properties whose flag depends on another value: a corruption's level is --sigma for gaussian noise and --p otherwise.

@@ -27,12 +27,14 @@ public sealed class VaeRecipe : ModelRecipe
     readonly CliOption<string> _init = Opt.Choice("init",
         "linear-layer initialisation: PyTorch's nn.Linear default, weights and biases U(±1/sqrt(fan_in)), or He/Xavier weights and zero biases",
         "pytorch", "pytorch", "engine");
+    readonly CliOption<double?> _tcBeta = Opt.OptionalDouble("tc-beta",
+        "beta-TCVAE: split the KL into mi + B·tc + dwkl (minibatch-weighted sampling, N = the training set's size), each a reported term", 0, 1e6);
     readonly ConvArgs _arch = new();
     readonly CliOption<string> _outputBias = Opt.Choice("output-bias",
         "the decoder's output bias starts at the training images' pixel means (logits for bernoulli), or as --init says", "mean", "mean", "init");
 
     public override IReadOnlyList<ICliOption> Options =>
-        [_hidden, _latent, _activation, _posterior, _decoder, _decoderLogVar, _beta, _betaSchedule, _prior, _components, _init, _outputBias, .. _arch.All];
+        [_hidden, _latent, _activation, _posterior, _decoder, _decoderLogVar, _beta, _betaSchedule, _prior, _components, _tcBeta, _init, _outputBias, .. _arch.All];
 
     public override IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [eval.Iw, eval.IwImages, eval.AggSamples];
 
@@ -63,6 +65,8 @@ public sealed class VaeRecipe : ModelRecipe
             Initialisation = args.Get(_init) == "pytorch" ? InitScheme.PyTorch : InitScheme.Engine,
             OutputBias = args.Get(_outputBias) == "mean" ? OutputBias.DataMean : OutputBias.Init,
             Conv = _arch.Parse(args, train, _hidden),
+            TcBeta = args.Get(_tcBeta),
+            TcDataSize = args.Has(_tcBeta) ? train.Count : null,
         };
         if (options.Posterior == Posterior.Full && options.Latent < 1)
             throw new UsageException($"--posterior full needs --latent of at least 1, got {options.Latent}");

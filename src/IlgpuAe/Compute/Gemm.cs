@@ -11,7 +11,7 @@ public enum GemmBody
 {
     /// <summary>Blocks of 4 rows per thread in 4x4 register tiles, no shared memory: ILGPU's CPU accelerator.</summary>
     Cpu,
-    /// <summary>64x64 tiles per group of 256 threads, staged in shared memory: CUDA and OpenCL.</summary>
+    /// <summary>128x128 tiles per group of 256 threads, 8x8 per thread, double-buffered in shared memory: CUDA and OpenCL.</summary>
     Gpu,
 }
 
@@ -126,6 +126,31 @@ public static class Gemm
             GemmKernels.CpuSimd<TAct>)(loop.Threads, loop, s, a, b, c, bias, epilogue, colGroups, rowSums, rowSumsBeta);
     }
 
+    /// <summary>
+    /// The operands the GPU body may read 4 at a time in one aligned vector load: those whose staged direction (the smaller
+    /// stride, as the kernel picks it) has stride 1, whose other stride is a multiple of 4, and whose first element sits on
+    /// a 4-element boundary in memory. Then every quad the kernel reads whole starts on one, since tiles start at multiples
+    /// of 4 along both dimensions.
+    /// </summary>
+    public static int QuadsOf<T>(in GemmShape<T> s, ArrayView<T> a, ArrayView<T> b) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int quads = 0;
+        if (Quadable(Math.Min(s.AStrideK, s.AStrideRow), Math.Max(s.AStrideK, s.AStrideRow), a)) quads |= GemmKernels.QuadsA;
+        if (Quadable(Math.Min(s.BStrideK, s.BStrideCol), Math.Max(s.BStrideK, s.BStrideCol), b)) quads |= GemmKernels.QuadsB;
+        return quads;
+    }
+
+    static bool Quadable<T>(int step, int lead, ArrayView<T> x) where T : unmanaged
+    {
+        if (step != 1 || lead % 4 != 0 || !x.IsValid || x.Length == 0) return false;
+        long quadBytes = 4L * Unsafe.SizeOf<T>();
+        long index = ((IContiguousArrayView)x).IndexInBytes;
+        long address = ((IArrayView)x).Buffer.NativePtr.ToInt64() + index;
+        // Both: the vector load needs the address aligned, and ArrayView.Cast run on the CPU accelerator rounds the view's
+        // index within its buffer down to whole quads, so the index must be whole quads too for it to read the same data.
+        return address % quadBytes == 0 && index % quadBytes == 0;
+    }
+
     static void Launch<T, TAct>(Device device, GemmBody body, GemmShape<T> s,
         ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, ArrayView<T> bias)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -133,6 +158,7 @@ public static class Gemm
     {
         if (body == GemmBody.Gpu)
         {
+            s = s.WithQuads(QuadsOf(s, a, b));
             var grid = new Index2D((s.N + GemmKernels.GpuTile - 1) / GemmKernels.GpuTile,
                 (s.M + GemmKernels.GpuTile - 1) / GemmKernels.GpuTile);
             device.LoadGrouped<GemmShape<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>>(GemmKernels.Gpu<T, TAct>)(

@@ -12,7 +12,7 @@ namespace IlgpuAe.Models;
 /// </summary>
 public static class ModelCatalog
 {
-    static readonly string[] BuiltIn = ["ae", "dae", "sparse", "cae", "vae", "cvae"];
+    static readonly string[] BuiltIn = ["ae", "dae", "sparse", "cae", "vae", "cvae", "iwae", "wae"];
     static readonly Dictionary<(string Kind, Type Element), Func<Device, string, ulong, object>> Registered = [];
     static readonly Lock Gate = new();
 
@@ -76,6 +76,8 @@ public static class ModelCatalog
             case "dae": return new DenoisingAutoencoder<T>(device, ParseOptions<DenoisingOptions>(configJson, kind), seed);
             case "vae": return new Vae<T>(device, ParseOptions<VaeOptions>(configJson, kind), seed);
             case "cvae": return new Cvae<T>(device, ParseOptions<CvaeOptions>(configJson, kind), seed);
+            case "iwae": return new Iwae<T>(device, ParseOptions<IwaeOptions>(configJson, kind), seed);
+            case "wae": return new Wae<T>(device, ParseOptions<WaeOptions>(configJson, kind), seed);
         }
         Func<Device, string, ulong, object>? factory;
         string[] otherTypes;
@@ -145,6 +147,8 @@ public static class ModelCatalog
         "cae" => typeof(ContractiveAutoencoder<>),
         "dae" => typeof(DenoisingAutoencoder<>),
         "vae" => typeof(Vae<>),
+        "iwae" => typeof(Iwae<>),
+        "wae" => typeof(Wae<>),
         _ => typeof(Cvae<>),
     };
 

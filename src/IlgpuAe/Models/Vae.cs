@@ -64,7 +64,8 @@ public class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloat
 
     /// <summary>
     /// Input "x" [rows, Features]; terms "reconstruction" (−log p(x|z) per image, nats, batch mean) and "kl" (weight
-    /// <see cref="VaeOptions.Beta"/>: closed form for N(0, I), one-sample Monte Carlo for a GMM); in evaluation graphs
+    /// <see cref="VaeOptions.Beta"/>: closed form for N(0, I), one-sample Monte Carlo for a GMM), or with
+    /// <see cref="VaeOptions.TcBeta"/> "mi", "tc" (weight TcBeta) and "dwkl" in its place; in evaluation graphs
     /// the outputs of <see cref="VariationalOutputs"/>.
     /// </summary>
     protected override void Build(GraphBuilder<T> g)
@@ -73,6 +74,17 @@ public class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloat
         var q = Head.Apply(g, Encoder.Apply(g, Convolutions?.Apply(g, x) ?? x));
         var d = Decoder.Apply(g, q.Z);
         g.Loss("reconstruction", Decoder.Nll(g, d, x));
+        if (Options.TcBeta is { } tcBeta)
+        {
+            // β-TCVAE: the KL's three parts replace it; their sum estimates the same KL.
+            int n = Options.TcDataSize!.Value;
+            g.Loss("mi", g.KlPart(q.Z, q.Mean, q.Scale, KlPart.MutualInformation, n));
+            g.Loss("tc", g.KlPart(q.Z, q.Mean, q.Scale, KlPart.TotalCorrelation, n), tcBeta);
+            g.Loss("dwkl", g.KlPart(q.Z, q.Mean, q.Scale, KlPart.DimensionWiseKl, n));
+            Regularize(g, x, q, d.Out);
+            if (!g.Training) VariationalOutputs.Add(g, q, Decoder, d, x);
+            return;
+        }
         var kl = Mixture is null
             ? Head.KlStandardNormal(g, q)
             : g.KlGmmMonteCarlo(q.Z, q.Eps, q.Scale, Head.Kind, g.Param(Mixture.Means), g.Param(Mixture.LogVars), g.Param(Mixture.Logits));
@@ -80,6 +92,10 @@ public class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloat
         Regularize(g, x, q, d.Out);
         if (!g.Training) VariationalOutputs.Add(g, q, Decoder, d, x);
     }
+
+    /// <summary>The β-TCVAE's parts are functions of the whole batch (every pair of codes); the plain VAE's terms are per image.</summary>
+    public override string? NotRowSeparable => Options.TcBeta is null ? null
+        : "the beta-TCVAE's KL parts compare every pair of codes in the batch, which a rank's share of the batch does not see";
 
     /// <summary>
     /// The weight of the "kl" term by step: <see cref="VaeOptions.Beta"/> times <see cref="VaeOptions.BetaSchedule"/> when one is

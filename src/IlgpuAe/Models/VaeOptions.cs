@@ -94,6 +94,19 @@ public sealed record VaeOptions
     public ConvOptions? Conv { get; init; }
 
     /// <summary>
+    /// β-TCVAE (Chen et al. 2018): the KL is split into index-code mutual information ("mi", weight 1), total correlation
+    /// ("tc", weight TcBeta) and dimension-wise KL ("dwkl", weight 1), estimated by minibatch-weighted sampling over each batch.
+    /// Null (default): the plain KL term. Needs the diagonal posterior, the N(0, I) prior, Beta 1 without a schedule, and
+    /// <see cref="TcDataSize"/>.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? TcBeta { get; init; }
+
+    /// <summary>The training set's size N of the minibatch-weighted estimate, log q(z) ≈ LSE_j log q(z|x_j) − log(N·B); required with <see cref="TcBeta"/> (the CLI sets it from the data).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? TcDataSize { get; init; }
+
+    /// <summary>
     /// Throws <see cref="IlgpuAeException"/> naming the property (<see cref="OptionError"/>, e.g. "VaeOptions.Latent must be at least 1") when features or
     /// latent are not positive, hidden is empty or holds a non-positive size, a GMM prior has no components, beta is negative or
     /// not finite, or the fixed decoder log-variance is not finite.
@@ -112,5 +125,15 @@ public sealed record VaeOptions
         if (!double.IsFinite(Beta) || Beta < 0) throw OptionError.For("VaeOptions.Beta", $"must be a finite number of at least 0, got {Beta}");
         if (DecoderLogVar is { } lv && !double.IsFinite(lv)) throw OptionError.For("VaeOptions.DecoderLogVar", $"must be finite, got {lv}");
         Conv?.Validate(Features);
+        if (TcBeta is { } tc)
+        {
+            if (!double.IsFinite(tc) || tc < 0) throw OptionError.For("VaeOptions.TcBeta", $"must be a finite number of at least 0, got {tc}");
+            if (Posterior != Posterior.Diag) throw OptionError.For("VaeOptions.TcBeta", "needs the diagonal posterior (--posterior diag)");
+            if (Prior != Prior.Normal) throw OptionError.For("VaeOptions.TcBeta", "needs the N(0, I) prior (--prior normal)");
+            if (Beta != 1 || BetaSchedule is not null)
+                throw OptionError.For("VaeOptions.TcBeta", "replaces the KL's weight: leave Beta at 1 without a schedule (the total correlation's weight is TcBeta)");
+            if (TcDataSize is not { } n || n < 1) throw OptionError.For("VaeOptions.TcDataSize", $"must be the training set's size (at least 1) with TcBeta, got {TcDataSize?.ToString() ?? "none"}");
+        }
+        else if (TcDataSize is not null) throw OptionError.For("VaeOptions.TcDataSize", "applies only with TcBeta");
     }
 }

@@ -15,7 +15,7 @@ public static class CvaePictures
     /// Writes into <paramref name="outDir"/> (created if needed): samples.png, 8 rows of 8 decoder means sampled from p(z|c) for
     /// one condition each (classes 0..7 for labels, the first 8 test images for masks); for masked conditions also
     /// completions.png (masked input, 6 completions with the visible pixels pasted back, the original); reconstructions.png;
-    /// and latent.png (dimensions 1–2 of the posterior means of the first <paramref name="codes"/> test images, by class).
+    /// and latent.png (the posterior means of the first <paramref name="codes"/> test images by class; wider than 2, on their first two principal components).
     /// Returns the file names written, relative to outDir.
     /// </summary>
     public static IReadOnlyList<string> Write<T>(Cvae<T> model, Dataset test, string outDir, int codes = 2000)
@@ -78,9 +78,9 @@ public static class CvaePictures
         var slice = test.Slice(0, Math.Min(codes, test.Count));
         var (mean, _) = VaeDiagnostics.Posteriors(model, slice, 500, model.Latent, model.Latent);
         int d = model.Latent;
-        LatentPlot.Save(Path.Combine(outDir, "latent.png"), $"cvae test codes q(z|x, c) by class: dimensions 1-2 of {d}",
-            Enumerable.Range(0, slice.Count).Select(i => mean[i * d]).ToArray(),
-            Enumerable.Range(0, slice.Count).Select(i => d > 1 ? mean[i * d + 1] : 0).ToArray(), slice.Labels);
+        var (xs, ys, s1, s2) = Projection.Principal(mean, slice.Count, d);
+        var (title, xl, yl) = Projection.Labels("cvae test means of q(z|x, c) by class", d, s1, s2);
+        LatentPlot.Save(Path.Combine(outDir, "latent.png"), title, xs, ys, slice.Labels, xl, yl);
         written.Add("latent.png");
         return written;
     }

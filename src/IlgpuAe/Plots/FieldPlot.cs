@@ -3,7 +3,7 @@ using IlgpuAe.Data;
 
 namespace IlgpuAe.Plots;
 
-/// <summary>field.png: the 2-D data as dots and a DAE's arrows r(x) − x on a grid.</summary>
+/// <summary>field.png: the 2-D data as dots and a DAE's arrows r(x) − x on a grid, each a shaft and a filled head at its tip.</summary>
 public static class FieldPlot
 {
     /// <summary>Arrows are scaled so that the longest spans 90% of the grid spacing 1/<paramref name="grid"/>; the title says by how much.</summary>
@@ -21,13 +21,23 @@ public static class FieldPlot
         double scale = longest > 0 ? 0.9 / grid / longest : 1;
         foreach (var a in arrows)
         {
-            var arrow = plot.Add.Arrow(new ScottPlot.Coordinates(a.X, a.Y), new ScottPlot.Coordinates(a.X + scale * a.Dx, a.Y + scale * a.Dy));
-            arrow.ArrowLineWidth = 1;
-            arrow.ArrowWidth = 1.5f;
-            arrow.ArrowheadLength = 8;
-            arrow.ArrowheadWidth = 6;
-            arrow.ArrowFillColor = ScottPlot.Colors.Blue;
-            arrow.ArrowLineColor = ScottPlot.Colors.Blue;
+            double dx = scale * a.Dx, dy = scale * a.Dy, length = Math.Sqrt(dx * dx + dy * dy);
+            if (length == 0) continue;
+            // The head is drawn in data units, a third of the arrow long: ScottPlot's pixel-sized heads were as long as the short
+            // arrows themselves, and a field of diamonds shows no direction.
+            double tipX = a.X + dx, tipY = a.Y + dy, ux = dx / length, uy = dy / length;
+            double head = 0.35 * length, half = 0.2 * length;
+            double baseX = tipX - head * ux, baseY = tipY - head * uy;
+            var shaft = plot.Add.Line(a.X, a.Y, baseX, baseY);
+            shaft.LineWidth = 1;
+            shaft.LineColor = ScottPlot.Colors.Blue;
+            var tip = plot.Add.Polygon(new ScottPlot.Coordinates[]
+            {
+                new(tipX, tipY), new(baseX - half * uy, baseY + half * ux), new(baseX + half * uy, baseY - half * ux),
+            });
+            tip.FillColor = ScottPlot.Colors.Blue;
+            tip.LineColor = ScottPlot.Colors.Blue;
+            tip.LineWidth = 0.5f;
         }
         plot.Title($"{title} (arrows ×{scale:G2})");
         plot.Axes.SetLimits(0, 1, 0, 1);

@@ -10,8 +10,8 @@ public static class VariationalPictures
 {
     /// <summary>
     /// Writes samples.png (8×8 decoder means of prior samples drawn with the model's seed), reconstructions.png and latent.png
-    /// (the first two dimensions of the posterior means of the first <paramref name="codes"/> images of <paramref name="test"/>, coloured by
-    /// class) into <paramref name="outDir"/>, creating it if needed. Returns the file names written, relative to outDir.
+    /// (the posterior means of the first <paramref name="codes"/> images of <paramref name="test"/>, coloured by class; a latent wider
+    /// than 2 is shown on its first two principal components, <see cref="Projection.Principal"/>, and the title says so) into <paramref name="outDir"/>, creating it if needed. Returns the file names written, relative to outDir.
     /// </summary>
     public static IReadOnlyList<string> Write<T>(Vae<T> model, Dataset test, string outDir, int codes = 2000)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -27,11 +27,9 @@ public static class VariationalPictures
         var slice = test.Slice(0, Math.Min(codes, test.Count));
         var (mean, _) = VaeDiagnostics.Posteriors(model, slice, 500, model.Latent, model.Posterior == Posterior.Diag ? model.Latent : model.Latent * model.Latent);
         int d = model.Latent;
-        var xs = Enumerable.Range(0, slice.Count).Select(i => mean[i * d]).ToArray();
-        var ys = Enumerable.Range(0, slice.Count).Select(i => d > 1 ? mean[i * d + 1] : 0).ToArray();
-        LatentPlot.Save(Path.Combine(outDir, "latent.png"),
-            d == 2 ? "test codes (posterior means) by class" : $"test codes by class: first 2 of {d} dimensions of the posterior mean",
-            xs, ys, slice.Labels);
+        var (xs, ys, s1, s2) = Projection.Principal(mean, slice.Count, d);
+        var (title, xl, yl) = Projection.Labels("test posterior means by class", d, s1, s2);
+        LatentPlot.Save(Path.Combine(outDir, "latent.png"), title, xs, ys, slice.Labels, xl, yl);
         return ["samples.png", "reconstructions.png", "latent.png"];
     }
 }

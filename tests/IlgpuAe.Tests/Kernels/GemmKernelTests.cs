@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
@@ -38,26 +39,38 @@ public class GemmKernelTests
     }
 
     /// <summary>ILGPU cannot allocate from an empty array: buffers get at least one element, views the true length.</summary>
-    static MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(Device device, double[] x) where T : unmanaged, IFloatingPointIeee754<T>
+    static MemoryBuffer1D<T, Stride1D.Dense> Upload<T>(Device device, double[] x, int offset = 0) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var buffer = device.Accelerator.Allocate1D<T>(Math.Max(1, x.Length));
-        if (x.Length > 0) buffer.View.SubView(0, x.Length).CopyFromCPU(x.Select(T.CreateChecked).ToArray());
+        var buffer = device.Accelerator.Allocate1D<T>(Math.Max(1, x.Length + offset + Slack<T>()));
+        if (x.Length > 0) View(buffer, x.Length, offset).CopyFromCPU(x.Select(T.CreateChecked).ToArray());
         return buffer;
     }
 
-    static ArrayView<T> View<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer, int length) where T : unmanaged =>
-        buffer.View.SubView(0, length);
+    /// <summary>Elements of room for <see cref="View{T}"/> to start on a 32-byte boundary, whatever the allocator gave.</summary>
+    static int Slack<T>() where T : unmanaged => 32 / Unsafe.SizeOf<T>();
+
+    /// <summary>
+    /// <paramref name="length"/> elements from <paramref name="offset"/> elements past the buffer's first 32-byte boundary:
+    /// offset 0 is aligned for quad loads of float and double, an odd offset is not.
+    /// </summary>
+    static ArrayView<T> View<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer, int length, int offset = 0) where T : unmanaged
+    {
+        long address = buffer.NativePtr.ToInt64();
+        int aligned = buffer.Length > Slack<T>() ? (int)((32 - address % 32) % 32 / Unsafe.SizeOf<T>()) : 0;
+        return buffer.View.SubView(aligned + offset, length);
+    }
 
     static float[] Host(MemoryBuffer1D<float, Stride1D.Dense> buffer, int length)
     {
         var host = new float[length];
-        if (length > 0) buffer.View.SubView(0, length).CopyToCPU(host);
+        if (length > 0) View(buffer, length).CopyToCPU(host);
         return host;
     }
 
     /// <summary>Runs one case on the device and returns the worst error over the allowed error (must be &lt;= 1).</summary>
     static double Case<T>(GemmBody body, bool transA, bool transB, int m, int n, int k, double alpha, double beta,
-        bool withBias, Activation activation = Activation.Identity, double activationParam = 0, int seed = 1)
+        bool withBias, Activation activation = Activation.Identity, double activationParam = 0, int seed = 1,
+        int offset = 0, int? expectQuads = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var device = For(body);
@@ -69,11 +82,14 @@ public class GemmKernelTests
         static double[] Round(double[] x) => x.Select(v => double.CreateChecked(T.CreateChecked(v))).ToArray();
         a = Round(a); b = Round(b); c0 = Round(c0); if (bias != null) bias = Round(bias);
 
-        using var da = Upload<T>(device, a);
-        using var db = Upload<T>(device, b);
+        using var da = Upload<T>(device, a, offset);
+        using var db = Upload<T>(device, b, offset);
         using var dc = Upload<T>(device, c0);
         using var dbias = Upload<T>(device, bias ?? []);
-        Gemm.Run(device, body, transA, transB, m, n, k, T.CreateChecked(alpha), View(da, a.Length), View(db, b.Length),
+        if (expectQuads is { } quads)
+            Assert.Equal(quads, Gemm.QuadsOf(new GemmShape<T>(transA, transB, m, n, k, T.One, T.Zero, T.Zero),
+                View(da, a.Length, offset), View(db, b.Length, offset)));
+        Gemm.Run(device, body, transA, transB, m, n, k, T.CreateChecked(alpha), View(da, a.Length, offset), View(db, b.Length, offset),
             T.CreateChecked(beta), View(dc, c0.Length), withBias ? View(dbias, n) : default, activation,
             T.CreateChecked(activationParam));
         device.Synchronize();
@@ -98,10 +114,11 @@ public class GemmKernelTests
     }
 
     static void Check<T>(GemmBody body, bool transA, bool transB, int m, int n, int k, double alpha, double beta,
-        bool withBias, Activation activation = Activation.Identity, double activationParam = 0, int seed = 1)
+        bool withBias, Activation activation = Activation.Identity, double activationParam = 0, int seed = 1,
+        int offset = 0, int? expectQuads = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        double worst = Case<T>(body, transA, transB, m, n, k, alpha, beta, withBias, activation, activationParam, seed);
+        double worst = Case<T>(body, transA, transB, m, n, k, alpha, beta, withBias, activation, activationParam, seed, offset, expectQuads);
         Assert.True(worst <= 1, $"{typeof(T).Name} {body} tA={transA} tB={transB} {m}x{n}x{k} alpha={alpha} beta={beta} " +
             $"bias={withBias} {activation}: error {worst:G3} x the tolerance");
     }
@@ -235,6 +252,25 @@ public class GemmKernelTests
         Check<float>(body, true, true, 5, 7, 0, 1, 0, true);
     }
 
+    public static TheoryData<bool, bool> Transposes() => new() { { false, false }, { false, true }, { true, false }, { true, true } };
+
+    /// <summary>
+    /// The GPU body past one 128x128 tile and one 8-deep slice: primes, the 300 edge, and shapes whose every stride is a
+    /// multiple of 4 (read in aligned quads, k = 44 ending in a half slice, m = 260 in a quad past two tiles), then the same
+    /// shape from views one element off alignment (element loads). Float, every transpose, one case with the epilogue.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Transposes))]
+    public void Gemm_GpuBody_SeveralTiles_PrimeShapes_And_Quad_Loads(bool transA, bool transB)
+    {
+        foreach (var (m, n, k) in new[] { (131, 7, 67), (3, 257, 131), (299, 139, 11) })
+            Check<float>(GemmBody.Gpu, transA, transB, m, n, k, 1, 0, false, expectQuads: 0);
+        Check<float>(GemmBody.Gpu, transA, transB, 260, 132, 44, 1, 0, false, expectQuads: GemmKernels.QuadsA | GemmKernels.QuadsB);
+        Check<float>(GemmBody.Gpu, transA, transB, 260, 132, 44, -0.5, 1.5, true, Activation.Sigmoid, offset: 1, expectQuads: 0);
+        // Quads of double are 32 bytes: whether this allocator's buffers start on such a boundary decides the path taken.
+        Check<double>(GemmBody.Gpu, transA, transB, 136, 12, 20, 0.5, 0, true, Activation.Elu, 0.7);
+    }
+
     /// <summary>Shapes 1..64 and 4 bits: transA, transB, bias, beta != 0.</summary>
     static readonly Gen<(int, int, int, int)> Cases =
         from m in Gen.Choose(1, 64)
@@ -254,9 +290,18 @@ public class GemmKernelTests
                     && Case<double>(GemmBody.Cpu, ta, tb, m, n, k, -0.75, beta, bias, seed: bits) <= 1;
             });
 
+    /// <summary>Shapes 1..160 (across the 128 tile; a quarter of them multiples of 4, read in quads) and the same 4 bits.</summary>
+    static readonly Gen<(int, int, int, int)> GpuCases =
+        from m in Gen.Choose(1, 160)
+        from n in Gen.Choose(1, 160)
+        from k in Gen.Choose(1, 160)
+        from quad in Gen.Choose(0, 3)
+        from bits in Gen.Choose(0, 15)
+        select quad == 0 ? ((m + 3) / 4 * 4, (n + 3) / 4 * 4, (k + 3) / 4 * 4, bits) : (m, n, k, bits);
+
     [Property(MaxTest = 8)]
     public Property Gemm_GpuBody_RandomShapes_MatchReference() =>
-        Prop.ForAll(Cases.ToArbitrary(), x =>
+        Prop.ForAll(GpuCases.ToArbitrary(), x =>
             {
                 var (m, n, k, bits) = x;
                 bool ta = (bits & 1) != 0, tb = (bits & 2) != 0, bias = (bits & 4) != 0;
@@ -298,6 +343,30 @@ public class GemmKernelTests
             }
     }
 
+    /// <summary>
+    /// The float GPU body as PTX for sm_90: two 16-byte-aligned shared arrays of 2 stages x 8 x 128 floats (8 KB each, the
+    /// double buffer), barriers, quad (v4) loads from shared memory and from global memory, scalar stores into shared
+    /// memory (the transposing writes), and no local memory (nothing indexed dynamically spilled by ILGPU).
+    /// </summary>
+    [Fact]
+    public void Gemm_GpuBody_Ptx_double_buffers_shared_memory_with_vector_loads()
+    {
+        using var ctx = Context.Create(b => b.CPU().EnableAlgorithms().Math(MathMode.Default).Optimize(OptimizationLevel.O1));
+        using var backend = new PTXBackend(ctx, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90,
+            CudaInstructionSet.ISA_80, null);
+        var method = typeof(GemmKernels).GetMethod(nameof(GemmKernels.Gpu))!.MakeGenericMethod(typeof(float), typeof(ReluAct<float>));
+        string ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), default)).PTXAssembly;
+        int stageBytes = 2 * GemmKernels.GpuDepth * GemmKernels.GpuTile * sizeof(float);
+        var shared = System.Text.RegularExpressions.Regex.Matches(ptx, @"\.shared \.align (\d+) \.b8 \w+\[(\d+)\]");
+        Assert.Equal(2, shared.Count);
+        Assert.All(shared, s => Assert.Equal(("16", stageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)), (s.Groups[1].Value, s.Groups[2].Value)));
+        Assert.Contains("bar.sync", ptx, StringComparison.Ordinal);
+        Assert.Contains("ld.shared.v4.f32", ptx, StringComparison.Ordinal);
+        Assert.Contains("st.shared.f32", ptx, StringComparison.Ordinal);
+        Assert.Matches(@"ld(\.global)?\.v4\.f32", ptx);
+        Assert.DoesNotContain(".local", ptx, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Gemm_EveryKernel_CompilesForPtxAndOpenCL()
     {
@@ -324,3 +393,4 @@ public class GemmKernelTests
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 }
+

@@ -1,0 +1,36 @@
+namespace IlgpuAe.Cli;
+
+/// <summary>
+/// `--cuda-graph` of train and bench: never on by default (CUDA graphs have not been measured on a GPU here). It needs the
+/// CUDA backend: named another backend it is a usage error (exit 2); when auto resolves to another it is an error (exit 1).
+/// </summary>
+public static class CudaGraphOption
+{
+    /// <summary>The flag's help text for <paramref name="what"/>.</summary>
+    public static CliOption<bool> Flag(string what) => Opt.Flag("cuda-graph", what);
+
+    /// <summary>Before the device opens: a named backend that is not CUDA cannot capture.</summary>
+    public static void CheckRequested(bool on, Backend requested)
+    {
+        if (on && requested is not (Backend.Cuda or Backend.Auto))
+            throw new UsageException($"--cuda-graph needs the CUDA backend (--backend cuda); --backend {Device.BackendName(requested)} has no CUDA graphs");
+    }
+
+    /// <summary>Once the device is open: auto may have found no CUDA device.</summary>
+    public static void CheckOpened(bool on, Device device)
+    {
+        if (on && device.Backend != Backend.Cuda)
+            throw new IlgpuAeException($"--cuda-graph needs the CUDA backend, and this machine's device is {device.Name} ({Device.BackendName(device.Backend)}): " +
+                "run without --cuda-graph, or on a machine with an NVIDIA GPU and driver");
+    }
+
+    /// <summary>
+    /// Why train does not capture its step yet, printed as a warning when --cuda-graph is given on CUDA: a replayed graph
+    /// repeats its launches' arguments, and the step's change every step.
+    /// </summary>
+    public const string TrainWarning =
+        "warning: --cuda-graph: the training step is run uncaptured. A graph replays its kernels with the arguments they were captured with, " +
+        "and each step passes its own step count (Adam's bias correction, the random stream) as kernel arguments, reads the loss terms and " +
+        "the gradient norm back for the divergence guard, and uploads its batch synchronously; until those live on the device, a captured " +
+        "step would be a wrong step. `ilgpu-ae bench --backend cuda --cuda-graph` times the replay of a captured forward, backward and Adam step.";
+}

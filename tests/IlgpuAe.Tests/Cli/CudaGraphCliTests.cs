@@ -1,0 +1,48 @@
+using IlgpuAe.Tests.Support;
+using Xunit;
+using static IlgpuAe.Tests.Support.CliHarness;
+
+namespace IlgpuAe.Tests.Cli;
+
+/// <summary>
+/// `--cuda-graph` is off unless given, and needs CUDA: on a named other backend one usage error (exit 2) before any work,
+/// on a machine where auto finds no CUDA device one error (exit 1); bench on the CPU says cuBLAS is not there.
+/// </summary>
+public class CudaGraphCliTests
+{
+    static void OneError((int Code, string Out, string Err) r, int code, string mentions)
+    {
+        CliHarness.OneClearError(r, code, mentions);
+        Assert.StartsWith("error: --cuda-graph needs the CUDA backend", r.Err.Trim());
+    }
+
+    [Theory]
+    [InlineData("train", "cpu")]
+    [InlineData("train", "opencl")]
+    [InlineData("bench", "cpu")]
+    public void Cuda_graph_with_a_named_backend_that_is_not_cuda_is_a_usage_error(string command, string backend)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "ilgpu-ae-cudagraph-" + Guid.NewGuid().ToString("N"));
+        string[] where = command == "train" ? ["--out", dir] : [];
+        OneError(Run([command, "--backend", backend, "--cuda-graph", .. where]), 2, $"--backend {backend} has no CUDA graphs");
+        Assert.False(Directory.Exists(dir), "nothing is written before the refusal");
+    }
+
+    [SkippableFact]
+    public void Cuda_graph_where_auto_finds_no_cuda_device_is_an_error_naming_the_device()
+    {
+        Skip.If(Device.List(Backend.Cuda).Any(r => r.Backend == Backend.Cuda && r.Usable), "this machine has a CUDA device");
+        OneError(Run("bench", "--cuda-graph", "--gemm", "4x4x4"), 1, "this machine's device is");
+    }
+
+    [Fact]
+    public void Bench_without_cuda_names_the_missing_cublas_baseline_and_adds_no_graph_rows()
+    {
+        var r = Run("bench", "--backend", "cpu", "--gemm", "4x4x4", "--elements", "64", "--batches", "2", "--repeat", "1",
+            "--steps", "1", "--models", "ae");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Contains("baseline: cuBLAS needs the CUDA backend (this device is cpu)", r.Out);
+        Assert.DoesNotContain("cublas sgemm", r.Out);
+        Assert.DoesNotContain("cuda graph", r.Out);
+    }
+}
