@@ -31,7 +31,9 @@ public static class CpuIntrinsics
         CorruptionKernels.RegisterCpuTwins(context);
         GemmKernels.RegisterCpuTwins(context);
         LossKernels.RegisterCpuTwins(context);
+        NormKernels.RegisterCpuTwins(context);
         OptimizerKernels.RegisterCpuTwins(context);
+        Pool2dKernels.RegisterCpuTwins(context);
         RandomKernels.RegisterCpuTwins(context);
         ReductionKernels.RegisterCpuTwins(context);
     }

@@ -18,6 +18,9 @@ public static class Num<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public static bool IsFinite(T x) => T.Abs(x) < T.PositiveInfinity;
 
+    /// <summary>NaN: the one value that is not ≤ +∞ (a comparison, for the same reasons as <see cref="IsFinite"/>).</summary>
+    public static bool IsNaN(T x) => !(T.Abs(x) <= T.PositiveInfinity);
+
     /// <summary>log(2π), the constant of every Gaussian log-density.</summary>
     public static T Log2Pi => T.Log(Two * T.Pi);
 }

@@ -97,7 +97,7 @@ public static class GradCheck
     /// <summary>
     /// Any compiled training plan: <paramref name="forward"/> must feed the inputs and run <see cref="Plan{T}.Forward"/>
     /// (it is called once per probe, with the same data each time); the objective is read from the plan. Every parameter
-    /// of the plan's store is probed, and its values are restored exactly afterwards.
+    /// of the plan's store is probed, and its values (and buffers, such as BatchNorm's running statistics) are restored exactly afterwards.
     /// </summary>
     public static GradCheckReport Plan(Plan<double> plan, Action forward, GradCheckOptions? options = null)
     {
@@ -107,6 +107,8 @@ public static class GradCheck
         options.Validate();
         if (!plan.Training) throw new IlgpuAeException("a gradient check needs a training plan (compiled with training: true)");
         var store = plan.Parameters;
+        // A training forward pass moves BatchNorm's running statistics; the probes must leave them as they found them.
+        var buffers = store.DownloadBuffers();
         forward();
         plan.Backward();
         var analytic = store.DownloadGrads();
@@ -145,7 +147,9 @@ public static class GradCheck
             }
             errors.Add(worst with { Checked = count });
         }
+        store.UploadBuffers(buffers);
         forward(); // leave the plan's values as they were for the unperturbed parameters
+        store.UploadBuffers(buffers);
         return new GradCheckReport(errors, options.Tolerance);
     }
 

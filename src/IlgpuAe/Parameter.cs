@@ -14,6 +14,8 @@ public enum Init
     He,
     /// <summary>U(-s, s), s = 1/sqrt(fanIn): PyTorch's default for nn.Linear, weights (kaiming_uniform with a = √5) and biases alike.</summary>
     FanInUniform,
+    /// <summary>All ones (a normalisation's scale γ, as nn.BatchNorm2d and nn.GroupNorm start).</summary>
+    Ones,
 }
 
 /// <summary>How <see cref="Modules.Linear{T}"/> layers declared in a store initialise themselves.</summary>
@@ -57,4 +59,33 @@ public sealed class Parameter<T> where T : unmanaged, IFloatingPointIeee754<T>
     public int FanIn { get; }
     /// <summary>Outputs per unit, used by Xavier initialisation (0 when unused).</summary>
     public int FanOut { get; }
+}
+
+/// <summary>
+/// A named [Rows, Cols] slice of a store's state buffer (<see cref="ParameterStore{T}.AddBuffer"/>): values the forward pass
+/// updates, such as BatchNorm's running statistics, which no gradient or optimizer touches.
+/// </summary>
+public sealed class ModelBuffer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    internal ModelBuffer(string name, int rows, int cols, long offset, double fill)
+    {
+        Name = name;
+        Rows = rows;
+        Cols = cols;
+        Offset = offset;
+        Fill = fill;
+    }
+
+    /// <summary>Unique name within its store, e.g. "encoder.conv.norm.0.running_mean" (the tensor name in checkpoints).</summary>
+    public string Name { get; }
+    /// <summary>Rows.</summary>
+    public int Rows { get; }
+    /// <summary>Columns.</summary>
+    public int Cols { get; }
+    /// <summary>Elements, Rows·Cols.</summary>
+    public long Length => (long)Rows * Cols;
+    /// <summary>Position in the state buffer.</summary>
+    public long Offset { get; }
+    /// <summary>The value every element starts at.</summary>
+    public double Fill { get; }
 }

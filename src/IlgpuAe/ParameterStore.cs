@@ -14,8 +14,10 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
 {
     readonly List<Parameter<T>> _parameters = [];
     readonly HashSet<string> _names = [];
+    readonly List<ModelBuffer<T>> _buffers = [];
     MemoryBuffer1D<T, Stride1D.Dense>? _values;
     MemoryBuffer1D<T, Stride1D.Dense>? _grads;
+    MemoryBuffer1D<T, Stride1D.Dense>? _state;
 
     /// <summary>An empty store on <paramref name="device"/>; <paramref name="seed"/> fixes every initial value.</summary>
     public ParameterStore(Device device, ulong seed)
@@ -48,6 +50,49 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
     }
 
     /// <summary>
+    /// Declares a buffer: model state that the forward pass itself updates and no optimizer touches (BatchNorm's running mean
+    /// and variance, PyTorch's register_buffer), held in a third flat buffer beside the parameters, saved with them in model
+    /// files and run checkpoints. It starts at <paramref name="fill"/> in every element.
+    /// </summary>
+    public ModelBuffer<T> AddBuffer(string name, int rows, int cols, double fill)
+    {
+        if (IsMaterialized) throw new InvalidOperationException($"buffer '{name}' declared after the store was materialized");
+        if (!_names.Add(name)) throw new ArgumentException($"'{name}' is declared twice");
+        if (rows <= 0 || cols <= 0) throw new ArgumentException($"buffer '{name}' has an empty shape [{rows}x{cols}]");
+        var b = new ModelBuffer<T>(name, rows, cols, BufferCount, fill);
+        _buffers.Add(b);
+        BufferCount += b.Length;
+        return b;
+    }
+
+    /// <summary>Every buffer in declaration order, which is also the order of the state buffer.</summary>
+    public IReadOnlyList<ModelBuffer<T>> Buffers => _buffers;
+    /// <summary>Elements of all buffers together (0 for a model without any).</summary>
+    public long BufferCount { get; private set; }
+
+    /// <summary>The slice of the state buffer holding <paramref name="b"/>; the first access materializes the store.</summary>
+    public ArrayView<T> BufferOf(ModelBuffer<T> b)
+    {
+        Materialize();
+        return _state!.View.SubView(b.Offset, b.Length);
+    }
+
+    /// <summary>Copies every buffer's values to the host in declaration order (synchronises); empty without buffers.</summary>
+    public T[] DownloadBuffers()
+    {
+        Materialize();
+        return _state is null ? [] : _state.GetAsArray1D();
+    }
+
+    /// <summary>Overwrites every buffer's values (a loaded checkpoint); ArgumentException unless exactly <see cref="BufferCount"/> values.</summary>
+    public void UploadBuffers(ReadOnlySpan<T> values)
+    {
+        if (values.Length != BufferCount) throw new ArgumentException($"expected {BufferCount} buffer values, got {values.Length}");
+        Materialize();
+        _state?.View.CopyFromCPU(values.ToArray());
+    }
+
+    /// <summary>
     /// The initialisation that <see cref="Modules.Linear{T}"/> layers declared from now on use (<see cref="InitScheme.Engine"/> by default);
     /// set it before declaring them.
     /// </summary>
@@ -69,6 +114,13 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
         _grads = Device.Allocate<T>(Count);
         _grads.MemSetToZero();
         Write(InitialValues());
+        if (BufferCount > 0)
+        {
+            _state = Device.Allocate<T>(BufferCount);
+            var initial = new T[BufferCount];
+            foreach (var b in _buffers) initial.AsSpan((int)b.Offset, (int)b.Length).Fill(T.CreateTruncating(b.Fill));
+            _state.View.CopyFromCPU(initial);
+        }
     }
 
     /// <summary>
@@ -89,6 +141,11 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
                 Init.FanInUniform => 1 / Math.Sqrt(Math.Max(1, p.FanIn)),
                 _ => 0,
             };
+            if (p.Init == Init.Ones)
+            {
+                host.AsSpan((int)p.Offset, (int)p.Length).Fill(T.One);
+                continue;
+            }
             for (long i = 0; i < p.Length; i++)
             {
                 double u = HostRandom.Uniform(Seed, (ulong)pi + 1, (ulong)i);
@@ -143,7 +200,9 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
     {
         _values?.Dispose();
         _grads?.Dispose();
+        _state?.Dispose();
         _values = null;
         _grads = null;
+        _state = null;
     }
 }

@@ -6,8 +6,8 @@ using IlgpuAe.Models;
 namespace IlgpuAe.Checkpoints;
 
 /// <summary>
-/// A model as a safetensors file: one tensor per parameter (named as the parameter, shaped
-/// [rows, cols]) and the model's kind and configuration in the header metadata, so that the file
+/// A model as a safetensors file: one tensor per parameter and per buffer (BatchNorm's running statistics; named as
+/// declared, shaped [rows, cols]) and the model's kind and configuration in the header metadata, so that the file
 /// alone rebuilds the model and Python tools can read the weights.
 /// </summary>
 public static class ModelFile
@@ -40,9 +40,13 @@ public static class ModelFile
         };
         if (extra is not null)
             foreach (var (k, v) in extra) metadata[k] = v;
+        var buffers = model.Parameters.DownloadBuffers();
         var tensors = model.Parameters.Parameters.Select(p => new TensorEntry(
             p.Name, DTypeOf<T>(), [p.Rows, p.Cols],
-            MemoryMarshal.AsBytes(values.AsSpan((int)p.Offset, (int)p.Length)).ToArray()));
+            MemoryMarshal.AsBytes(values.AsSpan((int)p.Offset, (int)p.Length)).ToArray()))
+            .Concat(model.Parameters.Buffers.Select(b => new TensorEntry(
+                b.Name, DTypeOf<T>(), [b.Rows, b.Cols],
+                MemoryMarshal.AsBytes(buffers.AsSpan((int)b.Offset, (int)b.Length)).ToArray())));
         SafeTensors.Write(path, metadata, extraTensors is null ? tensors : tensors.Concat(extraTensors));
     }
 
@@ -104,6 +108,13 @@ public static class ModelFile
             foreach (var p in model.Parameters.Parameters)
                 ReadInto(read.Get(p.Name), values.AsSpan((int)p.Offset, (int)p.Length), path);
             model.Parameters.Upload(values);
+            if (model.Parameters.BufferCount > 0)
+            {
+                var buffers = new T[model.Parameters.BufferCount];
+                foreach (var b in model.Parameters.Buffers)
+                    ReadInto(read.Get(b.Name), buffers.AsSpan((int)b.Offset, (int)b.Length), path);
+                model.Parameters.UploadBuffers(buffers);
+            }
             return model;
         }
         catch
@@ -113,20 +124,22 @@ public static class ModelFile
         }
     }
 
-    /// <summary>Every declared parameter has its tensor, of its shape, and the file holds no other parameter; the size is within bounds.</summary>
+    /// <summary>Every declared parameter and buffer has its tensor, of its shape, and the file holds no other; the size is within bounds.</summary>
     static void CheckShapes<T>(Model<T> model, SafeTensorFile read, string path) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var names = read.Tensors.Select(t => t.Name).ToHashSet();
-        foreach (var p in model.Parameters.Parameters)
+        var declared = model.Parameters.Parameters.Select(p => ("parameter", p.Name, p.Rows, p.Cols))
+            .Concat(model.Parameters.Buffers.Select(b => ("buffer", b.Name, b.Rows, b.Cols))).ToList();
+        foreach (var (what, name, rows, cols) in declared)
         {
-            if (!names.Contains(p.Name))
-                throw new IlgpuAeException($"{path}: its {model.Kind} configuration declares parameter {p.Name} [{p.Rows}, {p.Cols}], which the file does not hold");
-            var entry = read.Get(p.Name);
-            if (entry.Shape.Length != 2 || entry.Shape[0] != p.Rows || entry.Shape[1] != p.Cols)
-                throw new IlgpuAeException($"{path}: tensor {p.Name} has shape [{string.Join(", ", entry.Shape)}], the model needs [{p.Rows}, {p.Cols}]");
+            if (!names.Contains(name))
+                throw new IlgpuAeException($"{path}: its {model.Kind} configuration declares {what} {name} [{rows}, {cols}], which the file does not hold");
+            var entry = read.Get(name);
+            if (entry.Shape.Length != 2 || entry.Shape[0] != rows || entry.Shape[1] != cols)
+                throw new IlgpuAeException($"{path}: tensor {name} has shape [{string.Join(", ", entry.Shape)}], the model needs [{rows}, {cols}]");
         }
         var extra = names.Where(n => !n.StartsWith(StatePrefix, StringComparison.Ordinal))
-            .Except(model.Parameters.Parameters.Select(p => p.Name)).ToList();
+            .Except(declared.Select(d => d.Item2)).ToList();
         if (extra.Count > 0) throw new IlgpuAeException($"{path} holds tensors the model does not have: {string.Join(", ", extra)}");
         if (model.Parameters.Count > Training.RunLimits.MaxParameters)
             throw new IlgpuAeException($"{path}: its {model.Kind} configuration declares {model.Parameters.Count:N0} parameters, more than the {Training.RunLimits.MaxParameters:N0} a model may hold");

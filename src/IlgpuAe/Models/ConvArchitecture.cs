@@ -31,6 +31,18 @@ public sealed record ConvOptions
     public int Height { get; init; } = 28;
     /// <summary>Image width in pixels. Default 28.</summary>
     public int Width { get; init; } = 28;
+    /// <summary>
+    /// Normalisation after every convolution and every transposed convolution but the decoder's last, before the activation
+    /// (as PyTorch-VAE places nn.BatchNorm2d): none (default), BatchNorm2d or GroupNorm(<see cref="Groups"/>).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public Normalization Norm { get; init; }
+    /// <summary>GroupNorm's channel groups, which must divide every entry of <see cref="Channels"/>; null: <see cref="DefaultGroups"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Groups { get; init; }
+
+    /// <summary>GroupNorm's groups when <see cref="Groups"/> is not given.</summary>
+    public const int DefaultGroups = 8;
 
     /// <summary>(height, width) after each encoder convolution, input first.</summary>
     [JsonIgnore]
@@ -65,6 +77,11 @@ public sealed record ConvOptions
         if (Kernel <= 0 || Stride <= 0 || Padding < 0)
             throw OptionError.Worded("ConvOptions.Kernel", $"ConvOptions.Kernel must be at least 1 (stride {Stride} and padding {Padding} are fixed), got {Kernel}");
         if (Dense <= 0) throw OptionError.Worded("ConvOptions.Dense", $"ConvOptions.Dense must be positive, got {Dense}");
+        if (!Enum.IsDefined(Norm)) throw OptionError.Worded("ConvOptions.Norm", $"ConvOptions.Norm {(int)Norm} is not none, batch or group");
+        if (Groups is not null && Norm != Normalization.Group)
+            throw OptionError.Worded("ConvOptions.Groups", "ConvOptions.Groups applies only to group normalisation");
+        if (Norm == Normalization.Group && (Groups ?? DefaultGroups) is var groups && (groups <= 0 || Channels.Any(c => c % groups != 0)))
+            throw OptionError.Worded("ConvOptions.Groups", $"ConvOptions.Groups ({groups}) must divide every channel count of [{string.Join(",", Channels)}]");
         if (ImageChannels <= 0 || Height <= 0 || Width <= 0)
             throw new IlgpuAeException($"a convolutional architecture needs a positive image size, got {ImageChannels}x{Height}x{Width}");
         if ((long)ImageChannels * Height * Width != features)
@@ -91,19 +108,32 @@ public sealed class ConvEncoder<T> where T : unmanaged, IFloatingPointIeee754<T>
     public ConvEncoder(ParameterStore<T> store, string name, ConvOptions o, Activation activation)
     {
         var sizes = o.Sizes;
+        _activation = activation;
+        // With a normalisation the activation follows it, so the convolution's epilogue applies none.
+        var fused = o.Norm == Normalization.None ? activation : Activation.Identity;
         Layers = o.Channels.Select((c, i) => new Conv2d<T>(store, $"{name}.{i}", i == 0 ? o.ImageChannels : o.Channels[i - 1],
-            sizes[i].H, sizes[i].W, c, o.Kernel, o.Stride, o.Padding, activation)).ToArray();
+            sizes[i].H, sizes[i].W, c, o.Kernel, o.Stride, o.Padding, fused)).ToArray();
+        Norms = o.Norm == Normalization.None ? [] : o.Channels.Select((c, i) => new Norm2d<T>(store, $"{name}.{i}.norm", o.Norm, c,
+            sizes[i + 1].H * sizes[i + 1].W, o.Groups ?? ConvOptions.DefaultGroups)).ToArray();
     }
+
+    readonly Activation _activation;
 
     /// <summary>The convolutions, image side first.</summary>
     public IReadOnlyList<Conv2d<T>> Layers { get; }
+    /// <summary>The normalisation after each convolution (empty without <see cref="ConvOptions.Norm"/>).</summary>
+    public IReadOnlyList<Norm2d<T>> Norms { get; }
     /// <summary>Features of the flattened last map, Channels[^1]·h·w.</summary>
     public int Outputs => Layers[^1].Outputs;
 
-    /// <summary>Every convolution in order on images x [rows, C·H·W].</summary>
+    /// <summary>Every convolution in order on images x [rows, C·H·W], each followed by its normalisation and the activation.</summary>
     public Node<T> Apply(GraphBuilder<T> g, Node<T> x)
     {
-        foreach (var layer in Layers) x = layer.Apply(g, x);
+        for (int i = 0; i < Layers.Count; i++)
+        {
+            x = Layers[i].Apply(g, x);
+            if (Norms.Count > 0) x = g.Apply(Norms[i].Apply(g, x), _activation);
+        }
         return x;
     }
 }
@@ -120,16 +150,24 @@ public sealed class ConvDecoder<T> where T : unmanaged, IFloatingPointIeee754<T>
     public ConvDecoder(ParameterStore<T> store, string name, string outName, ConvOptions o, Activation activation)
     {
         _o = o;
+        _activation = activation;
         var sizes = o.Sizes;
         int n = o.Channels.Length;
+        var fused = o.Norm == Normalization.None ? activation : Activation.Identity;
         // Transposed layer j maps Channels[n-1-j] at sizes[n-j] to Channels[n-2-j] at sizes[n-1-j].
         Layers = Enumerable.Range(0, n - 1).Select(j => new ConvTranspose2d<T>(store, $"{name}.{j}", o.Channels[n - 1 - j],
-            sizes[n - j].H, sizes[n - j].W, o.Channels[n - 2 - j], o.Kernel, o.Stride, o.Padding, activation)).ToArray();
+            sizes[n - j].H, sizes[n - j].W, o.Channels[n - 2 - j], o.Kernel, o.Stride, o.Padding, fused)).ToArray();
+        Norms = o.Norm == Normalization.None ? [] : Enumerable.Range(0, n - 1).Select(j => new Norm2d<T>(store, $"{name}.{j}.norm", o.Norm,
+            o.Channels[n - 2 - j], sizes[n - 1 - j].H * sizes[n - 1 - j].W, o.Groups ?? ConvOptions.DefaultGroups)).ToArray();
         Out = Head(store, outName);
     }
 
+    readonly Activation _activation;
+
     /// <summary>The hidden transposed convolutions, map side first.</summary>
     public IReadOnlyList<ConvTranspose2d<T>> Layers { get; }
+    /// <summary>The normalisation after each hidden transposed convolution (empty without <see cref="ConvOptions.Norm"/>); the last layer, <see cref="Out"/>, has none.</summary>
+    public IReadOnlyList<Norm2d<T>> Norms { get; }
     /// <summary>The last transposed convolution, to the image's channels, without an activation.</summary>
     public ConvTranspose2d<T> Out { get; }
     /// <summary>Features of the map the dense part must produce, Channels[^1]·h·w.</summary>
@@ -145,7 +183,11 @@ public sealed class ConvDecoder<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The hidden transposed convolutions on x [rows, <see cref="Inputs"/>]: the map <see cref="Out"/> reads.</summary>
     public Node<T> ApplyHidden(GraphBuilder<T> g, Node<T> x)
     {
-        foreach (var layer in Layers) x = layer.Apply(g, x);
+        for (int j = 0; j < Layers.Count; j++)
+        {
+            x = Layers[j].Apply(g, x);
+            if (Norms.Count > 0) x = g.Apply(Norms[j].Apply(g, x), _activation);
+        }
         return x;
     }
 }

@@ -66,7 +66,9 @@ public abstract class Model<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// Why the objective is not a mean of per-row terms, or null when it is. Data-parallel training splits each batch over
     /// ranks and sums their means, which equals the whole batch's objective only for per-row terms, so it refuses the others.
     /// </summary>
-    public virtual string? NotRowSeparable => null;
+    public virtual string? NotRowSeparable => Parameters.Buffers.Count > 0
+        ? "batch normalisation normalises each row with the whole batch's statistics (and keeps running ones), which a rank's share of the batch does not see (group normalisation is per image)"
+        : null;
 
     /// <summary>Copies a host batch into the plan's inputs.</summary>
     public virtual void Feed(Plan<T> plan, Batch batch)

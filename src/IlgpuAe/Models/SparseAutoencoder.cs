@@ -66,7 +66,7 @@ public class SparseAutoencoder<T> : Autoencoder<T> where T : unmanaged, IFloatin
     /// <summary>KL sparsity: the penalty is a function of the whole batch's mean activations, not a mean over rows.</summary>
     public override string? NotRowSeparable => Sparse.Sparsity == Sparsity.Kl
         ? "KL sparsity is a function of the whole batch's mean activations, which a rank's share of the batch does not see (L1 sparsity is per image)"
-        : null;
+        : base.NotRowSeparable;
 
     /// <summary>Adds the weighted "sparsity" term and the two weight-0 statistics of the code.</summary>
     protected override void Regularize(GraphBuilder<T> g, Node<T> x, Node<T> h)

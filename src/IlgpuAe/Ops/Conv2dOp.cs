@@ -12,65 +12,21 @@ namespace IlgpuAe.Ops;
 /// in PyTorch's order. W [O, C·K·K] is nn.Conv2d's weight [O, C, K, K] flattened; b [1, O].
 /// Backward: dz = dy ⊙ f'(y); dW = dz·colᵀ, db = Σ dz, dx = col2im(Wᵀ·dz) (<see cref="Conv2dLaunch.Backward{T}"/>).
 /// </summary>
-public sealed class Conv2dOp<T> : KernelOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Conv2dOp<T> : ConvOpBase<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    readonly Conv2dShape _s;
-    readonly Activation _activation;
-    readonly T _slope;
-
     /// <summary>f(conv2d(x, W) + b) of shape <paramref name="shape"/>; ArgumentException naming the node whose shape disagrees.</summary>
     public Conv2dOp(Node<T> x, Node<T> weight, Node<T>? bias, Conv2dShape shape, Activation activation, T slope)
-        : base("conv2d", bias is null ? [x, weight] : [x, weight, bias])
-    {
-        Conv2dLaunch.Validate(shape);
-        if (x.Rows != shape.Batch || x.Cols != (long)shape.Channels * shape.InPlane)
-            throw new ArgumentException($"conv2d {shape} expects an input of [{shape.Batch}x{shape.Channels * shape.InPlane}], got {x}");
-        if (weight.Rows != shape.Filters || weight.Cols != shape.ColRows)
-            throw new ArgumentException($"conv2d {shape} expects a weight of [{shape.Filters}x{shape.ColRows}], got {weight}");
-        if (bias is not null && (bias.Rows != 1 || bias.Cols != shape.Filters))
-            throw new ArgumentException($"conv2d {shape} expects a bias of [1x{shape.Filters}], got {bias}");
-        _s = shape;
-        _activation = activation;
-        _slope = slope;
-    }
+        : base("conv2d", x, weight, bias, shape, activation, slope, (long)shape.Channels * shape.InPlane, shape.Filters) { }
 
-    /// <summary>The geometry, batch included.</summary>
-    public Conv2dShape Shape => _s;
-    Node<T> X => Inputs[0];
-    Node<T> W => Inputs[1];
-    Node<T>? B => Inputs.Count > 2 ? Inputs[2] : null;
-
-    /// <summary>x and W for the gradients; y for f'.</summary>
-    public override IEnumerable<Node<T>> SavedForBackward => [X, W, Output];
-
-    /// <summary>im2col plus W·col before the reordering epilogue.</summary>
-    public override long ForwardScratch(Device device) => Conv2dLaunch.Scratch(_s);
-
-    /// <summary>The same, plus dz = dy ⊙ f'(y) unless f is the identity.</summary>
-    public override long BackwardScratch(Device device) =>
-        Conv2dLaunch.Scratch(_s) + (_activation == Activation.Identity ? 0 : _s.OutputLength);
+    /// <summary>y is the convolution's output side.</summary>
+    protected override long OutputLength => S.OutputLength;
 
     /// <summary>y = f(W·im2col(x) + b).</summary>
     public override void Forward(Exec<T> x) =>
-        Conv2dLaunch.Forward(x.Device, Conv2dLaunch.BodyFor(x.Device), _s, x.Value(X), x.Value(W),
-            B is null ? default : x.Value(B), x.Value(Output), _activation, _slope, x.Scratch(this));
+        Conv2dLaunch.Forward(x.Device, Conv2dLaunch.BodyFor(x.Device), S, x.Value(X), x.Value(W),
+            B is null ? default : x.Value(B), x.Value(Output), Activation, Slope, x.Scratch(this));
 
-    /// <summary>dz = dy ⊙ f'(y), then dW, db and dx, each with its beta.</summary>
-    public override void Backward(Exec<T> x)
-    {
-        var scratch = x.Scratch(this);
-        var work = scratch.SubView(0, Conv2dLaunch.Scratch(_s));
-        var dz = x.Grad(Output);
-        if (_activation != Activation.Identity)
-        {
-            var buffer = scratch.SubView(Conv2dLaunch.Scratch(_s), _s.OutputLength);
-            ActivationLaunch.Backward(x.Device, _activation, x.Value(Output), dz, buffer, _slope, T.Zero);
-            dz = buffer;
-        }
-        bool biasGrad = B is not null && x.NeedsGrad(B);
-        Conv2dLaunch.Backward(x.Device, Conv2dLaunch.BodyFor(x.Device), _s, x.Value(X), x.Value(W), dz,
-            x.NeedsGrad(X) ? x.Grad(X) : default, x.NeedsGrad(X) ? x.Beta(this, 0) : T.Zero,
-            x.NeedsGrad(W) ? x.Grad(W) : default, x.NeedsGrad(W) ? x.Beta(this, 1) : T.Zero,
-            biasGrad ? x.Grad(B!) : default, biasGrad ? x.Beta(this, 2) : T.Zero, work);
-    }
+    /// <summary>dW = dz·colᵀ, db = Σ dz, dx = col2im(Wᵀ·dz).</summary>
+    protected override void Gradients(Exec<T> x, ArrayView<T> dz, ArrayView<T> dx, T betaX, ArrayView<T> dw, T betaW, ArrayView<T> db, T betaB, ArrayView<T> work) =>
+        Conv2dLaunch.Backward(x.Device, Conv2dLaunch.BodyFor(x.Device), S, x.Value(X), x.Value(W), dz, dx, betaX, dw, betaW, db, betaB, work);
 }

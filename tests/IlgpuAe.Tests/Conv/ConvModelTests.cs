@@ -5,6 +5,7 @@ using IlgpuAe.Kernels;
 using IlgpuAe.Models;
 using IlgpuAe.Modules;
 using IlgpuAe.Optim;
+using IlgpuAe.Testing;
 using IlgpuAe.Tests.Support;
 using IlgpuAe.Training;
 using Xunit;
@@ -39,6 +40,21 @@ public class ConvModelTests
             Features = 64, Latent = 2, Conv = Small, Decoder = decoder, DecoderLogVar = logVar, Activation = Activation.Tanh,
         }, seed: 3);
         GradAssert.WholeModel(model, RandomBatch(3, 64, 5), step: 4);
+        GradAssert.EveryParameterTakesPart(model);
+    }
+
+    [Theory]
+    [InlineData(Posterior.Full, Prior.Normal)]
+    [InlineData(Posterior.Diag, Prior.Gmm)]
+    public void A_conv_encoder_trunk_feeds_the_full_covariance_head_and_the_mixture_prior_with_exact_gradients(Posterior posterior, Prior prior)
+    {
+        // The convolutions only replace the encoder's trunk; the head (diagonal or LLᵀ) and the prior (N(0, I) or a GMM) sit on it unchanged.
+        using var model = new Vae<double>(TestDevice.Cpu, new VaeOptions
+        {
+            Features = 64, Latent = 2, Conv = Small, Posterior = posterior, Prior = prior, Components = 3, Activation = Activation.Tanh,
+        }, seed: 4);
+        // Eight coordinates of every parameter (the trunk's are checked in full by the tests above): the suite's time is tight.
+        GradAssert.Holds(GradCheck.Model(model, RandomBatch(3, 64, 6), new GradCheckOptions { PlanStep = 5, PerParameter = 8 }));
         GradAssert.EveryParameterTakesPart(model);
     }
 
