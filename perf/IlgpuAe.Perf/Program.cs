@@ -11,6 +11,8 @@ public static class Program
     /// </summary>
     public static int Main(string[] args)
     {
+        // The context every figure below reads against, measured in this process before the benchmarks start.
+        foreach (var line in IlgpuAe.Diagnostics.MachineContext.Measure().Lines()) Console.WriteLine(line);
         if (!CudaProbe.Available) Console.WriteLine($"CUDA rows left out: {CudaProbe.Reason}");
         var config = DefaultConfig.Instance.WithOptions(ConfigOptions.DisableOptimizationsValidator);
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);

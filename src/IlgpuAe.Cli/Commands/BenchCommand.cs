@@ -5,6 +5,7 @@ using ILGPU.Runtime;
 using IlgpuAe.Cli.Recipes;
 using IlgpuAe.Compute;
 using IlgpuAe.Data;
+using IlgpuAe.Diagnostics;
 using IlgpuAe.Graph;
 using IlgpuAe.Models;
 using IlgpuAe.Ops;
@@ -31,6 +32,7 @@ public sealed partial class BenchCommand(ModelRecipes recipes) : CliCommand
     readonly CliOption<string?> _models = Opt.Text("models", "model kinds for the Adam and train step rows (default: every model)", "K[,...]");
     readonly CliOption<bool> _profile = Opt.Flag("profile", "also print a per-op profile of the train step (synchronised per op)");
     readonly CliOption<string> _arch = Opt.Choice("arch", "the architecture of the models' train step rows (see train --arch)", "mlp", "mlp", "conv");
+    readonly CliOption<int[]> _contextCopy = Opt.IntList("context-copy-kib", "buffer sizes of the machine context's host copy, in KiB", [1024, 262144], "KiB[,...]");
     readonly CliOption<bool> _cudaGraph = CudaGraphOption.Flag(
         "CUDA only: also time each train step's forward, backward and Adam uncaptured and as a replayed CUDA graph");
 
@@ -44,13 +46,13 @@ public sealed partial class BenchCommand(ModelRecipes recipes) : CliCommand
         of every model the command line knows, with the machine's load average.
         """;
 
-    protected override IEnumerable<ICliOption> Options => [_backend, _gemm, _elements, _batches, _repeat, _steps, _models, _profile, _arch, _cudaGraph];
+    protected override IEnumerable<ICliOption> Options => [_backend, _gemm, _elements, _batches, _repeat, _steps, _models, _profile, _arch, _cudaGraph, _contextCopy];
 
     public override int Run(IReadOnlyList<string> argv, Io io) => Parse(Declare(argv), argv, io, args =>
     {
         var stdout = io.Out;
         var backend = BackendNames.Parse(args.Get(_backend)!);
-        var shapes = args.Get(_gemm) ?? ParseShapes(DefaultShapes).Shapes;
+        var shapes = args.Get(_gemm) is { Length: > 0 } given ? given : ParseShapes(DefaultShapes).Shapes; // an absent list reads as empty, not null
         int elements = args.Get(_elements);
         int[] batches = args.Get(_batches);
         int repeat = args.Get(_repeat);
@@ -67,40 +69,41 @@ public sealed partial class BenchCommand(ModelRecipes recipes) : CliCommand
         CudaGraphOption.CheckOpened(cudaGraph, device);
         Line(stdout, $"ilgpu-ae bench: {device.Name} ({Device.BackendName(device.Backend)}), {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()}");
         stdout.WriteLine("every row: median of the timed repeats after one warm-up, synchronised after each");
+        var machine = MeasureContext(args.Get(_contextCopy), device, stdout);
 
         stdout.WriteLine();
         using var cublas = CublasSgemm.TryOpen(device, out string noCublas);
         stdout.WriteLine(cublas is null ? $"baseline: {noCublas}" : $"baseline: cuBLAS SGEMM from {cublas.Library}, in this process");
-        RowTable.Write(io, [new("GEMM (float)", 28), new("m x n x k", 16), new("ms", 9, true), new("GFLOP/s", 9, true)], row =>
+        RowTable.Write(io, [new("GEMM (float)", 28), new("m x n x k", 16), new("ms", 9, true), new("GFLOP/s", 9, true), new("of peak", 8, true)], row =>
         {
             foreach (var (m, n, k) in shapes)
                 foreach (var ops in new[] { "NT", "NN", "TN" })
                 {
                     double ms = TimeGemm(device, ops[0] == 'T', ops[1] == 'T', m, n, k, repeat);
-                    row(["  gemm " + ops, $"{m}x{n}x{k}", F(ms, "F3"), F(2.0 * m * n * k / (ms * 1e6), "F1")]);
+                    row(["  gemm " + ops, $"{m}x{n}x{k}", F(ms, "F3"), F(2.0 * m * n * k / (ms * 1e6), "F1"), machine.OfPeak(2.0 * m * n * k / (ms * 1e6))]);
                     if (cublas is null) continue;
                     ms = TimeCublas(device, cublas, ops[0] == 'T', ops[1] == 'T', m, n, k, repeat);
-                    row(["  cublas sgemm " + ops, $"{m}x{n}x{k}", F(ms, "F3"), F(2.0 * m * n * k / (ms * 1e6), "F1")]);
+                    row(["  cublas sgemm " + ops, $"{m}x{n}x{k}", F(ms, "F3"), F(2.0 * m * n * k / (ms * 1e6), "F1"), "-"]);
                 }
         });
 
         stdout.WriteLine();
         var data = FashionMnist.LoadEmbedded().Train;
-        RowTable.Write(io, [new("memory and elementwise", 28), new("floats", 16), new("ms", 9, true), new("GB/s", 9, true), new("of copy", 8, true)], row =>
+        RowTable.Write(io, [new("memory and elementwise", 28), new("floats", 16), new("ms", 9, true), new("GB/s", 9, true), new("of copy", 8, true), new("of host copy", 13, true)], row =>
         {
             var (copyMs, copyBytes) = TimeCopy(device, elements, repeat);
             double copyGbs = copyBytes / (copyMs * 1e6);
-            row(["  device memory copy", F(elements, "D"), F(copyMs, "F3"), F(copyGbs, "F1"), "100%"]);
+            row(["  device memory copy", F(elements, "D"), F(copyMs, "F3"), F(copyGbs, "F1"), "100%", machine.OfCopy(copyGbs, copyBytes)]);
             foreach (var (name, ms, bytes) in TimeElementwise(device, elements, repeat))
             {
                 double gbs = bytes / (ms * 1e6);
-                row(["  " + name, F(elements, "D"), F(ms, "F3"), F(gbs, "F1"), F(gbs / copyGbs, "P0")]);
+                row(["  " + name, F(elements, "D"), F(ms, "F3"), F(gbs, "F1"), F(gbs / copyGbs, "P0"), machine.OfCopy(gbs, bytes)]);
             }
             foreach (var recipe in chosen)
             {
                 using var model = recipe.Create(device, recipe.With(arch), data, 1);
                 var (ms, bytes) = TimeAdam(model.Parameters, repeat);
-                row(["  adam step, " + recipe.Kind + " params", F(model.Parameters.Count, "D"), F(ms, "F3"), F(bytes / (ms * 1e6), "F1"), F(bytes / (ms * 1e6) / copyGbs, "P0")]);
+                row(["  adam step, " + recipe.Kind + " params", F(model.Parameters.Count, "D"), F(ms, "F3"), F(bytes / (ms * 1e6), "F1"), F(bytes / (ms * 1e6) / copyGbs, "P0"), machine.OfCopy(bytes / (ms * 1e6), bytes)]);
             }
         });
 
