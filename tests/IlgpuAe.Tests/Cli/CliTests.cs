@@ -206,7 +206,7 @@ public class BenchCliTests
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         int code = App.Run(["bench", "--backend", "cpu", "--gemm", "8x12x16", "--elements", "1000", "--batches", "4",
-            "--repeat", "1", "--steps", "2", "--profile"], stdout, stderr);
+            "--repeat", "1", "--steps", "2", "--profile", "--context-copy-kib", "4,64"], stdout, stderr);
         string o = stdout.ToString();
         Assert.True(code == 0, stderr.ToString());
         foreach (var row in new[] { "gemm NT", "gemm NN", "gemm TN", "8x12x16", "device memory copy", "relu forward", "relu backward",
