@@ -9,6 +9,7 @@ using IlgpuAe.Testing;
 using IlgpuAe.Tests.Support;
 using IlgpuAe.Training;
 using Xunit;
+using static IlgpuAe.Tests.Support.TestBatches;
 
 namespace IlgpuAe.Tests.Conv;
 
@@ -17,12 +18,6 @@ public class ConvModelTests
 {
     /// <summary>8×8 grayscale images through 2 and 3 channels (4×4, 2×2) and a dense layer of 5: every parameter small enough to probe each coordinate.</summary>
     static readonly ConvOptions Small = new() { Channels = [2, 3], Kernel = 4, Dense = 5, Height = 8, Width = 8 };
-
-    static Batch RandomBatch(int rows, int features, int seed)
-    {
-        var rng = new Random(seed);
-        return new Batch(Enumerable.Range(0, rows * features).Select(_ => (float)rng.NextDouble()).ToArray(), new byte[rows], rows);
-    }
 
     public static TheoryData<Decoder, double?> VaeVariants() => new()
     {

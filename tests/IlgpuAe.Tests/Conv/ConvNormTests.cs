@@ -10,6 +10,7 @@ using IlgpuAe.Testing;
 using IlgpuAe.Tests.Support;
 using IlgpuAe.Training;
 using Xunit;
+using static IlgpuAe.Tests.Support.TestBatches;
 
 namespace IlgpuAe.Tests.Conv;
 
@@ -21,12 +22,6 @@ namespace IlgpuAe.Tests.Conv;
 public class ConvNormTests
 {
     static readonly ConvOptions Small = new() { Channels = [2, 3], Kernel = 4, Dense = 5, Height = 8, Width = 8 };
-
-    static Batch RandomBatch(int rows, int features, int seed)
-    {
-        var rng = new Random(seed);
-        return new Batch(Enumerable.Range(0, rows * features).Select(_ => (float)rng.NextDouble()).ToArray(), new byte[rows], rows);
-    }
 
     // x [B, C·P], γ, β as parameters, the running buffers random (variance positive), objective Σ op(x) ⊙ R.
     static GradCheckReport OpCheck(NormShape s, NormStatistics statistics, int seed)

@@ -7,18 +7,13 @@ using IlgpuAe.Tests.Support;
 using IlgpuAe.Training;
 using Xunit;
 using static IlgpuAe.Tests.Support.CliHarness;
+using static IlgpuAe.Tests.Support.TestBatches;
 
 namespace IlgpuAe.Tests.Iwae;
 
 /// <summary>The importance-weighted autoencoder (`--model iwae`): its bound's gradient, training, files, options and command line.</summary>
 public sealed class IwaeTests
 {
-    static Batch RandomBatch(int rows, int features, int seed)
-    {
-        var rng = new Random(seed);
-        return new Batch(Enumerable.Range(0, rows * features).Select(_ => (float)rng.NextDouble()).ToArray(), new byte[rows], rows);
-    }
-
     [Theory]
     [InlineData(Decoder.Bernoulli, null, 3)]
     [InlineData(Decoder.Gaussian, null, 2)]

@@ -7,17 +7,12 @@ using IlgpuAe.Optim;
 using IlgpuAe.Tests.Support;
 using IlgpuAe.Training;
 using Xunit;
+using static IlgpuAe.Tests.Support.TestBatches;
 
 namespace IlgpuAe.Tests.Models;
 
 public class AutoencoderTests
 {
-    static Batch RandomBatch(int rows, int features, int seed)
-    {
-        var rng = new Random(seed);
-        return new Batch(Enumerable.Range(0, rows * features).Select(_ => (float)rng.NextDouble()).ToArray(), new byte[rows], rows);
-    }
-
     [Theory]
     [InlineData(Reconstruction.Bce, Activation.Tanh)]
     [InlineData(Reconstruction.Mse, Activation.Softplus)]

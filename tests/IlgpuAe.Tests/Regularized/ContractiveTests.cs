@@ -35,7 +35,7 @@ public class ContractiveTests
     public void Whole_loss_gradient_matches_finite_differences_for_every_parameter(int[] hidden, JacobianMethod method)
     {
         using var model = new ContractiveAutoencoder<double>(TestDevice.Cpu, Small(hidden, method), seed: 3);
-        var batch = DenoisingTests.RandomBatch(5, 10, 17);
+        var batch = TestBatches.RandomBatch(5, 10, 17);
         var plan = GradAssert.WholeModel(model, batch, step: 4);
         Assert.True(plan.Term("contractive") > 0);
     }
@@ -44,7 +44,7 @@ public class ContractiveTests
     public void The_fused_and_the_chain_penalty_agree_on_a_one_layer_encoder()
     {
         using var model = new ContractiveAutoencoder<double>(TestDevice.Cpu, Small([], JacobianMethod.Exact), seed: 8);
-        var batch = DenoisingTests.RandomBatch(6, 10, 2);
+        var batch = TestBatches.RandomBatch(6, 10, 2);
         var plan = model.Plan(6, training: false);
         model.Feed(plan, batch);
         plan.Forward();

@@ -8,18 +8,13 @@ using IlgpuAe.Optim;
 using IlgpuAe.Tests.Support;
 using IlgpuAe.Training;
 using Xunit;
+using static IlgpuAe.Tests.Support.TestBatches;
 
 namespace IlgpuAe.Tests.Regularized;
 
 /// <summary>The denoising autoencoder: corruption inside the graph, reproducible per (seed, step), loss against the clean x.</summary>
 public class DenoisingTests
 {
-    internal static Batch RandomBatch(int rows, int features, int seed)
-    {
-        var rng = new Random(seed);
-        return new Batch(Enumerable.Range(0, rows * features).Select(_ => (float)rng.NextDouble()).ToArray(), new byte[rows], rows);
-    }
-
     static DenoisingAutoencoder<double> Small(Corruption noise, ulong seed = 3) =>
         new(TestDevice.Cpu, new DenoisingOptions
         {

@@ -30,7 +30,7 @@ public class SparseTests
     {
         // Softplus codes are positive, so the L1 kink at 0 is never probed.
         using var model = new SparseAutoencoder<double>(TestDevice.Cpu, Small(sparsity), seed: 3);
-        var batch = DenoisingTests.RandomBatch(6, 12, 13);
+        var batch = TestBatches.RandomBatch(6, 12, 13);
         var plan = GradAssert.WholeModel(model, batch);
         Assert.Equal(["reconstruction", "sparsity", "code_mean_abs", "code_below_1e-3"], plan.TermNames);
         Assert.Equal([1, 0.3, 0, 0], plan.TermWeights);

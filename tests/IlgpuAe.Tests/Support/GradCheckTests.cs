@@ -2,6 +2,7 @@ using IlgpuAe.Kernels;
 using IlgpuAe.Models;
 using IlgpuAe.Testing;
 using Xunit;
+using static IlgpuAe.Tests.Support.TestBatches;
 
 namespace IlgpuAe.Tests.Support;
 
@@ -10,12 +11,6 @@ public class GradCheckTests
 {
     static Autoencoder<double> SmallAe() =>
         new(TestDevice.Cpu, new AutoencoderOptions { Features = 10, Hidden = [6], Code = 3, Activation = Activation.Tanh }, seed: 2);
-
-    static Batch RandomBatch(int rows, int features, int seed)
-    {
-        var rng = new Random(seed);
-        return new Batch(Enumerable.Range(0, rows * features).Select(_ => (float)rng.NextDouble()).ToArray(), new byte[rows], rows);
-    }
 
     [Fact]
     public void A_model_check_reports_every_parameter_by_name_and_leaves_the_values_bit_identical()

@@ -7,18 +7,13 @@ using IlgpuAe.Tests.Support;
 using IlgpuAe.Training;
 using Xunit;
 using static IlgpuAe.Tests.Support.CliHarness;
+using static IlgpuAe.Tests.Support.TestBatches;
 
 namespace IlgpuAe.Tests.TcVae;
 
 /// <summary>The β-TCVAE (`--model vae --tc-beta B`): gradient, training, files, options and command line.</summary>
 public sealed class TcVaeTests
 {
-    static Batch RandomBatch(int rows, int features, int seed)
-    {
-        var rng = new Random(seed);
-        return new Batch(Enumerable.Range(0, rows * features).Select(_ => (float)rng.NextDouble()).ToArray(), new byte[rows], rows);
-    }
-
     [Fact]
     public void The_whole_objective_gradient_matches_finite_differences_with_eps_fixed()
     {

@@ -6,17 +6,12 @@ using IlgpuAe.Tests.Support;
 using IlgpuAe.Training;
 using Xunit;
 using IlgpuAe.Diagnostics;
+using static IlgpuAe.Tests.Support.TestBatches;
 
 namespace IlgpuAe.Tests.Vae;
 
 public class VaeModelTests
 {
-    static Batch RandomBatch(int rows, int features, int seed)
-    {
-        var rng = new Random(seed);
-        return new Batch(Enumerable.Range(0, rows * features).Select(_ => (float)rng.NextDouble()).ToArray(), new byte[rows], rows);
-    }
-
     public static TheoryData<Posterior, Decoder, double?, Prior> Variants => new()
     {
         { Posterior.Diag, Decoder.Bernoulli, null, Prior.Normal },

@@ -7,18 +7,13 @@ using IlgpuAe.Tests.Support;
 using IlgpuAe.Training;
 using Xunit;
 using static IlgpuAe.Tests.Support.CliHarness;
+using static IlgpuAe.Tests.Support.TestBatches;
 
 namespace IlgpuAe.Tests.Wae;
 
 /// <summary>The Wasserstein autoencoder (`--model wae`): its objective's gradient, training, files, options and command line.</summary>
 public sealed class WaeTests
 {
-    static Batch RandomBatch(int rows, int features, int seed)
-    {
-        var rng = new Random(seed);
-        return new Batch(Enumerable.Range(0, rows * features).Select(_ => (float)rng.NextDouble()).ToArray(), new byte[rows], rows);
-    }
-
     [Theory]
     [InlineData(MmdKernel.Imq, Reconstruction.Bce)]
     [InlineData(MmdKernel.Rbf, Reconstruction.Mse)]
