@@ -7,16 +7,18 @@ namespace IlgpuAe.Kernels;
 public static partial class CorruptionKernels
 {
     /// <summary>y[i] = x[i] + std·N(0,1) from Philox(seed, stream, first + i), bit for bit as <see cref="GaussianNoise{T}"/> at T = float.</summary>
-    public static void CpuGaussianNoise(Index1D t, Loop loop, ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, ulong first, float std)
+    public static void CpuGaussianNoise(Index1D t, Loop loop, ArrayView<float> x, ArrayView<float> y, ulong seed, StreamKey key, ArrayView<ulong> step, ulong first, float std)
     {
         int n = (int)x.Length;
+        ulong stream = key.Of(step[0]);
         for (int b = loop.First(t); b < n; b += loop.Step) GaussianNoiseRun(x, y, seed, stream, first, std, b, loop.End(b, n));
     }
 
     /// <summary>y[i] = 0 if U(words 0, 2) &lt; dropProb else x[i], bit for bit as <see cref="MaskingNoise{T}"/> at T = float.</summary>
-    public static void CpuMaskingNoise(Index1D t, Loop loop, ArrayView<float> x, ArrayView<float> y, ulong seed, ulong stream, ulong first, float dropProb)
+    public static void CpuMaskingNoise(Index1D t, Loop loop, ArrayView<float> x, ArrayView<float> y, ulong seed, StreamKey key, ArrayView<ulong> step, ulong first, float dropProb)
     {
         int n = (int)x.Length;
+        ulong stream = key.Of(step[0]);
         for (int b = loop.First(t); b < n; b += loop.Step) MaskingNoiseRun(x, y, seed, stream, first, dropProb, b, loop.End(b, n));
     }
 

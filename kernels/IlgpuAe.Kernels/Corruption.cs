@@ -8,19 +8,21 @@ namespace IlgpuAe.Kernels;
 public static partial class CorruptionKernels
 {
     /// <summary>y[i] = x[i] + std·N(0,1)  (the same N(0,1) as RandomKernels.Normal for this seed, stream and first + i)</summary>
-    public static void GaussianNoise<T>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y, ulong seed, ulong stream, ulong first, T std)
+    public static void GaussianNoise<T>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y, ulong seed, StreamKey key, ArrayView<ulong> step, ulong first, T std)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = (int)x.Length;
+        ulong stream = key.Of(step[0]);
         for (int b = loop.First(t); b < n; b += loop.Step)
             for (int i = b, e = loop.End(b, n); i < e; i++) y[i] = x[i] + std * Philox.Gaussian<T>(seed, stream, first + (ulong)i);
     }
 
     /// <summary>y[i] = 0 if u_i &lt; dropProb else x[i], u_i = RandomKernels.Uniform for this seed, stream and first + i  (masking noise)</summary>
-    public static void MaskingNoise<T>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y, ulong seed, ulong stream, ulong first, T dropProb)
+    public static void MaskingNoise<T>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y, ulong seed, StreamKey key, ArrayView<ulong> step, ulong first, T dropProb)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = (int)x.Length;
+        ulong stream = key.Of(step[0]);
         for (int b = loop.First(t); b < n; b += loop.Step)
             for (int i = b, e = loop.End(b, n); i < e; i++)
             {
@@ -32,14 +34,15 @@ public static partial class CorruptionKernels
     /// <summary>
     /// Hides one blockH×blockW rectangle per image of a batch [rows, height·width]: y = 0 and
     /// observed = 0 inside it, y = x and observed = 1 elsewhere. Row r's corner is
-    /// (top, left) = (w0 mod (height − blockH + 1), w1 mod (width − blockW + 1)), w = Philox(seed, stream, firstRow + r)
+    /// (top, left) = (w0 mod (height − blockH + 1), w1 mod (width − blockW + 1)), w = Philox(seed, stream, firstRow + r), stream = key.Of(step[0])
     /// (<paramref name="firstRow"/>: the row of x[0] in a larger batch, so that a slice of a batch hides the batch's blocks).
     /// </summary>
     public static void BlockMask<T>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y, ArrayView<T> observed,
-        int height, int width, int blockH, int blockW, ulong seed, ulong stream, ulong firstRow)
+        int height, int width, int blockH, int blockW, ulong seed, StreamKey key, ArrayView<ulong> step, ulong firstRow)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = (int)x.Length;
+        ulong stream = key.Of(step[0]);
         int pixels = height * width;
         for (int b = loop.First(t); b < n; b += loop.Step)
             for (int i = b, e = loop.End(b, n); i < e; i++)

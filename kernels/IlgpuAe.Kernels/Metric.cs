@@ -18,6 +18,17 @@ public static class MetricKernels
             sums[j] += v;
         }
     }
+
+    /// <summary>
+    /// target[offsets[j]] = values[j] for j &lt; loop.Span: seeds the loss terms' gradients (their weights at this step)
+    /// in one launch, from values the host uploads, so that the launch is the same at every step.
+    /// </summary>
+    public static void ScatterScalars<T>(Index1D t, Loop loop, ArrayView<T> target, ArrayView<int> offsets, ArrayView<T> values)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (t != 0) return;
+        for (int j = 0; j < loop.Span; j++) target[offsets[j]] = values[j];
+    }
 }
 
 /// <summary>The double-precision meaning of <see cref="MetricKernels"/>.</summary>
@@ -28,5 +39,13 @@ public static class MetricReference
     {
         var last = offsets.Select(o => source[o]).ToArray();
         return (sums.Select((s, j) => s + last[j]).ToArray(), last);
+    }
+
+    /// <summary>A copy of target with target[offsets[j]] = values[j], for every j.</summary>
+    public static double[] ScatterScalars(double[] target, int[] offsets, double[] values)
+    {
+        var result = (double[])target.Clone();
+        for (int j = 0; j < offsets.Length; j++) result[offsets[j]] = values[j];
+        return result;
     }
 }

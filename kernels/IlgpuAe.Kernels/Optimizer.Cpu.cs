@@ -3,7 +3,7 @@ using static IlgpuAe.Kernels.CpuIntrinsics;
 
 namespace IlgpuAe.Kernels;
 
-/// <summary>Adam's per-step scalars in one argument (ILGPU's launchers stop at 13 arguments).</summary>
+/// <summary>Adam's per-step scalars for the CPU body, in one element of device memory (the host uploads each step's).</summary>
 public readonly struct AdamScalars
 {
     /// <summary>
@@ -26,12 +26,13 @@ public static partial class OptimizerKernels
 {
     /// <summary>
     /// g' = g + L2·p;  m = β1·m + (1−β1)·g';  v = β2·v + (1−β2)·g'²;  p = p − lr·[(m/bias1)/(√(v/bias2) + ε) + shrink·p]
-    /// (as <see cref="Adam{T}"/>; L2 = wd for Adam, shrink = wd for AdamW)
+    /// (as <see cref="Adam{T}"/>; L2 = wd for Adam, shrink = wd for AdamW; s = step[0])
     /// </summary>
-    public static void CpuAdam(Index1D t, Loop loop, ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v, AdamScalars s,
-        ArrayView<long> gate)
+    public static void CpuAdam(Index1D t, Loop loop, ArrayView<float> p, ArrayView<float> g, ArrayView<float> m, ArrayView<float> v,
+        ArrayView<AdamScalars> step, ArrayView<long> gate)
     {
         if (gate[0] != 0) return; // shut by CheckFinite: the parameters stay as they were
+        AdamScalars s = step[0];
         int n = (int)p.Length;
         for (int b = loop.First(t); b < n; b += loop.Step) AdamRun(p, g, m, v, s, b, loop.End(b, n));
     }

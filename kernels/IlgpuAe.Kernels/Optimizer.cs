@@ -2,20 +2,23 @@ namespace IlgpuAe.Kernels;
 
 /// <summary>
 /// Optimizer steps, each one launch over the whole flat parameter buffer (parameters, gradients
-/// and optimizer state are parallel flat buffers). Step-dependent scalars (Adam's bias
-/// corrections, a clip factor) are computed once on the host or by a reduction, never per element.
+/// and optimizer state are parallel flat buffers). Step-dependent scalars (the learning rate, Adam's bias
+/// corrections, the step a guard records) are computed once on the host or by a reduction, never per element,
+/// and read from device memory, so that every launch of a steady-state step has the same arguments (a captured
+/// CUDA graph replays them; the host uploads the new values before each step).
 /// </summary>
 public static partial class OptimizerKernels
 {
     /// <summary>
-    /// v = μ·v + g + wd·p;  p = p − lr·v  (PyTorch's SGD with momentum, dampening 0, L2 weight decay);
+    /// v = μ·v + g + wd·p;  p = p − lr·v  (PyTorch's SGD with momentum, dampening 0, L2 weight decay), lr = rate[0];
     /// nothing while the gate is shut (gate[0] ≠ 0, see <see cref="CheckFinite{T}"/>)
     /// </summary>
     public static void SgdMomentum<T>(Index1D t, Loop loop, ArrayView<T> p, ArrayView<T> g, ArrayView<T> velocity,
-        T lr, T momentum, T weightDecay, ArrayView<long> gate)
+        ArrayView<T> rate, T momentum, T weightDecay, ArrayView<long> gate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (gate[0] != 0) return;
+        T lr = rate[0];
         int n = (int)p.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
             for (int i = b, e = loop.End(b, n); i < e; i++)
@@ -29,14 +32,16 @@ public static partial class OptimizerKernels
 
     /// <summary>
     /// g' = g + L2·p;  m = β1·m + (1−β1)·g';  v = β2·v + (1−β2)·g'²;
-    /// p = p − lr·[(m/bias1) / (√(v/bias2) + ε) + shrink·p],  bias_k = 1 − β_k^step  (L2 = wd for Adam, shrink = wd for AdamW);
+    /// p = p − lr·[(m/bias1) / (√(v/bias2) + ε) + shrink·p],  bias_k = 1 − β_k^step  (L2 = wd for Adam, shrink = wd for AdamW),
+    /// the scalars s = step[0] (this step's, uploaded by the host);
     /// nothing while the gate is shut (gate[0] ≠ 0, see <see cref="CheckFinite{T}"/>)
     /// </summary>
     public static void Adam<T>(Index1D t, Loop loop, ArrayView<T> p, ArrayView<T> g, ArrayView<T> m, ArrayView<T> v,
-        AdamStep<T> s, ArrayView<long> gate)
+        ArrayView<AdamStep<T>> step, ArrayView<long> gate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (gate[0] != 0) return;
+        AdamStep<T> s = step[0];
         int n = (int)p.Length;
         for (int b = loop.First(t); b < n; b += loop.Step)
             for (int i = b, e = loop.End(b, n); i < e; i++)
@@ -54,12 +59,13 @@ public static partial class OptimizerKernels
     /// <summary>
     /// The divergence guard on the device: unless the gate is already shut, the first loss term that is not finite
     /// (in term order), else a squared gradient norm that is not finite, shuts it and records the step:
-    /// gate = [1, step, culprit (term index, or <paramref name="count"/> for the gradient), kind (<see cref="GateRecord"/>), epoch, batch].
+    /// gate = [1, step, culprit (term index, or <paramref name="count"/> for the gradient), kind (<see cref="GateRecord"/>), epoch, batch],
+    /// (step, epoch, batch) = position[0..3], the step's place that the host uploads before it.
     /// The optimizer kernels read gate[0], so from that step on the parameters stay as they were; the host reads the
     /// record when it chooses (every N steps) and reports that step. One thread: a handful of loads.
     /// </summary>
     public static void CheckFinite<T>(Index1D t, ArrayView<T> terms, int count, ArrayView<T> squaredNorm, ArrayView<long> gate,
-        long step, int epoch, int batch)
+        ArrayView<long> position)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (t != 0 || gate[0] != 0) return;
@@ -77,11 +83,11 @@ public static partial class OptimizerKernels
             bad = squaredNorm[0];
         }
         if (culprit < 0) return;
-        gate[1] = step;
+        gate[1] = position[0];
         gate[2] = culprit;
         gate[3] = bad > T.Zero ? GateRecord.PositiveInfinity : bad < T.Zero ? GateRecord.NegativeInfinity : GateRecord.NaN; // NaN compares false both ways
-        gate[4] = epoch;
-        gate[5] = batch;
+        gate[4] = position[1];
+        gate[5] = position[2];
         gate[0] = 1;
     }
 
@@ -163,11 +169,13 @@ public static class GateRecord
 {
     /// <summary>Elements of a gate buffer: shut, step, culprit, kind, epoch, batch.</summary>
     public const int Length = 6;
+    /// <summary>Elements of the position a guard launch reads: step, epoch, batch.</summary>
+    public const int PositionLength = 3;
     /// <summary>Kinds of the value that was not finite.</summary>
     public const long NaN = 0, PositiveInfinity = 1, NegativeInfinity = 2;
 }
 
-/// <summary>Adam's per-step scalars for the generic kernel, in one argument (ILGPU's launchers stop at 13 arguments).</summary>
+/// <summary>Adam's per-step scalars for the generic kernel, in one element of device memory (the host uploads each step's).</summary>
 /// <typeparam name="T">The element type.</typeparam>
 public readonly struct AdamStep<T> where T : unmanaged, IFloatingPointIeee754<T>
 {

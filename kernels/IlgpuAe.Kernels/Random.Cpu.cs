@@ -12,9 +12,10 @@ public static partial class RandomKernels
     /// <see cref="Normal{T}"/> at T = float (the uniforms come out of one exact integer-to-float conversion
     /// instead of the generic 23-step Horner loop, which gives the same float).
     /// </summary>
-    public static void CpuNormal(Index1D t, Loop loop, ArrayView<float> y, ulong seed, ulong stream, ulong first, float mean, float std)
+    public static void CpuNormal(Index1D t, Loop loop, ArrayView<float> y, ulong seed, StreamKey key, ArrayView<ulong> step, ulong first, float mean, float std)
     {
         int n = (int)y.Length;
+        ulong stream = key.Of(step[0]);
         for (int b = loop.First(t); b < n; b += loop.Step) NormalRun(y, seed, stream, first, mean, std, b, loop.End(b, n));
     }
 

@@ -75,6 +75,25 @@ public static class Philox
     }
 }
 
+/// <summary>
+/// The Philox stream of a random launch as a function of the training step, stream = Key ^ (step &amp; Mask), evaluated in
+/// the kernel from a step held in device memory: the launch's arguments are then the same at every step, which is what
+/// lets a captured CUDA graph replay a training step. <see cref="Fixed"/> (Mask 0) ignores the step.
+/// </summary>
+/// <param name="key">The bits that do not depend on the step (the op's salt or stream number).</param>
+/// <param name="mask">The bits of the step that enter the stream.</param>
+public readonly struct StreamKey(ulong key, ulong mask)
+{
+    /// <summary>The step-independent bits and the mask of the step's bits.</summary>
+    public readonly ulong Key = key, Mask = mask;
+
+    /// <summary>A stream that is the same at every step.</summary>
+    public static StreamKey Fixed(ulong stream) => new(stream, 0);
+
+    /// <summary>Key ^ (step &amp; Mask).</summary>
+    public ulong Of(ulong step) => Key ^ (step & Mask);
+}
+
 /// <summary>Random fills: element i depends on (seed, stream, i) only, never on the launch shape.</summary>
 public static partial class RandomKernels
 {
@@ -92,13 +111,15 @@ public static partial class RandomKernels
     }
 
     /// <summary>
-    /// y[i] = mean + std·√(−2 ln u1)·cos(2π u2), u1 = U(words 0, 2), u2 = U(words 1, 3) of Philox(seed, stream, first + i)
-    /// (<paramref name="first"/>: the index of y[0] in a larger draw, so that a slice of a batch draws the batch's numbers)
+    /// y[i] = mean + std·√(−2 ln u1)·cos(2π u2), u1 = U(words 0, 2), u2 = U(words 1, 3) of Philox(seed, stream, first + i),
+    /// stream = key.Of(step[0]) (<paramref name="first"/>: the index of y[0] in a larger draw, so that a slice of a batch draws
+    /// the batch's numbers; the step is read on the device, so that a captured launch draws the current step's numbers)
     /// </summary>
-    public static void Normal<T>(Index1D t, Loop loop, ArrayView<T> y, ulong seed, ulong stream, ulong first, T mean, T std)
+    public static void Normal<T>(Index1D t, Loop loop, ArrayView<T> y, ulong seed, StreamKey key, ArrayView<ulong> step, ulong first, T mean, T std)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = (int)y.Length;
+        ulong stream = key.Of(step[0]);
         for (int b = loop.First(t); b < n; b += loop.Step)
             for (int i = b, e = loop.End(b, n); i < e; i++) y[i] = mean + std * Philox.Gaussian<T>(seed, stream, first + (ulong)i);
     }

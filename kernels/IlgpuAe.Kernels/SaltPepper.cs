@@ -11,10 +11,11 @@ public static class SaltPepperKernels
     /// y[i] = (w1 &gt;&gt; 31) ? 1 : 0 if u_i &lt; p else x[i];  u_i = U(words 0, 2), w = Philox(seed, stream, first + i)
     /// (a hit is salt or pepper with equal odds, from a word the uniform does not use)
     /// </summary>
-    public static void Noise<T>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y, ulong seed, ulong stream, ulong first, T p)
+    public static void Noise<T>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> y, ulong seed, StreamKey key, ArrayView<ulong> step, ulong first, T p)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = (int)x.Length;
+        ulong stream = key.Of(step[0]);
         for (int b = loop.First(t); b < n; b += loop.Step)
             for (int i = b, e = loop.End(b, n); i < e; i++)
             {

@@ -26,8 +26,8 @@ public class CorruptionBenchmarks : DeviceBenchmark
     public void BlockMask()
     {
         var loop = LoopFor(Rows * Pixels);
-        Device.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, ulong, ulong, ulong>(CorruptionKernels.BlockMask)(
-            loop.Threads, loop, _x.View, _y.View, _observed.View, 28, 28, 14, 14, 1, 2, 0);
+        Device.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, int, ulong, StreamKey, ArrayView<ulong>, ulong>(CorruptionKernels.BlockMask)(
+            loop.Threads, loop, _x.View, _y.View, _observed.View, 28, 28, 14, 14, 1, StreamKey.Fixed(2), Device.ZeroStep, 0);
         Device.Synchronize();
     }
 }

@@ -2,7 +2,8 @@ namespace IlgpuAe.Cli;
 
 /// <summary>
 /// `--cuda-graph` of train and bench: never on by default (CUDA graphs have not been measured on a GPU here). It needs the
-/// CUDA backend: named another backend it is a usage error (exit 2); when auto resolves to another it is an error (exit 1).
+/// CUDA backend: named another backend it is a usage error (exit 2). When auto resolves to another, bench stops with an
+/// error (exit 1) and train warns once and trains uncaptured (as it does when the capture itself fails).
 /// </summary>
 public static class CudaGraphOption
 {
@@ -23,14 +24,4 @@ public static class CudaGraphOption
             throw new IlgpuAeException($"--cuda-graph needs the CUDA backend, and this machine's device is {device.Name} ({Device.BackendName(device.Backend)}): " +
                 "run without --cuda-graph, or on a machine with an NVIDIA GPU and driver");
     }
-
-    /// <summary>
-    /// Why train does not capture its step yet, printed as a warning when --cuda-graph is given on CUDA: a replayed graph
-    /// repeats its launches' arguments, and the step's change every step.
-    /// </summary>
-    public const string TrainWarning =
-        "warning: --cuda-graph: the training step is run uncaptured. A graph replays its kernels with the arguments they were captured with, " +
-        "and each step passes its own step count (Adam's bias correction, the random stream) as kernel arguments, reads the loss terms and " +
-        "the gradient norm back for the divergence guard, and uploads its batch synchronously; until those live on the device, a captured " +
-        "step would be a wrong step. `ilgpu-ae bench --backend cuda --cuda-graph` times the replay of a captured forward, backward and Adam step.";
 }

@@ -24,12 +24,17 @@ public sealed partial class Device
                 d.EndLaunch(before);
             });
         });
-        return OnLaunch is { } hook ? Hooked(k, hook, kernel.Method) : k;
+        return OnLaunch is not null || OnLaunchArguments is not null ? Hooked(this, k, kernel.Method) : k;
     }
 
-    static Action<KernelConfig, T1, T2, T3, T4, T5> Hooked<T1, T2, T3, T4, T5>(Action<KernelConfig, T1, T2, T3, T4, T5> k,
-        Action<System.Reflection.MethodInfo> hook, System.Reflection.MethodInfo m) =>
-        (c, a1, a2, a3, a4, a5) => { hook(m); k(c, a1, a2, a3, a4, a5); };
+    static Action<KernelConfig, T1, T2, T3, T4, T5> Hooked<T1, T2, T3, T4, T5>(Device d, Action<KernelConfig, T1, T2, T3, T4, T5> k,
+        System.Reflection.MethodInfo m) =>
+        (c, a1, a2, a3, a4, a5) =>
+        {
+            d.OnLaunch?.Invoke(m);
+            d.OnLaunchArguments?.Invoke(m, [Argument(c), Argument(a1), Argument(a2), Argument(a3), Argument(a4), Argument(a5)]);
+            k(c, a1, a2, a3, a4, a5);
+        };
 }
 
 public sealed partial class Device

@@ -16,6 +16,28 @@ public sealed partial class Device
     /// </summary>
     public Action<MethodInfo>? OnLaunch { get; set; }
 
+    /// <summary>
+    /// Called before every kernel launch while set, with the kernel and a description of each argument (the launch
+    /// index or configuration first): a device view as its buffer, offset and length, any other argument as its bytes in
+    /// hexadecimal. Two launches with equal descriptions are the same launch, which is what a captured CUDA graph replays;
+    /// tests compare the launches of two steps with it. Null by default (the hot path allocates nothing).
+    /// </summary>
+    public Action<MethodInfo, string[]>? OnLaunchArguments { get; set; }
+
+    static string Argument<TArg>(TArg a)
+    {
+        if (a is IArrayView view)
+        {
+            const BindingFlags any = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance;
+            long index = a.GetType().GetProperty("Index", any)?.GetValue(a) is long i ? i : -1;
+            return $"view {view.Buffer?.NativePtr ?? 0:X}+{index}x{view.Length}";
+        }
+        if (!System.Runtime.CompilerServices.RuntimeHelpers.IsReferenceOrContainsReferences<TArg>())
+            return Convert.ToHexString(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(
+                ref System.Runtime.CompilerServices.Unsafe.As<TArg, byte>(ref a), System.Runtime.CompilerServices.Unsafe.SizeOf<TArg>()));
+        return a?.ToString() ?? "";
+    }
+
     /// <summary>Kernel launches on this device so far (every launcher <c>Load</c> hands out counts itself).</summary>
     public long Launches => Interlocked.Read(ref _launches);
 
@@ -62,12 +84,12 @@ public sealed partial class Device
                 d.EndLaunch(before);
             });
         });
-        return OnLaunch is { } hook ? Hooked(k, hook, kernel.Method) : k;
+        return OnLaunch is not null || OnLaunchArguments is not null ? Hooked(this, k, kernel.Method) : k;
     }
 
     // Apart from Load, so that Load makes no closure when no hook is set.
-    static Action<Index1D, T1> Hooked<T1>(Action<Index1D, T1> k, Action<MethodInfo> hook, MethodInfo m) =>
-        (i, a1) => { hook(m); k(i, a1); };
+    static Action<Index1D, T1> Hooked<T1>(Device d, Action<Index1D, T1> k, MethodInfo m) =>
+        (i, a1) => { d.OnLaunch?.Invoke(m); d.OnLaunchArguments?.Invoke(m, [Argument(i), Argument(a1)]); k(i, a1); };
     /// <summary>Loads (once per device) an implicitly grouped kernel of 2 argument(s) after the index.</summary>
     public Action<Index1D, T1,T2> Load<T1,T2>(Action<Index1D, T1,T2> kernel) where T1 : struct where T2 : struct
     {
@@ -81,12 +103,12 @@ public sealed partial class Device
                 d.EndLaunch(before);
             });
         });
-        return OnLaunch is { } hook ? Hooked(k, hook, kernel.Method) : k;
+        return OnLaunch is not null || OnLaunchArguments is not null ? Hooked(this, k, kernel.Method) : k;
     }
 
     // Apart from Load, so that Load makes no closure when no hook is set.
-    static Action<Index1D, T1,T2> Hooked<T1,T2>(Action<Index1D, T1,T2> k, Action<MethodInfo> hook, MethodInfo m) =>
-        (i, a1, a2) => { hook(m); k(i, a1, a2); };
+    static Action<Index1D, T1,T2> Hooked<T1,T2>(Device d, Action<Index1D, T1,T2> k, MethodInfo m) =>
+        (i, a1, a2) => { d.OnLaunch?.Invoke(m); d.OnLaunchArguments?.Invoke(m, [Argument(i), Argument(a1), Argument(a2)]); k(i, a1, a2); };
     /// <summary>Loads (once per device) an implicitly grouped kernel of 3 argument(s) after the index.</summary>
     public Action<Index1D, T1,T2,T3> Load<T1,T2,T3>(Action<Index1D, T1,T2,T3> kernel) where T1 : struct where T2 : struct where T3 : struct
     {
@@ -100,12 +122,12 @@ public sealed partial class Device
                 d.EndLaunch(before);
             });
         });
-        return OnLaunch is { } hook ? Hooked(k, hook, kernel.Method) : k;
+        return OnLaunch is not null || OnLaunchArguments is not null ? Hooked(this, k, kernel.Method) : k;
     }
 
     // Apart from Load, so that Load makes no closure when no hook is set.
-    static Action<Index1D, T1,T2,T3> Hooked<T1,T2,T3>(Action<Index1D, T1,T2,T3> k, Action<MethodInfo> hook, MethodInfo m) =>
-        (i, a1, a2, a3) => { hook(m); k(i, a1, a2, a3); };
+    static Action<Index1D, T1,T2,T3> Hooked<T1,T2,T3>(Device d, Action<Index1D, T1,T2,T3> k, MethodInfo m) =>
+        (i, a1, a2, a3) => { d.OnLaunch?.Invoke(m); d.OnLaunchArguments?.Invoke(m, [Argument(i), Argument(a1), Argument(a2), Argument(a3)]); k(i, a1, a2, a3); };
     /// <summary>Loads (once per device) an implicitly grouped kernel of 4 argument(s) after the index.</summary>
     public Action<Index1D, T1,T2,T3,T4> Load<T1,T2,T3,T4>(Action<Index1D, T1,T2,T3,T4> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct
     {
@@ -119,12 +141,12 @@ public sealed partial class Device
                 d.EndLaunch(before);
             });
         });
-        return OnLaunch is { } hook ? Hooked(k, hook, kernel.Method) : k;
+        return OnLaunch is not null || OnLaunchArguments is not null ? Hooked(this, k, kernel.Method) : k;
     }
 
     // Apart from Load, so that Load makes no closure when no hook is set.
-    static Action<Index1D, T1,T2,T3,T4> Hooked<T1,T2,T3,T4>(Action<Index1D, T1,T2,T3,T4> k, Action<MethodInfo> hook, MethodInfo m) =>
-        (i, a1, a2, a3, a4) => { hook(m); k(i, a1, a2, a3, a4); };
+    static Action<Index1D, T1,T2,T3,T4> Hooked<T1,T2,T3,T4>(Device d, Action<Index1D, T1,T2,T3,T4> k, MethodInfo m) =>
+        (i, a1, a2, a3, a4) => { d.OnLaunch?.Invoke(m); d.OnLaunchArguments?.Invoke(m, [Argument(i), Argument(a1), Argument(a2), Argument(a3), Argument(a4)]); k(i, a1, a2, a3, a4); };
     /// <summary>Loads (once per device) an implicitly grouped kernel of 5 argument(s) after the index.</summary>
     public Action<Index1D, T1,T2,T3,T4,T5> Load<T1,T2,T3,T4,T5>(Action<Index1D, T1,T2,T3,T4,T5> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct
     {
@@ -138,12 +160,12 @@ public sealed partial class Device
                 d.EndLaunch(before);
             });
         });
-        return OnLaunch is { } hook ? Hooked(k, hook, kernel.Method) : k;
+        return OnLaunch is not null || OnLaunchArguments is not null ? Hooked(this, k, kernel.Method) : k;
     }
 
     // Apart from Load, so that Load makes no closure when no hook is set.
-    static Action<Index1D, T1,T2,T3,T4,T5> Hooked<T1,T2,T3,T4,T5>(Action<Index1D, T1,T2,T3,T4,T5> k, Action<MethodInfo> hook, MethodInfo m) =>
-        (i, a1, a2, a3, a4, a5) => { hook(m); k(i, a1, a2, a3, a4, a5); };
+    static Action<Index1D, T1,T2,T3,T4,T5> Hooked<T1,T2,T3,T4,T5>(Device d, Action<Index1D, T1,T2,T3,T4,T5> k, MethodInfo m) =>
+        (i, a1, a2, a3, a4, a5) => { d.OnLaunch?.Invoke(m); d.OnLaunchArguments?.Invoke(m, [Argument(i), Argument(a1), Argument(a2), Argument(a3), Argument(a4), Argument(a5)]); k(i, a1, a2, a3, a4, a5); };
     /// <summary>Loads (once per device) an implicitly grouped kernel of 6 argument(s) after the index.</summary>
     public Action<Index1D, T1,T2,T3,T4,T5,T6> Load<T1,T2,T3,T4,T5,T6>(Action<Index1D, T1,T2,T3,T4,T5,T6> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct
     {
@@ -157,12 +179,12 @@ public sealed partial class Device
                 d.EndLaunch(before);
             });
         });
-        return OnLaunch is { } hook ? Hooked(k, hook, kernel.Method) : k;
+        return OnLaunch is not null || OnLaunchArguments is not null ? Hooked(this, k, kernel.Method) : k;
     }
 
     // Apart from Load, so that Load makes no closure when no hook is set.
-    static Action<Index1D, T1,T2,T3,T4,T5,T6> Hooked<T1,T2,T3,T4,T5,T6>(Action<Index1D, T1,T2,T3,T4,T5,T6> k, Action<MethodInfo> hook, MethodInfo m) =>
-        (i, a1, a2, a3, a4, a5, a6) => { hook(m); k(i, a1, a2, a3, a4, a5, a6); };
+    static Action<Index1D, T1,T2,T3,T4,T5,T6> Hooked<T1,T2,T3,T4,T5,T6>(Device d, Action<Index1D, T1,T2,T3,T4,T5,T6> k, MethodInfo m) =>
+        (i, a1, a2, a3, a4, a5, a6) => { d.OnLaunch?.Invoke(m); d.OnLaunchArguments?.Invoke(m, [Argument(i), Argument(a1), Argument(a2), Argument(a3), Argument(a4), Argument(a5), Argument(a6)]); k(i, a1, a2, a3, a4, a5, a6); };
     /// <summary>Loads (once per device) an implicitly grouped kernel of 7 argument(s) after the index.</summary>
     public Action<Index1D, T1,T2,T3,T4,T5,T6,T7> Load<T1,T2,T3,T4,T5,T6,T7>(Action<Index1D, T1,T2,T3,T4,T5,T6,T7> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct
     {
@@ -176,12 +198,12 @@ public sealed partial class Device
                 d.EndLaunch(before);
             });
         });
-        return OnLaunch is { } hook ? Hooked(k, hook, kernel.Method) : k;
+        return OnLaunch is not null || OnLaunchArguments is not null ? Hooked(this, k, kernel.Method) : k;
     }
 
     // Apart from Load, so that Load makes no closure when no hook is set.
-    static Action<Index1D, T1,T2,T3,T4,T5,T6,T7> Hooked<T1,T2,T3,T4,T5,T6,T7>(Action<Index1D, T1,T2,T3,T4,T5,T6,T7> k, Action<MethodInfo> hook, MethodInfo m) =>
-        (i, a1, a2, a3, a4, a5, a6, a7) => { hook(m); k(i, a1, a2, a3, a4, a5, a6, a7); };
+    static Action<Index1D, T1,T2,T3,T4,T5,T6,T7> Hooked<T1,T2,T3,T4,T5,T6,T7>(Device d, Action<Index1D, T1,T2,T3,T4,T5,T6,T7> k, MethodInfo m) =>
+        (i, a1, a2, a3, a4, a5, a6, a7) => { d.OnLaunch?.Invoke(m); d.OnLaunchArguments?.Invoke(m, [Argument(i), Argument(a1), Argument(a2), Argument(a3), Argument(a4), Argument(a5), Argument(a6), Argument(a7)]); k(i, a1, a2, a3, a4, a5, a6, a7); };
     /// <summary>Loads (once per device) an implicitly grouped kernel of 8 argument(s) after the index.</summary>
     public Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8> Load<T1,T2,T3,T4,T5,T6,T7,T8>(Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct
     {
@@ -195,12 +217,12 @@ public sealed partial class Device
                 d.EndLaunch(before);
             });
         });
-        return OnLaunch is { } hook ? Hooked(k, hook, kernel.Method) : k;
+        return OnLaunch is not null || OnLaunchArguments is not null ? Hooked(this, k, kernel.Method) : k;
     }
 
     // Apart from Load, so that Load makes no closure when no hook is set.
-    static Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8> Hooked<T1,T2,T3,T4,T5,T6,T7,T8>(Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8> k, Action<MethodInfo> hook, MethodInfo m) =>
-        (i, a1, a2, a3, a4, a5, a6, a7, a8) => { hook(m); k(i, a1, a2, a3, a4, a5, a6, a7, a8); };
+    static Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8> Hooked<T1,T2,T3,T4,T5,T6,T7,T8>(Device d, Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8> k, MethodInfo m) =>
+        (i, a1, a2, a3, a4, a5, a6, a7, a8) => { d.OnLaunch?.Invoke(m); d.OnLaunchArguments?.Invoke(m, [Argument(i), Argument(a1), Argument(a2), Argument(a3), Argument(a4), Argument(a5), Argument(a6), Argument(a7), Argument(a8)]); k(i, a1, a2, a3, a4, a5, a6, a7, a8); };
     /// <summary>Loads (once per device) an implicitly grouped kernel of 9 argument(s) after the index.</summary>
     public Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9> Load<T1,T2,T3,T4,T5,T6,T7,T8,T9>(Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct
     {
@@ -214,12 +236,12 @@ public sealed partial class Device
                 d.EndLaunch(before);
             });
         });
-        return OnLaunch is { } hook ? Hooked(k, hook, kernel.Method) : k;
+        return OnLaunch is not null || OnLaunchArguments is not null ? Hooked(this, k, kernel.Method) : k;
     }
 
     // Apart from Load, so that Load makes no closure when no hook is set.
-    static Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9> Hooked<T1,T2,T3,T4,T5,T6,T7,T8,T9>(Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9> k, Action<MethodInfo> hook, MethodInfo m) =>
-        (i, a1, a2, a3, a4, a5, a6, a7, a8, a9) => { hook(m); k(i, a1, a2, a3, a4, a5, a6, a7, a8, a9); };
+    static Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9> Hooked<T1,T2,T3,T4,T5,T6,T7,T8,T9>(Device d, Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9> k, MethodInfo m) =>
+        (i, a1, a2, a3, a4, a5, a6, a7, a8, a9) => { d.OnLaunch?.Invoke(m); d.OnLaunchArguments?.Invoke(m, [Argument(i), Argument(a1), Argument(a2), Argument(a3), Argument(a4), Argument(a5), Argument(a6), Argument(a7), Argument(a8), Argument(a9)]); k(i, a1, a2, a3, a4, a5, a6, a7, a8, a9); };
     /// <summary>Loads (once per device) an implicitly grouped kernel of 10 argument(s) after the index.</summary>
     public Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10> Load<T1,T2,T3,T4,T5,T6,T7,T8,T9,T10>(Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct
     {
@@ -233,12 +255,12 @@ public sealed partial class Device
                 d.EndLaunch(before);
             });
         });
-        return OnLaunch is { } hook ? Hooked(k, hook, kernel.Method) : k;
+        return OnLaunch is not null || OnLaunchArguments is not null ? Hooked(this, k, kernel.Method) : k;
     }
 
     // Apart from Load, so that Load makes no closure when no hook is set.
-    static Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10> Hooked<T1,T2,T3,T4,T5,T6,T7,T8,T9,T10>(Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10> k, Action<MethodInfo> hook, MethodInfo m) =>
-        (i, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10) => { hook(m); k(i, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10); };
+    static Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10> Hooked<T1,T2,T3,T4,T5,T6,T7,T8,T9,T10>(Device d, Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10> k, MethodInfo m) =>
+        (i, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10) => { d.OnLaunch?.Invoke(m); d.OnLaunchArguments?.Invoke(m, [Argument(i), Argument(a1), Argument(a2), Argument(a3), Argument(a4), Argument(a5), Argument(a6), Argument(a7), Argument(a8), Argument(a9), Argument(a10)]); k(i, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10); };
     /// <summary>Loads (once per device) an implicitly grouped kernel of 11 argument(s) after the index.</summary>
     public Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11> Load<T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11>(Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct
     {
@@ -252,12 +274,12 @@ public sealed partial class Device
                 d.EndLaunch(before);
             });
         });
-        return OnLaunch is { } hook ? Hooked(k, hook, kernel.Method) : k;
+        return OnLaunch is not null || OnLaunchArguments is not null ? Hooked(this, k, kernel.Method) : k;
     }
 
     // Apart from Load, so that Load makes no closure when no hook is set.
-    static Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11> Hooked<T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11>(Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11> k, Action<MethodInfo> hook, MethodInfo m) =>
-        (i, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11) => { hook(m); k(i, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11); };
+    static Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11> Hooked<T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11>(Device d, Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11> k, MethodInfo m) =>
+        (i, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11) => { d.OnLaunch?.Invoke(m); d.OnLaunchArguments?.Invoke(m, [Argument(i), Argument(a1), Argument(a2), Argument(a3), Argument(a4), Argument(a5), Argument(a6), Argument(a7), Argument(a8), Argument(a9), Argument(a10), Argument(a11)]); k(i, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11); };
     /// <summary>Loads (once per device) an implicitly grouped kernel of 12 argument(s) after the index.</summary>
     public Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,T12> Load<T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,T12>(Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,T12> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct
     {
@@ -271,12 +293,12 @@ public sealed partial class Device
                 d.EndLaunch(before);
             });
         });
-        return OnLaunch is { } hook ? Hooked(k, hook, kernel.Method) : k;
+        return OnLaunch is not null || OnLaunchArguments is not null ? Hooked(this, k, kernel.Method) : k;
     }
 
     // Apart from Load, so that Load makes no closure when no hook is set.
-    static Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,T12> Hooked<T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,T12>(Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,T12> k, Action<MethodInfo> hook, MethodInfo m) =>
-        (i, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12) => { hook(m); k(i, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12); };
+    static Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,T12> Hooked<T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,T12>(Device d, Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,T12> k, MethodInfo m) =>
+        (i, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12) => { d.OnLaunch?.Invoke(m); d.OnLaunchArguments?.Invoke(m, [Argument(i), Argument(a1), Argument(a2), Argument(a3), Argument(a4), Argument(a5), Argument(a6), Argument(a7), Argument(a8), Argument(a9), Argument(a10), Argument(a11), Argument(a12)]); k(i, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12); };
     /// <summary>Loads (once per device) an implicitly grouped kernel of 13 argument(s) after the index.</summary>
     public Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,T12,T13> Load<T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,T12,T13>(Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,T12,T13> kernel) where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct where T7 : struct where T8 : struct where T9 : struct where T10 : struct where T11 : struct where T12 : struct where T13 : struct
     {
@@ -290,10 +312,10 @@ public sealed partial class Device
                 d.EndLaunch(before);
             });
         });
-        return OnLaunch is { } hook ? Hooked(k, hook, kernel.Method) : k;
+        return OnLaunch is not null || OnLaunchArguments is not null ? Hooked(this, k, kernel.Method) : k;
     }
 
     // Apart from Load, so that Load makes no closure when no hook is set.
-    static Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,T12,T13> Hooked<T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,T12,T13>(Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,T12,T13> k, Action<MethodInfo> hook, MethodInfo m) =>
-        (i, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13) => { hook(m); k(i, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13); };
+    static Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,T12,T13> Hooked<T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,T12,T13>(Device d, Action<Index1D, T1,T2,T3,T4,T5,T6,T7,T8,T9,T10,T11,T12,T13> k, MethodInfo m) =>
+        (i, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13) => { d.OnLaunch?.Invoke(m); d.OnLaunchArguments?.Invoke(m, [Argument(i), Argument(a1), Argument(a2), Argument(a3), Argument(a4), Argument(a5), Argument(a6), Argument(a7), Argument(a8), Argument(a9), Argument(a10), Argument(a11), Argument(a12), Argument(a13)]); k(i, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11, a12, a13); };
 }

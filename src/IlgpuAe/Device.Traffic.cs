@@ -41,6 +41,12 @@ public sealed partial class Device
         stream.Synchronize();
     }
 
+    /// <summary>
+    /// True while <see cref="Compute.CudaGraph"/> captures launches: an upload of a per-step value queued now would be
+    /// recorded into the graph with one staging buffer's address and replayed from it, so the engine refuses it.
+    /// </summary>
+    public bool Capturing { get; set; }
+
     /// <summary>Counts an upload that waits for the device (ILGPU's CopyFromCPU of an ordinary array).</summary>
     internal void CountSynchronousUpload() => Interlocked.Increment(ref _synchronizations);
 }

@@ -24,21 +24,27 @@ public sealed partial class BenchCommand
     /// <summary>
     /// The device work of a train step (forward, backward, Adam; the batch uploaded once before, no divergence guard),
     /// timed launched op by op and then as one captured CUDA graph replayed: the difference is what the launches cost.
-    /// A replay repeats the captured step's arguments (its step count), which changes the values, not the work. A capture
-    /// that fails gives a null time and a line in <paramref name="failures"/>.
+    /// Each step first uploads its values (Adam's step count and bias corrections, the plan's step), as the trainer's
+    /// `--cuda-graph` path does, so a replay is a true step. A capture that fails gives a null time and a line in
+    /// <paramref name="failures"/>.
     /// </summary>
     static IEnumerable<(string Name, (double Median, double Min)? Time)> TimeCaptured(Device device, Model<float> model, Adam adam,
         Batch batch, int steps, List<string> failures)
     {
         var plan = model.Plan(batch.Rows, training: true);
         model.Feed(plan, batch);
+        void Prepare()
+        {
+            plan.StageScalars();
+            adam.PrepareStep(model.Parameters);
+        }
         void Work()
         {
             plan.Forward();
             plan.Backward();
-            adam.Step(model.Parameters);
+            adam.LaunchStep(model.Parameters);
         }
-        var launched = TimeSteps(steps, () => { Work(); device.Synchronize(); });
+        var launched = TimeSteps(steps, () => { Prepare(); Work(); device.Synchronize(); });
         CudaGraph? graph = null;
         try
         {
@@ -50,7 +56,7 @@ public sealed partial class BenchCommand
         }
         using (graph)
         {
-            var replayed = graph is null ? ((double, double)?)null : TimeSteps(steps, () => { graph.Launch(); device.Synchronize(); });
+            var replayed = graph is null ? ((double, double)?)null : TimeSteps(steps, () => { Prepare(); graph.Launch(); device.Synchronize(); });
             return [("fwd+bwd+adam launched", launched), ("fwd+bwd+adam cuda graph", replayed)];
         }
     }

@@ -53,7 +53,8 @@ public sealed class TrainCommand : CliCommand
         "with --distributed: compare the ranks' parameters after every step (always done at each epoch's end)");
     readonly CliOption<bool> _force = Opt.Flag("force", "with --resume: resume even though DIR/model.safetensors holds another model, and overwrite it");
     readonly CliOption<bool> _cudaGraph = CudaGraphOption.Flag(
-        "CUDA backend only; not yet captured: warns and trains uncaptured (see README, GPU); other backends: an error");
+        "capture one steady-state step as a CUDA graph (after 2 warm-up steps) and replay it; opt-in, not measured on a GPU (see README, GPU). " +
+        "A named backend other than cuda is an error; where auto finds no CUDA device, or the capture fails, one warning and the run trains uncaptured");
 
     public TrainCommand(ModelRecipes recipes)
     {
@@ -129,6 +130,8 @@ public sealed class TrainCommand : CliCommand
             KeepLastBatch = args.Get(_keepLastBatch),
             Parallel = distributed?.Parallel,
             VerifyReplicas = args.Get(_verifyReplicas),
+            CudaGraph = cudaGraph,
+            OnWarning = io.Err.WriteLine,
         };
         var optimizer = MakeOptimizer(args, lr);
         int limit = args.Get(_limit) ?? int.MaxValue;
@@ -142,8 +145,6 @@ public sealed class TrainCommand : CliCommand
         trainerOptions = trainerOptions with { LearningRate = ScheduleOptions.Parse(args, _lrSchedule, recipe.RunSteps) };
 
         using var device = Device.Open(backend);
-        CudaGraphOption.CheckOpened(cudaGraph, device);
-        if (cudaGraph) io.Err.WriteLine(CudaGraphOption.TrainWarning);
         args.Use(_backend.Key, Device.BackendName(device.Backend));
         // Rank 0 alone writes the folder, so it alone holds the lock; the other ranks of the same run share it.
         using var runLock = root ? RunLock.Acquire(outDir) : null;

@@ -103,7 +103,7 @@ public sealed class CudaDriver : ICudaGraphDriver
 /// then ends the capture with an error, reported here as an <see cref="IlgpuAeException"/>. Never used unless asked for
 /// (`--cuda-graph`): it has not been measured on a GPU.
 /// </summary>
-public sealed class CudaGraph : IDisposable
+public sealed class CudaGraph : IReplay
 {
     /// <summary>CU_STREAM_CAPTURE_MODE_RELAXED: other threads may still load modules and allocate while this one captures.</summary>
     public const int RelaxedCapture = 2;
@@ -141,6 +141,7 @@ public sealed class CudaGraph : IDisposable
         var previous = (CudaStream)cuda.DefaultStream;
         try
         {
+            device.Capturing = true;
             using (DefaultStream.Redirect(cuda, stream))
                 return Capture(driver, stream.StreamPtr, work, previous.StreamPtr);
         }
@@ -149,6 +150,10 @@ public sealed class CudaGraph : IDisposable
             // What ILGPU itself refuses while the stream captures (a Synchronize, a copy from pageable memory) lands here.
             throw new IlgpuAeException($"the CUDA graph capture failed inside the captured work: {e.Message}; the captured work " +
                 "must not wait for the device (no reads back to the host, no Synchronize, no uploads from ordinary host memory)");
+        }
+        finally
+        {
+            device.Capturing = false;
         }
     }
 

@@ -67,6 +67,14 @@ public abstract class Exec<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The training step counter, for ops whose randomness must differ per step and repeat per seed.</summary>
     public abstract ulong Step { get; }
 
+    /// <summary>
+    /// <see cref="Step"/> in device memory (one element), for the random kernels to read: a launch that takes the step from
+    /// here has the same arguments at every step, so a captured CUDA graph replays it with the current step. The default,
+    /// for an Exec whose step is always 0, is <see cref="Device.ZeroStep"/>.
+    /// </summary>
+    public virtual ArrayView<ulong> StepCell => Step == 0 ? Device.ZeroStep
+        : throw new InvalidOperationException($"{GetType().Name} has step {Step} but no device step cell (override StepCell)");
+
     /// <summary>The seed of the run, for counter-based random numbers.</summary>
     public abstract ulong Seed { get; }
 

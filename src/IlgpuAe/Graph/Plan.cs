@@ -32,6 +32,12 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     readonly Node<T>[] _inputs;
     readonly HashSet<Node<T>> _fed = [];
     readonly HashSet<Node<T>> _readable;
+    // The per-step values the kernels read from device memory (the random ops' step, the terms' gradient seeds), so
+    // that every launch of a step has the same arguments at every step: what lets a CUDA graph replay it.
+    readonly DeviceScalars<ulong> _stepCell;
+    readonly DeviceScalars<T> _seeds;
+    readonly MemoryBuffer1D<int, Stride1D.Dense> _seedOffsets;
+    readonly (Node<T> Node, Schedule Weight)[] _seeded;
     bool _backwardPhase;
 
     internal Plan(GraphBuilder<T> graph, bool training)
@@ -64,6 +70,10 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         ArenaLength = total;
         // Constants live for the whole step, like inputs, so nothing else is placed over them: one upload serves every step.
         foreach (var (node, values) in graph.Constants) _arena.View.SubView(_valueAt[node], node.Length).CopyFromCPU(values);
+        _seeded = _terms.Where(t => _needsGrad.Contains(t.Node)).Select(t => (t.Node, t.Weight)).ToArray();
+        _seedOffsets = Device.Allocate(_seeded.Length == 0 ? [0] : _seeded.Select(t => (int)_gradAt[t.Node]).ToArray());
+        _seeds = new DeviceScalars<T>(Device, _seeded.Length);
+        _stepCell = new DeviceScalars<ulong>(Device, 1);
         _runner = new Runner(this);
     }
 
@@ -263,6 +273,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     {
         if (_fed.Count != _inputs.Length) throw NotFed();
         _backwardPhase = false;
+        StageStep();
         if (Profile is { } profile)
         {
             ForwardProfiled(profile);
@@ -270,6 +281,24 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         }
         foreach (var op in _forward) op.Forward(_runner);
         AccumulateTerms();
+    }
+
+    /// <summary>Queues the upload of <see cref="Step"/> into the device cell the random ops read (nothing when it is unchanged).</summary>
+    void StageStep()
+    {
+        _stepCell.Set(Step);
+        _stepCell.Upload();
+    }
+
+    /// <summary>
+    /// Queues the uploads of this step's device-held values (<see cref="Step"/>, and the terms' gradient seeds at
+    /// <see cref="ScheduleStep"/>): <see cref="Forward"/> and <see cref="Backward"/> do it themselves; a caller that replays
+    /// their captured launches does it before each replay.
+    /// </summary>
+    public void StageScalars()
+    {
+        StageStep();
+        if (Training) StageSeeds();
     }
 
     IlgpuAeException NotFed()
@@ -332,10 +361,18 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
 
     void SeedTermGradients()
     {
-        var fill = Device.Load<Loop, ArrayView<T>, T>(ElementwiseKernels.Fill);
-        foreach (var (_, node, weight) in _terms)
-            if (_needsGrad.Contains(node))
-                fill(1, new Loop(1, 1), _runner.Grad(node), T.CreateTruncating(weight.At(ScheduleStep) * GradientScale));
+        StageSeeds();
+        if (_seeded.Length == 0) return;
+        Device.Load<Loop, ArrayView<T>, ArrayView<int>, ArrayView<T>>(MetricKernels.ScatterScalars)(
+            1, new Loop(1, _seeded.Length), _arena.View, _seedOffsets.View, _seeds.View);
+    }
+
+    /// <summary>d(objective)/d(term) = weight at <see cref="ScheduleStep"/> · <see cref="GradientScale"/>, uploaded for the scatter to read.</summary>
+    void StageSeeds()
+    {
+        var values = _seeds.Values;
+        for (int i = 0; i < _seeded.Length; i++) values[i] = T.CreateTruncating(_seeded[i].Weight.At(ScheduleStep) * GradientScale);
+        _seeds.Upload();
     }
 
     /// <summary>Sums of every loss term over the forward passes since the last reset, in term order.</summary>
@@ -423,6 +460,9 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         _termSums.Dispose();
         _lastTerms.Dispose();
         _termHost.Dispose();
+        _seedOffsets.Dispose();
+        _seeds.Dispose();
+        _stepCell.Dispose();
         foreach (var staged in _staged.Values) staged.Dispose();
         _staged.Clear();
     }
@@ -431,6 +471,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     {
         public override Device Device => plan.Device;
         public override ulong Step => plan.Step;
+        public override ArrayView<ulong> StepCell => plan._stepCell.View;
         public override ulong Seed => plan.Seed;
         public override ulong RowOffset => plan.RowOffset;
 

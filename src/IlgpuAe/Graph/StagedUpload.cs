@@ -12,7 +12,7 @@ namespace IlgpuAe.Graph;
 /// fences its reuse two steps later (it waits only when the device is more than a step behind). On the CPU accelerator a
 /// copy is a plain memory copy and needs no fence.
 /// </summary>
-sealed class StagedUpload<T> : IDisposable where T : unmanaged, INumberBase<T>
+sealed class StagedUpload<T> : IDisposable where T : unmanaged
 {
     readonly Device _device;
     readonly PageLockedArray1D<T>[] _host;

@@ -2,6 +2,7 @@ using System.Numerics;
 using ILGPU;
 using IlgpuAe.Compute;
 using IlgpuAe.Graph;
+using IlgpuAe.Kernels;
 
 namespace IlgpuAe.Ops;
 
@@ -27,14 +28,15 @@ public sealed class CorruptionOp<T>(Node<T> input, Corruption corruption, ulong 
     /// <summary>x~ = C(x) from the Philox stream of this step and salt: Gaussian, masking or salt-and-pepper.</summary>
     public override void Forward(Exec<T> x)
     {
-        ulong stream = RandomStreams.For(x.Step, salt), first = x.FirstElement(Output);
+        var key = RandomStreams.KeyFor(salt);
+        ulong first = x.FirstElement(Output);
         T level = T.CreateTruncating(Corruption.Level);
-        var (input, output) = (x.Value(Inputs[0]), x.Value(Output));
+        var (input, output, step) = (x.Value(Inputs[0]), x.Value(Output), x.StepCell);
         switch (Corruption.Kind)
         {
-            case NoiseKind.Gaussian: CorruptionLaunch.GaussianNoise(x.Device, input, output, x.Seed, stream, first, level); break;
-            case NoiseKind.Mask: CorruptionLaunch.MaskingNoise(x.Device, input, output, x.Seed, stream, first, level); break;
-            default: CorruptionLaunch.SaltPepper(x.Device, input, output, x.Seed, stream, first, level); break;
+            case NoiseKind.Gaussian: CorruptionLaunch.GaussianNoise(x.Device, input, output, x.Seed, key, step, first, level); break;
+            case NoiseKind.Mask: CorruptionLaunch.MaskingNoise(x.Device, input, output, x.Seed, key, step, first, level); break;
+            default: CorruptionLaunch.SaltPepper(x.Device, input, output, x.Seed, key, step, first, level); break;
         }
     }
 
@@ -52,5 +54,8 @@ public sealed class CorruptionOp<T>(Node<T> input, Corruption corruption, ulong 
 public static class RandomStreams
 {
     /// <summary>(salt &lt;&lt; 48) ^ step: the Philox stream of one random op at one step.</summary>
-    public static ulong For(ulong step, ulong salt) => (salt << 48) ^ step;
+    public static ulong For(ulong step, ulong salt) => KeyFor(salt).Of(step);
+
+    /// <summary>The same stream as a key the kernel completes with the step it reads on the device: For(step, salt) = KeyFor(salt).Of(step).</summary>
+    public static StreamKey KeyFor(ulong salt) => new(salt << 48, ulong.MaxValue);
 }

@@ -228,7 +228,7 @@ public sealed class NormalProbeOp<T>(ulong salt) : KernelOp<T>("probe")
     /// <summary>v = N(0, 1) per element from the Philox stream of this step and salt.</summary>
     public override void Forward(Exec<T> x)
     {
-        RandomLaunch.Normal(x.Device, x.Value(Output), x.Seed, RandomStreams.For(x.Step, salt), x.FirstElement(Output), T.Zero, T.One);
+        RandomLaunch.Normal(x.Device, x.Value(Output), x.Seed, RandomStreams.KeyFor(salt), x.StepCell, x.FirstElement(Output), T.Zero, T.One);
     }
 
     /// <summary>Nothing to do: no inputs.</summary>

@@ -80,7 +80,10 @@ public abstract class StochasticOp<T>(string name, params Node<T>[] inputs) : Ke
     /// The Philox stream of a random op at a training step: the op's own stream in the high bits,
     /// the step in the low 40, so that steps and ops never share numbers and a fixed step repeats them.
     /// </summary>
-    protected static ulong StreamFor(int opStream, ulong step) => ((ulong)opStream << 40) | (step & ((1UL << 40) - 1));
+    protected static ulong StreamFor(int opStream, ulong step) => KeyFor(opStream).Of(step);
+
+    /// <summary>The same stream as a key the kernel completes with the step it reads on the device (the step's low 40 bits under the op's).</summary>
+    protected static Kernels.StreamKey KeyFor(int opStream) => new((ulong)opStream << 40, (1UL << 40) - 1);
 
     /// <summary>1/rows, the batch mean every per-image term uses.</summary>
     protected static T PerRow(int rows) => T.One / T.CreateTruncating(rows);

@@ -21,7 +21,7 @@ public sealed class NoiseOp<T>(int stream) : StochasticOp<T>("noise")
     /// <summary>Fills the [rows, cols] output with N(0, 1) draws from Philox(seed, stream(op, step), element).</summary>
     public override void Forward(Exec<T> x)
     {
-        RandomLaunch.Normal(x.Device, x.Value(Output), x.Seed, StreamFor(stream, x.Step), x.FirstElement(Output), T.Zero, T.One);
+        RandomLaunch.Normal(x.Device, x.Value(Output), x.Seed, KeyFor(stream), x.StepCell, x.FirstElement(Output), T.Zero, T.One);
     }
 
     /// <summary>Nothing to do: ε is a leaf of the graph and takes no gradient.</summary>
@@ -180,9 +180,9 @@ public sealed class BlockMaskOp<T> : StochasticOp<T> where T : unmanaged, IFloat
     public override void Forward(Exec<T> x)
     {
         var loop = x.Device.LoopFor(Output.Length);
-        x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, int, int, int, ulong, ulong, ulong>(CorruptionKernels.BlockMask)(
+        x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, int, int, int, ulong, StreamKey, ArrayView<ulong>, ulong>(CorruptionKernels.BlockMask)(
             loop.Threads, loop, x.Value(Inputs[0]), x.Value(Output), x.Scratch(this), _height, _width, _block, _block,
-            x.Seed, StreamFor(_stream, x.Step), x.RowOffset);
+            x.Seed, KeyFor(_stream), x.StepCell, x.RowOffset);
     }
 
     /// <summary>Nothing to do: the masked copy is an input to the model, not something it learns.</summary>

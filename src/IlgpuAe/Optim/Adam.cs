@@ -19,6 +19,7 @@ public class Adam(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, do
     : Optimizer(lr, weightDecay)
 {
     MemoryBuffer? _m, _v;
+    object? _launch;
 
     /// <summary>β1, the decay of the first-moment average m (0.9 by default).</summary>
     public double Beta1 { get; } = beta1;
@@ -37,11 +38,29 @@ public class Adam(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, do
     /// <summary>One Adam step over every parameter, with the bias corrections of the new step count; m and v are allocated (zero) on the first step.</summary>
     public override void Step<T>(ParameterStore<T> p)
     {
-        var m = StateBuffer(ref _m, p);
-        var v = StateBuffer(ref _v, p);
-        Steps++;
-        OptimizerLaunch.Adam(p.Device, p.Values, p.Grads, m.View, v.View, LearningRate, Beta1, Beta2, Epsilon, WeightDecay, Steps, Decoupled, p.Gate);
+        PrepareStep(p);
+        LaunchStep(p);
     }
+
+    /// <summary>True: the learning rate and bias corrections live in device memory.</summary>
+    public override bool CaptureReady => true;
+
+    /// <summary>Counts the step and uploads its learning rate and bias corrections (1 − β^step, in double, rounded to T).</summary>
+    public override void PrepareStep<T>(ParameterStore<T> p)
+    {
+        StateBuffer(ref _m, p);
+        StateBuffer(ref _v, p);
+        Steps++;
+        Launch(p).Stage(LearningRate, Beta1, Beta2, Epsilon, WeightDecay, Steps, Decoupled);
+    }
+
+    /// <summary>The Adam kernel over every parameter, with the scalars <see cref="PrepareStep{T}"/> uploaded.</summary>
+    public override void LaunchStep<T>(ParameterStore<T> p) =>
+        Launch(p).Launch(p.Values, p.Grads, StateBuffer(ref _m, p).View, StateBuffer(ref _v, p).View, p.Gate);
+
+    // Not a lambda: a closure over p would allocate at every step.
+    AdamLaunch<T> Launch<T>(ParameterStore<T> p) where T : unmanaged, IFloatingPointIeee754<T> =>
+        _launch as AdamLaunch<T> ?? Launcher(ref _launch, new AdamLaunch<T>(p.Device));
 
     /// <summary>"m" and "v" in the flat parameter layout (empty before the first step).</summary>
     public override IReadOnlyDictionary<string, double[]> State() => new Dictionary<string, double[]>
@@ -64,6 +83,8 @@ public class Adam(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, do
         _m?.Dispose();
         _v?.Dispose();
         _m = _v = null;
+        (_launch as IDisposable)?.Dispose();
+        _launch = null;
     }
 }
 

@@ -44,6 +44,33 @@ public abstract class Optimizer : IDisposable
     /// <summary>Updates <see cref="ParameterStore{T}.Values"/> from <see cref="ParameterStore{T}.Grads"/> in one launch and counts the step; one instance serves one store.</summary>
     public abstract void Step<T>(ParameterStore<T> parameters) where T : unmanaged, IFloatingPointIeee754<T>;
 
+    /// <summary>
+    /// Whether <see cref="Step{T}"/> is <see cref="PrepareStep{T}"/> then <see cref="LaunchStep{T}"/>, the launches reading every
+    /// per-step value (learning rate, step count) from device memory: then a captured CUDA graph of the launches replays
+    /// correctly after each PrepareStep. The built-in optimizers are; one of your own is not unless it says so.
+    /// </summary>
+    public virtual bool CaptureReady => false;
+
+    /// <summary>The host half of a step: counts it and queues the upload of its scalars (see <see cref="CaptureReady"/>).</summary>
+    public virtual void PrepareStep<T>(ParameterStore<T> parameters) where T : unmanaged, IFloatingPointIeee754<T> =>
+        throw new NotSupportedException($"optimizer {Name} does not split its step (CaptureReady is false)");
+
+    /// <summary>The device half of a step: its launches, with the same arguments at every step (see <see cref="CaptureReady"/>).</summary>
+    public virtual void LaunchStep<T>(ParameterStore<T> parameters) where T : unmanaged, IFloatingPointIeee754<T> =>
+        throw new NotSupportedException($"optimizer {Name} does not split its step (CaptureReady is false)");
+
+    /// <summary>Keeps <paramref name="made"/>, the per-step scalars' launcher made on first use, in <paramref name="slot"/>.</summary>
+    private protected static TLaunch Launcher<TLaunch>(ref object? slot, TLaunch made) where TLaunch : class, IDisposable
+    {
+        if (slot is not null)
+        {
+            made.Dispose();
+            throw new InvalidOperationException("an optimizer instance serves one parameter store");
+        }
+        slot = made;
+        return made;
+    }
+
     /// <summary>The optimizer state as named host arrays, for checkpoints.</summary>
     public abstract IReadOnlyDictionary<string, double[]> State();
 

@@ -9,6 +9,7 @@ namespace IlgpuAe.Optim;
 public sealed class Sgd : Optimizer
 {
     MemoryBuffer? _velocity;
+    object? _rate;
 
     /// <summary>Throws <see cref="IlgpuAeException"/> unless <paramref name="momentum"/> is in [0, 1) and the learning rate and decay are valid.</summary>
     public Sgd(double lr = 1e-2, double momentum = 0.9, double weightDecay = 0) : base(lr, weightDecay)
@@ -28,13 +29,34 @@ public sealed class Sgd : Optimizer
     /// <summary>v = μ·v + g + wd·p;  p -= lr·v over every parameter; the velocity is allocated (zero) on the first step.</summary>
     public override void Step<T>(ParameterStore<T> p)
     {
-        var velocity = StateBuffer(ref _velocity, p);
-        Steps++;
-        var loop = p.Device.LoopFor(p.Count);
-        p.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T, T, ArrayView<long>>(OptimizerKernels.SgdMomentum)(
-            loop.Threads, loop, p.Values, p.Grads, velocity.View,
-            T.CreateTruncating(LearningRate), T.CreateTruncating(Momentum), T.CreateTruncating(WeightDecay), p.Gate);
+        PrepareStep(p);
+        LaunchStep(p);
     }
+
+    /// <summary>True: the learning rate lives in device memory.</summary>
+    public override bool CaptureReady => true;
+
+    /// <summary>Counts the step and uploads its learning rate (rounded to T).</summary>
+    public override void PrepareStep<T>(ParameterStore<T> p)
+    {
+        StateBuffer(ref _velocity, p);
+        Steps++;
+        var rate = Rate(p);
+        rate.Set(T.CreateTruncating(LearningRate));
+        rate.Upload();
+    }
+
+    /// <summary>The SGD kernel over every parameter, with the rate <see cref="PrepareStep{T}"/> uploaded.</summary>
+    public override void LaunchStep<T>(ParameterStore<T> p)
+    {
+        var loop = p.Device.LoopFor(p.Count);
+        p.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T, ArrayView<long>>(OptimizerKernels.SgdMomentum)(
+            loop.Threads, loop, p.Values, p.Grads, StateBuffer(ref _velocity, p).View,
+            Rate(p).View, T.CreateTruncating(Momentum), T.CreateTruncating(WeightDecay), p.Gate);
+    }
+
+    Graph.DeviceScalars<T> Rate<T>(ParameterStore<T> p) where T : unmanaged, IFloatingPointIeee754<T> =>
+        _rate as Graph.DeviceScalars<T> ?? Launcher(ref _rate, new Graph.DeviceScalars<T>(p.Device, 1));
 
     /// <summary>"velocity" in the flat parameter layout (empty before the first step).</summary>
     public override IReadOnlyDictionary<string, double[]> State() => new Dictionary<string, double[]> { ["velocity"] = ToHost(_velocity) };
@@ -51,5 +73,7 @@ public sealed class Sgd : Optimizer
     {
         _velocity?.Dispose();
         _velocity = null;
+        (_rate as IDisposable)?.Dispose();
+        _rate = null;
     }
 }

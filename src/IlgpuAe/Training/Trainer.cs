@@ -25,6 +25,8 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     readonly double _baseLearningRate;
     GradientNorm<T>? _norm;
     PageLockedArray1D<long>? _gateHost;
+    // The step, epoch and batch the device guard records, in device memory: its launch is the same at every step.
+    DeviceScalars<long>? _position;
     IReadOnlyList<string> _guardNames = [];
     readonly int _guardEvery;
     // The position of the run in fields, so that a step allocates nothing (State builds the record when asked).
@@ -36,6 +38,13 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     Batch? _gathered;
     // Data parallel: the ranks' agreement, after each step, that one of them was asked to stop.
     bool _stopAgreed;
+    // --cuda-graph: the replay of the full-batch plan's captured step, the uncaptured steps before it, and whether to stop trying.
+    IReplay? _replay;
+    Plan<T>? _replayPlan;
+    int _warmSteps;
+    bool _captureOff;
+    // A captured step reads the guard after its replay, once the step is counted (the optimizer is inside the graph).
+    bool _gateDue;
 
     /// <summary>A trainer of <paramref name="model"/> in batches of <paramref name="batch"/> rows, the data order drawn from <paramref name="seed"/>; <see cref="IlgpuAeException"/> for a bad batch size or options.</summary>
     public Trainer(Model<T> model, Optimizer optimizer, int batch, ulong seed, TrainerOptions? options = null)
@@ -70,6 +79,15 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     public int BatchSize { get; }
     /// <summary>Seed of the per-epoch data order.</summary>
     public ulong Seed { get; }
+
+    /// <summary>Full-batch steps run uncaptured before <see cref="TrainerOptions.CudaGraph"/> captures one (kernels loaded, buffers made).</summary>
+    public const int CaptureWarmUp = 2;
+
+    /// <summary>Whether full-batch steps are now replays of a captured graph (<see cref="TrainerOptions.CudaGraph"/>).</summary>
+    public bool StepCaptured => _replay is not null;
+
+    /// <summary>Why <see cref="TrainerOptions.CudaGraph"/> runs uncaptured (null while it has not given up).</summary>
+    public string? CaptureFallback { get; private set; }
 
     /// <summary>The device guard's read interval on the <see cref="StepPath.Device"/> path when <see cref="TrainerOptions.GuardEvery"/> is 0.</summary>
     public const int DeviceGuardEvery = 100;
@@ -139,6 +157,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
                 }
                 done++;
                 (_batch, _steps, _termSums) = (done, _steps + 1, []);
+                ReadDueGate(plan);
                 if (parallel is not null && _options.VerifyReplicas) Replicas.Verify(parallel, _model.Parameters, $"after step {_steps}");
                 if (root) onBatch?.Invoke(done, total);
                 bool due = _options.CheckpointEvery > 0 && _steps % _options.CheckpointEvery == 0;
@@ -188,6 +207,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         var plan = _model.Plan(batch.Rows, training: true);
         Step(plan, batch, _epoch, _batch);
         _steps++;
+        ReadDueGate(plan);
     }
 
     /// <summary>
@@ -202,7 +222,9 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         plan.Step = (ulong)_steps;
         plan.ScheduleStep = _steps;
         if (_options.LearningRate is { } schedule) _optimizer.LearningRate = ScheduledRate(schedule, _steps);
-        if (plan.Profile is { } profile)
+        if (Replays(plan, parallel))
+            StepReplayed(plan, batch, epoch, index);
+        else if (plan.Profile is { } profile)
             StepProfiled(profile, plan, batch, epoch, index, parallel, cancelled);
         else
         {
@@ -214,6 +236,92 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
             _optimizer.Step(_model.Parameters);
         }
         _model.TrainingStep = _steps + 1;
+    }
+
+    /// <summary>Whether this step goes through the captured graph: --cuda-graph, the full-batch plan, after the warm-up, unless given up.</summary>
+    bool Replays(Plan<T> plan, IDataParallel? parallel)
+    {
+        if (!_options.CudaGraph || _captureOff || plan.Batch != BatchSize || plan.Profile is not null) return false;
+        if (_replay is not null) return ReferenceEquals(plan, _replayPlan);
+        if (CaptureRefusal(parallel) is { } why)
+        {
+            GiveUpCapture(why);
+            return false;
+        }
+        return ++_warmSteps > CaptureWarmUp;
+    }
+
+    string? CaptureRefusal(IDataParallel? parallel)
+    {
+        var d = _model.Device;
+        if (_options.StepCapture is null && d.Backend != Backend.Cuda)
+            return $"CUDA graphs need the CUDA backend, and this device is {d.Name} ({Device.BackendName(d.Backend)})";
+        if (parallel is not null) return "a data-parallel step sums its gradients over the ranks between backward and the optimizer";
+        if (!_optimizer.CaptureReady) return $"optimizer {_optimizer.Name} does not keep its per-step values in device memory (CaptureReady is false)";
+        return null;
+    }
+
+    void GiveUpCapture(string why)
+    {
+        _captureOff = true;
+        CaptureFallback = why;
+        _options.OnWarning?.Invoke($"warning: --cuda-graph: the training step runs uncaptured: {why}");
+    }
+
+    /// <summary>
+    /// A step through the captured graph: the host half (the batch's upload, this step's values into device memory, the
+    /// optimizer's count), then one replay of every launch of the step. The first such step captures the graph; a capture
+    /// that fails runs this step's launches uncaptured and gives up, with one warning.
+    /// </summary>
+    void StepReplayed(Plan<T> plan, Batch batch, int epoch, int index)
+    {
+        _model.Feed(plan, batch);
+        plan.StageScalars();
+        if (_options.Guard) StagePosition(epoch, index);
+        _optimizer.PrepareStep(_model.Parameters);
+        _gateDue = _options.Guard && (_steps + 1) % _guardEvery == 0;
+        if (_replay is null)
+        {
+            try
+            {
+                _replay = (_options.StepCapture ?? new CudaGraphCapture()).Capture(_model.Device, () => LaunchStep(plan));
+                _replayPlan = plan;
+            }
+            catch (IlgpuAeException e)
+            {
+                GiveUpCapture($"the capture failed: {e.Message}");
+                LaunchStep(plan);
+                return;
+            }
+        }
+        _replay.Launch();
+    }
+
+    /// <summary>Every launch of a step after its uploads (what the graph holds): forward, backward, the guard's kernels, the optimizer's.</summary>
+    void LaunchStep(Plan<T> plan)
+    {
+        plan.Forward();
+        plan.Backward();
+        if (_options.Guard || _options.ClipGrad is not null)
+        {
+            _norm ??= new GradientNorm<T>(_model.Parameters);
+            _norm.Compute();
+        }
+        if (_options.Guard)
+        {
+            _guardNames = plan.TermNames;
+            OptimizerLaunch.CheckFinite(_model.Device, plan.LastTermsView, plan.TermCount, _norm!.Squared, _model.Parameters.Gate, _position!.View);
+        }
+        if (_options.ClipGrad is { } clip) _norm!.Clip(clip);
+        _optimizer.LaunchStep(_model.Parameters);
+    }
+
+    /// <summary>After a replayed step is counted: the guard's read when its interval is due.</summary>
+    void ReadDueGate(Plan<T> plan)
+    {
+        if (!_gateDue) return;
+        _gateDue = false;
+        CheckGate(plan);
     }
 
     /// <summary>The optimizer's own rate times the schedule's factor at <paramref name="step"/>; a factor that is negative or not finite stops the run.</summary>
@@ -307,11 +415,21 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         else if (_options.Guard)
         {
             _guardNames = plan!.TermNames;
-            OptimizerLaunch.CheckFinite(_model.Device, plan.LastTermsView, plan.TermCount, _norm!.Squared, _model.Parameters.Gate, _steps, epoch, index);
+            StagePosition(epoch, index);
+            OptimizerLaunch.CheckFinite(_model.Device, plan.LastTermsView, plan.TermCount, _norm!.Squared, _model.Parameters.Gate, _position!.View);
             // Read before the optimizer: with an interval of 1 a diverged step never reaches it, as without the gate.
             if ((_steps + 1) % _guardEvery == 0) CheckGate(plan);
         }
         if (_options.ClipGrad is { } clip) _norm!.Clip(clip);
+    }
+
+    /// <summary>Uploads the step, epoch and batch the device guard records should this step diverge.</summary>
+    void StagePosition(int epoch, int index)
+    {
+        _position ??= new DeviceScalars<long>(_model.Device, GateRecord.PositionLength);
+        var p = _position.Values;
+        (p[0], p[1], p[2]) = (_steps, epoch, index);
+        _position.Upload();
     }
 
     /// <summary>
@@ -455,7 +573,10 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// <summary>Frees the gradient-norm buffers; the model and optimizer belong to the caller.</summary>
     public void Dispose()
     {
+        _replay?.Dispose();
+        _replay = null;
         _norm?.Dispose();
         _gateHost?.Dispose();
+        _position?.Dispose();
     }
 }

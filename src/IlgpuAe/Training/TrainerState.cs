@@ -77,6 +77,22 @@ public sealed record TrainerOptions
 
     /// <summary>With <see cref="Parallel"/>: compare a hash of the parameters over the ranks after every step, not only at each epoch's end.</summary>
     public bool VerifyReplicas { get; init; }
+
+    /// <summary>
+    /// Capture one steady-state step of the full batch (after <see cref="Trainer{T}.CaptureWarmUp"/> uncaptured ones) as a
+    /// CUDA graph and replay it for every later full batch: the batch and the step's values (step count, learning rate, bias
+    /// corrections, term weights, the guard's position) are uploaded before each replay, the graph holds every launch of
+    /// forward, backward, guard and optimizer. Where it cannot (not CUDA, data parallel, an optimizer that is not
+    /// <see cref="Optim.Optimizer.CaptureReady"/>, a capture the driver refuses) the run goes on uncaptured after one
+    /// <see cref="OnWarning"/>. Off by default: not measured on a GPU.
+    /// </summary>
+    public bool CudaGraph { get; init; }
+
+    /// <summary>How <see cref="CudaGraph"/> captures a step (null: <see cref="Compute.CudaGraphCapture"/>, CUDA only).</summary>
+    public Compute.IStepCapture? StepCapture { get; init; }
+
+    /// <summary>Receives the run's warnings (why <see cref="CudaGraph"/> runs uncaptured); null drops them.</summary>
+    public Action<string>? OnWarning { get; init; }
 }
 
 /// <summary>How a training step talks to the host.</summary>

@@ -14,12 +14,12 @@ public sealed class CorruptionKernelTests
         var loop = Shape(shape, n);
         using var dx = Upload<float>(x);
         using var y = Poisoned<float>(n);
-        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.GaussianNoise)(loop.Threads, loop, dx.View, y.View, 3, 4, 0, 0.3f);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float>(CorruptionKernels.GaussianNoise)(loop.Threads, loop, dx.View, y.View, 3, StreamKey.Fixed(4), Gpu.ZeroStep, 0, 0.3f);
         AssertClose<float>(CorruptionReference.GaussianNoise(Rounded<float>(x), 3, 4, 23, 0.3), Download(y), scale: 4, what: "noisy");
 
         using var dd = Upload<double>(x);
         using var yd = Poisoned<double>(n);
-        Gpu.Load<Loop, ArrayView<double>, ArrayView<double>, ulong, ulong, ulong, double>(CorruptionKernels.GaussianNoise)(loop.Threads, loop, dd.View, yd.View, 3, 4, 0, 0.3);
+        Gpu.Load<Loop, ArrayView<double>, ArrayView<double>, ulong, StreamKey, ArrayView<ulong>, ulong, double>(CorruptionKernels.GaussianNoise)(loop.Threads, loop, dd.View, yd.View, 3, StreamKey.Fixed(4), Gpu.ZeroStep, 0, 0.3);
         AssertClose<double>(CorruptionReference.GaussianNoise(x, 3, 4, 52, 0.3), Download(yd), scale: 4, what: "noisy");
     }
 
@@ -30,7 +30,7 @@ public sealed class CorruptionKernelTests
         var loop = Shape(shape, n);
         using var dx = Upload<double>(x);
         using var y = Poisoned<double>(n);
-        Gpu.Load<Loop, ArrayView<double>, ArrayView<double>, ulong, ulong, ulong, double>(CorruptionKernels.MaskingNoise)(loop.Threads, loop, dx.View, y.View, 5, 6, 0, 0.25);
+        Gpu.Load<Loop, ArrayView<double>, ArrayView<double>, ulong, StreamKey, ArrayView<ulong>, ulong, double>(CorruptionKernels.MaskingNoise)(loop.Threads, loop, dx.View, y.View, 5, StreamKey.Fixed(6), Gpu.ZeroStep, 0, 0.25);
         Assert.Equal(CorruptionReference.MaskingNoise(x, 5, 6, 52, 0.25), Download(y));
     }
 
@@ -42,7 +42,7 @@ public sealed class CorruptionKernelTests
         using var x = Upload<float>(Enumerable.Repeat(1.0, n).ToArray());
         using var y = Poisoned<float>(n);
         var loop = Gpu.LoopFor(n);
-        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.MaskingNoise)(loop.Threads, loop, x.View, y.View, 7, 0, 0, 0.3f);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float>(CorruptionKernels.MaskingNoise)(loop.Threads, loop, x.View, y.View, 7, StreamKey.Fixed(0), Gpu.ZeroStep, 0, 0.3f);
         var kept = Download(y);
         Assert.All(kept, v => Assert.True(v == 0 || v == 1));
         Assert.Equal(0.3, kept.Count(v => v == 0) / (double)n, 5 * 1.45e-3);
@@ -61,8 +61,8 @@ public sealed class CorruptionKernelTests
         using var dx = Upload<double>(x);
         using var y = Poisoned<double>(n);
         using var observed = Poisoned<double>(n);
-        Gpu.Load<Loop, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, int, int, ulong, ulong, ulong>(CorruptionKernels.BlockMask)(
-            loop.Threads, loop, dx.View, y.View, observed.View, height, width, blockH, blockW, 11, 12, 0);
+        Gpu.Load<Loop, ArrayView<double>, ArrayView<double>, ArrayView<double>, int, int, int, int, ulong, StreamKey, ArrayView<ulong>, ulong>(CorruptionKernels.BlockMask)(
+            loop.Threads, loop, dx.View, y.View, observed.View, height, width, blockH, blockW, 11, StreamKey.Fixed(12), Gpu.ZeroStep, 0);
 
         var (expectedY, expectedObserved) = CorruptionReference.BlockMask(x, height, width, blockH, blockW, 11, 12);
         var got = Download(observed);
@@ -91,13 +91,13 @@ public sealed class CorruptionKernelTests
             using var generic = Poisoned<float>(n);
             if (gaussian)
             {
-                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.CpuGaussianNoise)(loop.Threads, loop, dx.View, fast.View, seed, stream, 0, 0.3f);
-                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.GaussianNoise)(loop.Threads, loop, dx.View, generic.View, seed, stream, 0, 0.3f);
+                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float>(CorruptionKernels.CpuGaussianNoise)(loop.Threads, loop, dx.View, fast.View, seed, StreamKey.Fixed(stream), Gpu.ZeroStep, 0, 0.3f);
+                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float>(CorruptionKernels.GaussianNoise)(loop.Threads, loop, dx.View, generic.View, seed, StreamKey.Fixed(stream), Gpu.ZeroStep, 0, 0.3f);
             }
             else
             {
-                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.CpuMaskingNoise)(loop.Threads, loop, dx.View, fast.View, seed, stream, 0, 0.25f);
-                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.MaskingNoise)(loop.Threads, loop, dx.View, generic.View, seed, stream, 0, 0.25f);
+                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float>(CorruptionKernels.CpuMaskingNoise)(loop.Threads, loop, dx.View, fast.View, seed, StreamKey.Fixed(stream), Gpu.ZeroStep, 0, 0.25f);
+                Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float>(CorruptionKernels.MaskingNoise)(loop.Threads, loop, dx.View, generic.View, seed, StreamKey.Fixed(stream), Gpu.ZeroStep, 0, 0.25f);
             }
             var got = Download(fast);
             Assert.All(got, v => Assert.False(double.IsNaN(v), "an element was left unwritten"));

@@ -12,6 +12,9 @@ public sealed class OptimizerKernelTests
     // An open gate (all zero): the optimizers step as if no guard were there.
     static MemoryBuffer1D<long, Stride1D.Dense> OpenGate() => Gpu.Accelerator.Allocate1D(new long[GateRecord.Length]);
 
+    // One step's scalars in device memory, where the optimizer kernels read them.
+    static MemoryBuffer1D<S, Stride1D.Dense> One<S>(S value) where S : unmanaged => Gpu.Accelerator.Allocate1D(new[] { value });
+
     public static TheoryData<int, int> Cases() => SizesAndShapes();
 
     [Theory, MemberData(nameof(Cases))]
@@ -29,12 +32,13 @@ public sealed class OptimizerKernelTests
         using var dv = Upload<T>(vel);
         var loop = Shape(shape, n);
         using var gate = OpenGate();
-        var step = Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T, T, ArrayView<long>>(OptimizerKernels.SgdMomentum);
+        var step = Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T, ArrayView<long>>(OptimizerKernels.SgdMomentum);
+        using var rate = One(T.CreateTruncating(0.1));
         for (int s = 0; s < Steps; s++)
         {
             var g = RandomValues(100 + s, n);
             using var dg = Upload<T>(g);
-            step(loop.Threads, loop, dp.View, dg.View, dv.View, T.CreateTruncating(0.1), T.CreateTruncating(0.9), T.CreateTruncating(0.01), gate.View);
+            step(loop.Threads, loop, dp.View, dg.View, dv.View, rate.View, T.CreateTruncating(0.9), T.CreateTruncating(0.01), gate.View);
             OptimizerReference.SgdMomentum(p, g, vel, 0.1, 0.9, 0.01);
         }
         AssertClose<T>(p, Download(dp), scale: 10 * Steps, what: "parameters");
@@ -61,7 +65,7 @@ public sealed class OptimizerKernelTests
         using var dv = Upload<T>(v);
         var loop = Shape(shape, n);
         using var gate = OpenGate();
-        var adam = Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, AdamStep<T>, ArrayView<long>>(OptimizerKernels.Adam);
+        var adam = Gpu.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<AdamStep<T>>, ArrayView<long>>(OptimizerKernels.Adam);
         static T C(double x) => T.CreateTruncating(x);
         for (int step = 1; step <= Steps; step++)
         {
@@ -69,8 +73,8 @@ public sealed class OptimizerKernelTests
             using var dg = Upload<T>(g);
             // The host computes the bias corrections once per step, as the engine will.
             double bias1 = 1 - Math.Pow(beta1, step), bias2 = 1 - Math.Pow(beta2, step);
-            adam(loop.Threads, loop, dp.View, dg.View, dm.View, dv.View,
-                new AdamStep<T>(C(lr), C(beta1), C(beta2), C(eps), C(wd), C(bias1), C(bias2), decoupled), gate.View);
+            using var scalars = One(new AdamStep<T>(C(lr), C(beta1), C(beta2), C(eps), C(wd), C(bias1), C(bias2), decoupled));
+            adam(loop.Threads, loop, dp.View, dg.View, dm.View, dv.View, scalars.View, gate.View);
             OptimizerReference.Adam(p, g, m, v, step, lr, beta1, beta2, eps, wd, decoupled);
         }
         string which = decoupled ? "AdamW" : "Adam";
@@ -92,9 +96,10 @@ public sealed class OptimizerKernelTests
         using var dv = Upload<double>(new double[n]);
         var loop = Gpu.LoopFor(n);
         using var gate = OpenGate();
-        Gpu.Load<Loop, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, AdamStep<double>, ArrayView<long>>(
+        using var first = One(new AdamStep<double>(0.01, 0.9, 0.999, 1e-8, 0, 1 - 0.9, 1 - 0.999, false));
+        Gpu.Load<Loop, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<double>, ArrayView<AdamStep<double>>, ArrayView<long>>(
             OptimizerKernels.Adam)(loop.Threads, loop, dp.View, dg.View, dm.View, dv.View,
-            new AdamStep<double>(0.01, 0.9, 0.999, 1e-8, 0, 1 - 0.9, 1 - 0.999, false), gate.View);
+            first.View, gate.View);
         var after = Download(dp);
         // ε shifts the step by lr·ε/|g| ≤ 0.01·1e-8/0.05 = 2e-9.
         for (int i = 0; i < n; i++)
@@ -153,14 +158,14 @@ public sealed class OptimizerKernelTests
             using var dv = Upload<float>(v);
             var loop = Shape(shape, n);
             using var gate = OpenGate();
-            var adam = Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamScalars, ArrayView<long>>(OptimizerKernels.CpuAdam);
+            var adam = Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<AdamScalars>, ArrayView<long>>(OptimizerKernels.CpuAdam);
             for (int step = 1; step <= 6; step++)
             {
                 var g = RandomValues(200 + step, n);
                 using var dg = Upload<float>(g);
-                var s = new AdamScalars((float)lr, (float)beta1, (float)beta2, (float)eps, (float)wd,
-                    (float)(1 - Math.Pow(beta1, step)), (float)(1 - Math.Pow(beta2, step)), decoupled);
-                adam(loop.Threads, loop, dp.View, dg.View, dm.View, dv.View, s, gate.View);
+                using var s = One(new AdamScalars((float)lr, (float)beta1, (float)beta2, (float)eps, (float)wd,
+                    (float)(1 - Math.Pow(beta1, step)), (float)(1 - Math.Pow(beta2, step)), decoupled));
+                adam(loop.Threads, loop, dp.View, dg.View, dm.View, dv.View, s.View, gate.View);
                 OptimizerReference.Adam(p, g, m, v, step, lr, beta1, beta2, eps, wd, decoupled);
             }
             AssertClose<float>(p, Download(dp), scale: 60, what: "parameters");
@@ -183,7 +188,7 @@ public sealed class OptimizerKernelTests
         using var dv = Upload<float>(v);
         var loop = Shape(0, n);
         using var gate = OpenGate();
-        var adam = Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamScalars, ArrayView<long>>(OptimizerKernels.CpuAdam);
+        var adam = Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<AdamScalars>, ArrayView<long>>(OptimizerKernels.CpuAdam);
         var start = (double[])p.Clone();
         for (int step = 1; step <= steps; step++)
         {
@@ -191,9 +196,9 @@ public sealed class OptimizerKernelTests
             // Round the gradient to float first: the reference then sees exactly what the kernel sees.
             var g = Enumerable.Range(0, n).Select(i => (double)(float)(Math.Pow(10, -(i % 7)) * (0.3 * p[i] + noise[i]))).ToArray();
             using var dg = Upload<float>(g);
-            var s = new AdamScalars((float)lr, (float)beta1, (float)beta2, (float)eps, 0f,
-                (float)(1 - Math.Pow(beta1, step)), (float)(1 - Math.Pow(beta2, step)), false);
-            adam(loop.Threads, loop, dp.View, dg.View, dm.View, dv.View, s, gate.View);
+            using var s = One(new AdamScalars((float)lr, (float)beta1, (float)beta2, (float)eps, 0f,
+                (float)(1 - Math.Pow(beta1, step)), (float)(1 - Math.Pow(beta2, step)), false));
+            adam(loop.Threads, loop, dp.View, dg.View, dm.View, dv.View, s.View, gate.View);
             OptimizerReference.Adam(p, g, m, v, step, lr, beta1, beta2, eps, 0, false);
         }
         var got = Download(dp);
@@ -226,7 +231,8 @@ public sealed class OptimizerKernelTests
         using var dt = Upload<T>(terms);
         using var dn = Upload<T>([squaredNorm]);
         using var gate = OpenGate();
-        OptimizerLaunch.CheckFinite<T>(Gpu, dt.View, terms.Length, dn.View, gate.View, step: 41, epoch: 3, batch: 7);
+        using var position = Gpu.Accelerator.Allocate1D(new long[] { 41, 3, 7 }); // step, epoch, batch
+        OptimizerLaunch.CheckFinite<T>(Gpu, dt.View, terms.Length, dn.View, gate.View, position.View);
         var record = gate.GetAsArray1D();
         if (OptimizerReference.FirstNonFinite(terms, squaredNorm) is { } expected)
             Assert.Equal(new long[] { 1, 41, expected.Culprit, expected.Kind, 3, 7 }, record);
@@ -234,7 +240,8 @@ public sealed class OptimizerKernelTests
             Assert.Equal(new long[GateRecord.Length], record);
         // A later bad step leaves the first record alone.
         using var bad = Upload<T>([double.NaN]);
-        OptimizerLaunch.CheckFinite<T>(Gpu, bad.View, 1, bad.View, gate.View, step: 42, epoch: 3, batch: 8);
+        using var later = Gpu.Accelerator.Allocate1D(new long[] { 42, 3, 8 });
+        OptimizerLaunch.CheckFinite<T>(Gpu, bad.View, 1, bad.View, gate.View, later.View);
         if (record[0] == 1) Assert.Equal(record, gate.GetAsArray1D());
     }
 
@@ -249,13 +256,16 @@ public sealed class OptimizerKernelTests
         using var dm = Upload<float>(g);
         using var dv = Upload<float>(g);
         using var gate = Gpu.Accelerator.Allocate1D(new long[] { 1, 5, 0, 0, 1, 5 });
+        using var cpuScalars = One(new AdamScalars(0.1f, 0.9f, 0.999f, 1e-8f, 0, 0.1f, 0.001f, false));
+        using var genericScalars = One(new AdamStep<float>(0.1f, 0.9f, 0.999f, 1e-8f, 0, 0.1f, 0.001f, false));
+        using var rate = One(0.1f);
         var loop = Gpu.LoopFor(n);
-        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamScalars, ArrayView<long>>(OptimizerKernels.CpuAdam)(
-            loop.Threads, loop, dp.View, dg.View, dm.View, dv.View, new AdamScalars(0.1f, 0.9f, 0.999f, 1e-8f, 0, 0.1f, 0.001f, false), gate.View);
-        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamStep<float>, ArrayView<long>>(OptimizerKernels.Adam)(
-            loop.Threads, loop, dp.View, dg.View, dm.View, dv.View, new AdamStep<float>(0.1f, 0.9f, 0.999f, 1e-8f, 0, 0.1f, 0.001f, false), gate.View);
-        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float, ArrayView<long>>(OptimizerKernels.SgdMomentum)(
-            loop.Threads, loop, dp.View, dg.View, dm.View, 0.1f, 0.9f, 0f, gate.View);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<AdamScalars>, ArrayView<long>>(OptimizerKernels.CpuAdam)(
+            loop.Threads, loop, dp.View, dg.View, dm.View, dv.View, cpuScalars.View, gate.View);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<AdamStep<float>>, ArrayView<long>>(OptimizerKernels.Adam)(
+            loop.Threads, loop, dp.View, dg.View, dm.View, dv.View, genericScalars.View, gate.View);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, ArrayView<long>>(OptimizerKernels.SgdMomentum)(
+            loop.Threads, loop, dp.View, dg.View, dm.View, rate.View, 0.9f, 0f, gate.View);
         Assert.Equal(Rounded<float>(p), Download(dp));
         Assert.Equal(Rounded<float>(g), Download(dm));
         Assert.Equal(Rounded<float>(g), Download(dv));

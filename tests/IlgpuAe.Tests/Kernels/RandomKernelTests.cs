@@ -58,9 +58,9 @@ public sealed class RandomKernelTests
     [InlineData(1000)]
     public void Normal_matches_the_reference_in_float_and_double(int n)
     {
-        var f = Fill<float>(n, 0, (loop, y) => Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, y, 5, 9, 0, 1.5f, 2f));
+        var f = Fill<float>(n, 0, (loop, y) => Gpu.Load<Loop, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, y, 5, StreamKey.Fixed(9), Gpu.ZeroStep, 0, 1.5f, 2f));
         AssertClose<float>(Enumerable.Range(0, n).Select(i => RandomReference.Normal(5, 9, i, 23, 1.5, 2)).ToArray(), f, scale: 4, what: "normal");
-        var d = Fill<double>(n, 0, (loop, y) => Gpu.Load<Loop, ArrayView<double>, ulong, ulong, ulong, double, double>(RandomKernels.Normal)(loop.Threads, loop, y, 5, 9, 0, 1.5, 2));
+        var d = Fill<double>(n, 0, (loop, y) => Gpu.Load<Loop, ArrayView<double>, ulong, StreamKey, ArrayView<ulong>, ulong, double, double>(RandomKernels.Normal)(loop.Threads, loop, y, 5, StreamKey.Fixed(9), Gpu.ZeroStep, 0, 1.5, 2));
         AssertClose<double>(Enumerable.Range(0, n).Select(i => RandomReference.Normal(5, 9, i, 52, 1.5, 2)).ToArray(), d, scale: 4, what: "normal");
     }
 
@@ -81,8 +81,8 @@ public sealed class RandomKernelTests
         // What a data-parallel rank relies on: its slice of a batch, drawn with first = its offset, is that slice of the whole draw.
         const int n = 1000, first = 384;
         var whole = Normal(n, 0);
-        var tail = Fill<float>(n - first, 0, (loop, y) => Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.Normal)(
-            loop.Threads, loop, y, 20251125, 8, first, 1.5f, 2f));
+        var tail = Fill<float>(n - first, 0, (loop, y) => Gpu.Load<Loop, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float, float>(RandomKernels.Normal)(
+            loop.Threads, loop, y, 20251125, StreamKey.Fixed(8), Gpu.ZeroStep, first, 1.5f, 2f));
         Assert.Equal(whole.Skip(first), tail);
     }
 
@@ -129,7 +129,7 @@ public sealed class RandomKernelTests
         Fill<float>(n, shape, (loop, y) => Gpu.Load<Loop, ArrayView<float>, ulong, ulong>(RandomKernels.Uniform)(loop.Threads, loop, y, 20251125, 7));
 
     static double[] Normal(int n, int shape) =>
-        Fill<float>(n, shape, (loop, y) => Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, y, 20251125, 8, 0, 1.5f, 2f));
+        Fill<float>(n, shape, (loop, y) => Gpu.Load<Loop, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, y, 20251125, StreamKey.Fixed(8), Gpu.ZeroStep, 0, 1.5f, 2f));
 
     static double[] Fill<T>(int n, int shape, Action<Loop, ArrayView<T>> launch) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -151,7 +151,7 @@ public sealed class RandomKernelTests
         const ulong seed = 0x299f31d0a4093822ul, stream = 0x0370734413198a2eul;
         var loop = Shape(shape, n);
         using var y = Poisoned<float>(n);
-        Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.CpuNormal)(loop.Threads, loop, y.View, seed, stream, 0, 1.5f, 2f);
+        Gpu.Load<Loop, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float, float>(RandomKernels.CpuNormal)(loop.Threads, loop, y.View, seed, StreamKey.Fixed(stream), Gpu.ZeroStep, 0, 1.5f, 2f);
         var got = Download(y);
         Assert.All(got, v => Assert.False(double.IsNaN(v), "an element was left unwritten"));
         AssertClose<float>(Enumerable.Range(0, n).Select(i => RandomReference.Normal(seed, stream, i, 23, 1.5, 2)).ToArray(), got,
@@ -159,7 +159,7 @@ public sealed class RandomKernelTests
 
         // The generic kernel, in every launch shape, gives the same bits (the engine's runs repeat whichever path draws).
         using var generic = Poisoned<float>(n);
-        Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, generic.View, seed, stream, 0, 1.5f, 2f);
+        Gpu.Load<Loop, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, generic.View, seed, StreamKey.Fixed(stream), Gpu.ZeroStep, 0, 1.5f, 2f);
         Assert.Equal(Download(generic), got);
     }
 
@@ -170,15 +170,15 @@ public sealed class RandomKernelTests
         var loop = Shape(1, n);
         using var fast = Poisoned<float>(n);
         using var generic = Poisoned<float>(n);
-        Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.CpuNormal)(loop.Threads, loop, fast.View, 3, 4, first, 0f, 1f);
-        Gpu.Load<Loop, ArrayView<float>, ulong, ulong, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, generic.View, 3, 4, first, 0f, 1f);
+        Gpu.Load<Loop, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float, float>(RandomKernels.CpuNormal)(loop.Threads, loop, fast.View, 3, StreamKey.Fixed(4), Gpu.ZeroStep, first, 0f, 1f);
+        Gpu.Load<Loop, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float, float>(RandomKernels.Normal)(loop.Threads, loop, generic.View, 3, StreamKey.Fixed(4), Gpu.ZeroStep, first, 0f, 1f);
         Assert.Equal(Download(generic), Download(fast));
         using var x = Upload<float>(RandomValues(5, n));
-        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.CpuMaskingNoise)(loop.Threads, loop, x.View, fast.View, 3, 4, first, 0.25f);
-        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.MaskingNoise)(loop.Threads, loop, x.View, generic.View, 3, 4, first, 0.25f);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float>(CorruptionKernels.CpuMaskingNoise)(loop.Threads, loop, x.View, fast.View, 3, StreamKey.Fixed(4), Gpu.ZeroStep, first, 0.25f);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float>(CorruptionKernels.MaskingNoise)(loop.Threads, loop, x.View, generic.View, 3, StreamKey.Fixed(4), Gpu.ZeroStep, first, 0.25f);
         Assert.Equal(Download(generic), Download(fast));
-        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.CpuGaussianNoise)(loop.Threads, loop, x.View, fast.View, 3, 4, first, 0.3f);
-        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(CorruptionKernels.GaussianNoise)(loop.Threads, loop, x.View, generic.View, 3, 4, first, 0.3f);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float>(CorruptionKernels.CpuGaussianNoise)(loop.Threads, loop, x.View, fast.View, 3, StreamKey.Fixed(4), Gpu.ZeroStep, first, 0.3f);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float>(CorruptionKernels.GaussianNoise)(loop.Threads, loop, x.View, generic.View, 3, StreamKey.Fixed(4), Gpu.ZeroStep, first, 0.3f);
         Assert.Equal(Download(generic), Download(fast));
     }
 }

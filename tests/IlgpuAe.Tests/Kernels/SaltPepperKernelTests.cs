@@ -14,12 +14,12 @@ public sealed class SaltPepperKernelTests
         var loop = Shape(shape, n);
         using var dx = Upload<double>(x);
         using var y = Poisoned<double>(n);
-        Gpu.Load<Loop, ArrayView<double>, ArrayView<double>, ulong, ulong, ulong, double>(SaltPepperKernels.Noise)(loop.Threads, loop, dx.View, y.View, 9, 10, 0, 0.4);
+        Gpu.Load<Loop, ArrayView<double>, ArrayView<double>, ulong, StreamKey, ArrayView<ulong>, ulong, double>(SaltPepperKernels.Noise)(loop.Threads, loop, dx.View, y.View, 9, StreamKey.Fixed(10), Gpu.ZeroStep, 0, 0.4);
         Assert.Equal(SaltPepperReference.Noise(x, 9, 10, 52, 0.4), Download(y));
 
         using var fx = Upload<float>(x);
         using var fy = Poisoned<float>(n);
-        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(SaltPepperKernels.Noise)(loop.Threads, loop, fx.View, fy.View, 9, 10, 0, 0.4f);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float>(SaltPepperKernels.Noise)(loop.Threads, loop, fx.View, fy.View, 9, StreamKey.Fixed(10), Gpu.ZeroStep, 0, 0.4f);
         Assert.Equal(SaltPepperReference.Noise(Rounded<float>(x), 9, 10, 23, 0.4f), Download(fy));
     }
 
@@ -32,7 +32,7 @@ public sealed class SaltPepperKernelTests
         using var x = Upload<float>(Enumerable.Repeat(0.5, n).ToArray());
         using var y = Poisoned<float>(n);
         var loop = Gpu.LoopFor(n);
-        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, ulong, ulong, float>(SaltPepperKernels.Noise)(loop.Threads, loop, x.View, y.View, 3, 0, 0, 0.2f);
+        Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ulong, StreamKey, ArrayView<ulong>, ulong, float>(SaltPepperKernels.Noise)(loop.Threads, loop, x.View, y.View, 3, StreamKey.Fixed(0), Gpu.ZeroStep, 0, 0.2f);
         var v = Download(y);
         Assert.All(v, e => Assert.True(e is 0 or 0.5 or 1));
         int hits = v.Count(e => e != 0.5);
