@@ -75,6 +75,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         _seeds = new DeviceScalars<T>(Device, _seeded.Length);
         _stepCell = new DeviceScalars<ulong>(Device, 1);
         _runner = new Runner(this);
+        OverlappedUploads = Device.Backend == Backend.Cuda;
     }
 
     /// <summary>The device the plan's buffers live on.</summary>
@@ -209,6 +210,18 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     /// </summary>
     public bool StagedUploads { get; set; } = true;
 
+    /// <summary>
+    /// With <see cref="StagedUploads"/>: copy each input on a second stream into a device slot of its own (two, in turn), then
+    /// into the input on the compute stream, so that the next batch's copy runs while the current step computes (see
+    /// <see cref="StagedUpload{T}"/> for the ordering). True by default on CUDA; on the CPU accelerator, whose streams run
+    /// each copy as it is queued, it overlaps nothing and costs a copy, so it is off unless set. The values that arrive
+    /// are the same either way.
+    /// </summary>
+    public bool OverlappedUploads { get; set; }
+
+    /// <summary>The staging slot (0 or 1) the next upload of <paramref name="input"/> uses; -1 before its first staged upload.</summary>
+    public int UploadSlot(Node<T> input) => _staged.TryGetValue(input, out var s) ? s.Slot : -1;
+
     /// <summary>Copies one batch from the host into an input node.</summary>
     public void SetInput(Node<T> input, ReadOnlySpan<T> data)
     {
@@ -243,8 +256,9 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     StagedUpload<T>? Staged(Node<T> input)
     {
         if (!StagedUploads || !StagedUpload<T>.Supports(Device)) return null;
-        if (!_staged.TryGetValue(input, out var staged)) _staged[input] = staged = new StagedUpload<T>(Device, input.Length);
-        return staged;
+        if (_staged.TryGetValue(input, out var staged) && staged.Overlapped == OverlappedUploads) return staged;
+        staged?.Dispose();
+        return _staged[input] = new StagedUpload<T>(Device, input.Length, OverlappedUploads);
     }
 
     void UploadSynchronously(Node<T> input, T[] staging, int length)

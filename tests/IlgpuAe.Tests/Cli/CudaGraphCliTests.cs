@@ -5,8 +5,9 @@ using static IlgpuAe.Tests.Support.CliHarness;
 namespace IlgpuAe.Tests.Cli;
 
 /// <summary>
-/// `--cuda-graph` is off unless given, and needs CUDA: on a named other backend one usage error (exit 2) before any work,
-/// on a machine where auto finds no CUDA device one error (exit 1); bench on the CPU says cuBLAS is not there.
+/// `--cuda-graph` is off unless given, and needs CUDA: on a named other backend one usage error (exit 2) before any work;
+/// on a machine where auto finds no CUDA device bench stops with one error (exit 1) and train warns once and trains
+/// uncaptured; bench on the CPU says cuBLAS is not there.
 /// </summary>
 public class CudaGraphCliTests
 {
@@ -33,6 +34,26 @@ public class CudaGraphCliTests
     {
         Skip.If(Device.List(Backend.Cuda).Any(r => r.Backend == Backend.Cuda && r.Usable), "this machine has a CUDA device");
         OneError(Run("bench", "--cuda-graph", "--gemm", "4x4x4"), 1, "this machine's device is");
+    }
+
+    [SkippableFact]
+    public void Train_with_cuda_graph_where_auto_finds_no_cuda_device_warns_once_and_trains_uncaptured()
+    {
+        Skip.If(Device.List(Backend.Cuda).Any(r => r.Backend == Backend.Cuda && r.Usable), "this machine has a CUDA device");
+        string dir = Path.Combine(Path.GetTempPath(), "ilgpu-ae-cudagraph-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var r = Run("train", "--model", "ae", "--hidden", "8", "--code", "2", "--epochs", "1", "--batch", "32", "--limit", "128",
+                "--quiet", "--out", dir, "--cuda-graph");
+            Assert.True(r.Code == 0, r.Err);
+            string warning = Assert.Single(r.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.StartsWith("warning: --cuda-graph: the training step runs uncaptured: CUDA graphs need the CUDA backend", warning);
+            Assert.Contains("epoch 1", r.Out);
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]
