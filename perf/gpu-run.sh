@@ -9,12 +9,14 @@
 #                     elementwise against a device-to-device copy, the VAE step with and without a CUDA graph
 #   bench-steps.txt   bench: every model's train step at batch 128 and 1024, with and without a CUDA graph
 #   train-vae/        a 2-epoch VAE run on the embedded data (metrics.jsonl, pictures), its log in train-vae.txt
-#   train-graph.txt   train --cuda-graph on CUDA: the stated warning, then an uncaptured epoch on 1024 images
+#   train-vae-graph/  the same VAE run with train --cuda-graph (one step captured after 2 warm-up steps, replayed),
+#                     its log in train-vae-graph.txt; graph-bits.txt compares its losses with train-vae's (they must match)
 #   summary.txt       one line per step: exit status and milliseconds (124: its timeout ended it)
 # Usage (on the GPU machine):  OUT=/some/dir perf/gpu-run.sh artifacts/ilgpu-ae-linux-x64.tar.xz
 # Here, to check that every command parses and runs (tiny sizes, the CPU accelerator):
 #   BACKEND=cpu DRY_RUN=1 OUT=/tmp/gpu-dry perf/gpu-run.sh artifacts/ilgpu-ae-linux-x64.tar.xz
-# BACKEND=cpu leaves out --cuda-graph (it needs CUDA; the CLI refuses it elsewhere) and the cuBLAS search.
+# BACKEND=cpu leaves out bench's --cuda-graph (it needs CUDA; the CLI refuses it elsewhere) and the cuBLAS search, and runs
+# train --cuda-graph on --backend auto, which on a machine without CUDA warns once and trains uncaptured.
 set -uo pipefail
 archive="${1:-artifacts/ilgpu-ae-linux-x64.tar.xz}"
 out="${OUT:-$PWD/gpu-out}"
@@ -87,7 +89,12 @@ step bench-steps 150 "$app" bench --backend "$backend" --gemm 128x400x784 --elem
   --batches "$batches" --steps "$steps" "${graph[@]}"
 step train-vae 75 "$app" train --model vae --backend "$backend" --epochs "$epochs" --batch 128 --seed 1 \
   --out "$out/train-vae" --quiet "${limit[@]}"
-if [[ "$backend" == cuda ]]; then
-  step train-graph 30 "$app" train --model vae --backend cuda --epochs 1 --limit 1024 --out "$work/train-graph" --quiet --cuda-graph
-fi
+graph_backend=$backend
+[[ "$backend" == cpu ]] && graph_backend=auto
+step train-vae-graph 75 "$app" train --model vae --backend "$graph_backend" --epochs "$epochs" --batch 128 --seed 1 \
+  --out "$out/train-vae-graph" --quiet "${limit[@]}" --cuda-graph
+# The captured run must give the uncaptured run's losses, digit for digit (times apart).
+losses() { grep -o '"train_loss":[^,]*,"test_loss":[^,]*' "$1/metrics.jsonl" 2>/dev/null; }
+step graph-bits 10 bash -c "diff <(echo \"\$1\") <(echo \"\$2\") && echo 'captured and uncaptured losses match'" _ \
+  "$(losses "$out/train-vae")" "$(losses "$out/train-vae-graph")"
 echo "total seconds: $(($(date +%s) - t0)) of a ${budget}s deadline" | tee -a "$out/summary.txt"
