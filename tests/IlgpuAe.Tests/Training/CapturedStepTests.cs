@@ -1,4 +1,5 @@
 using System.Reflection;
+using IlgpuAe.Checkpoints;
 using IlgpuAe.Compute;
 using IlgpuAe.Data;
 using IlgpuAe.Models;
@@ -157,6 +158,46 @@ public class CapturedStepTests
         Assert.Equal(uncaptured.Parameters, replayed.Parameters);
         Assert.Equal(uncaptured.Loss, replayed.Loss);
         Assert.Equal(2 * 4 - Trainer<float>.CaptureWarmUp, capture.Replays.Count); // 4 full batches an epoch; the 6-row ones run uncaptured
+    }
+
+    [Fact]
+    public void A_run_resumed_from_a_checkpoint_under_capture_continues_with_the_restored_step_count_to_the_same_bits()
+    {
+        var data = FashionMnist.LoadEmbedded();
+        var train = data.Train.Slice(0, 64);
+        var test = data.Test.Slice(0, 16);
+        string path = Path.Combine(Path.GetTempPath(), $"ilgpu-ae-captured-resume-{Guid.NewGuid():N}.safetensors");
+        var options = Options(new RecordingCapture()) with { LearningRate = null };
+        float[] straight;
+        using (var model = new Vae<float>(TestDevice.Cpu, new VaeOptions { Hidden = [8], Latent = 2 }, seed: 8))
+        using (var adam = new Adam(1e-2))
+        using (var trainer = new Trainer<float>(model, adam, 16, 4, options))
+        {
+            trainer.Run(train, test, 3);
+            straight = model.Parameters.Download();
+        }
+        try
+        {
+            using (var model = new Vae<float>(TestDevice.Cpu, new VaeOptions { Hidden = [8], Latent = 2 }, seed: 8))
+            using (var adam = new Adam(1e-2))
+            using (var trainer = new Trainer<float>(model, adam, 16, 4, options with { StepCapture = new RecordingCapture() }))
+                trainer.Run(train, test, 1, onCheckpoint: s => RunCheckpoint.Save(path, model, adam, s));
+            var (resumed, r) = RunCheckpoint.Load<float>(TestDevice.Cpu, path);
+            using (resumed)
+            using (var adam = new Adam(1e-2))
+            {
+                adam.Restore(resumed.Parameters, r.OptimizerState, r.OptimizerSteps);
+                using var trainer = new Trainer<float>(resumed, adam, 16, 4, options with { StepCapture = new RecordingCapture() }) { State = r.State };
+                trainer.Run(train, test, 3);
+                Assert.True(trainer.StepCaptured);
+                Assert.Equal(12, adam.Steps);
+                Assert.Equal(straight, resumed.Parameters.Download());
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     [Fact]
