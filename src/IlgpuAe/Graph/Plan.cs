@@ -153,12 +153,15 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         return true;
     }
 
-    bool Fused(Op<T> op) => FuseLossGradients && _gradientInForward.Contains(op);
+    // Taken when the forward pass starts, so that a switch between Forward and Backward cannot skip a gradient never written.
+    bool _fusedThisStep;
+
+    bool Fused(Op<T> op) => _fusedThisStep && _gradientInForward.Contains(op);
 
     /// <summary>
     /// Whether losses that can write their gradient in the same launch as their value do so (true, the default): their
     /// backward launch and their term's seed launch are then skipped, and the gradients are the same bits. False runs
-    /// every op's Backward as before, for comparisons; either can be set between steps.
+    /// every op's Backward as before, for comparisons. It takes effect at the next Forward (a Backward follows the Forward it belongs to).
     /// </summary>
     public bool FuseLossGradients { get; set; } = true;
 
@@ -305,6 +308,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     {
         if (_fed.Count != _inputs.Length) throw NotFed();
         _backwardPhase = false;
+        _fusedThisStep = FuseLossGradients;
         if (Profile is { } profile)
         {
             ForwardProfiled(profile);

@@ -76,6 +76,24 @@ public sealed class FusedGradientTests
     }
 
     [Fact]
+    public void Switching_fusion_between_forward_and_backward_takes_effect_at_the_next_forward()
+    {
+        using var model = Build("vae");
+        var batch = RandomBatch(4, 12, 3);
+        var plan = model.Plan(batch.Rows, training: true);
+        var unfused = Step(plan, model, batch, fuse: false);
+        foreach (bool first in new[] { false, true })
+        {
+            plan.FuseLossGradients = first;
+            model.Feed(plan, batch);
+            plan.Forward();
+            plan.FuseLossGradients = !first;
+            plan.Backward();
+            Assert.Equal(unfused.Grads, model.Parameters.DownloadGrads());
+        }
+    }
+
+    [Fact]
     public void A_loss_another_op_reads_and_a_gradient_another_loss_wrote_first_are_not_fused()
     {
         using var store = new ParameterStore<double>(TestDevice.Cpu, 1);
