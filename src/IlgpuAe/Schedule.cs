@@ -34,6 +34,9 @@ public abstract class Schedule
     /// <summary>The value at <paramref name="step"/> (optimizer steps taken before the step it applies to, from 0).</summary>
     public abstract double At(long step);
 
+    /// <summary>Whether the value is the same at every step (<see cref="Constant"/>).</summary>
+    internal bool IsConstant => this is Fixed;
+
     /// <summary>The grammar, or "a function" for <see cref="Of"/>.</summary>
     public override string ToString() => Spec ?? "a function of the step";
 

@@ -16,6 +16,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     readonly Op<T>[] _backward;
     readonly HashSet<Node<T>> _needsGrad = [];
     readonly Dictionary<(Op<T>, int), T> _beta = [];
+    readonly HashSet<Op<T>> _gradientInForward = [];
     readonly Dictionary<Node<T>, long> _valueAt = [];
     readonly Dictionary<Node<T>, long> _gradAt = [];
     readonly Dictionary<Op<T>, (long At, long Length)> _forwardScratch = [];
@@ -134,7 +135,63 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
                 if (!_needsGrad.Contains(input)) continue;
                 _beta[(op, i)] = written.Add(input) ? T.Zero : T.One;
             }
+        foreach (var op in backward)
+            if (CanFuseGradient(op, backward)) _gradientInForward.Add(op);
         return backward;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="op"/>'s gradient can be written by its forward launch: its output is one loss term whose
+    /// gradient is only the seed (no other op reads it), the inputs it offers are exactly those needing a gradient, each an
+    /// op's value (not a parameter, whose gradient lives beyond the step) that this op writes first (beta 0).
+    /// </summary>
+    bool CanFuseGradient(Op<T> op, Op<T>[] backward)
+    {
+        var offered = op.GradientInForward;
+        if (offered.Count == 0) return false;
+        int asTerm = 0;
+        foreach (var term in _terms) if (term.Node == op.Output) asTerm++;
+        if (asTerm != 1) return false;
+        foreach (var other in backward)
+            if (other != op && other.Inputs.Contains(op.Output)) return false;
+        for (int i = 0; i < op.Inputs.Count; i++)
+        {
+            var input = op.Inputs[i];
+            bool needs = _needsGrad.Contains(input);
+            if (needs != offered.Contains(i)) return false;
+            if (needs && (input.Kind != NodeKind.Value || _beta[(op, i)] != T.Zero)) return false;
+        }
+        return true;
+    }
+
+    // Taken when the forward pass starts, so that a switch between Forward and Backward cannot skip a gradient never written.
+    bool _fusedThisStep;
+
+    bool Fused(Op<T> op) => _fusedThisStep && _gradientInForward.Contains(op);
+
+    /// <summary>
+    /// Whether losses that can write their gradient in the same launch as their value do so (true, the default): their
+    /// backward launch and their term's seed launch are then skipped, and the gradients are the same bits. False runs
+    /// every op's Backward as before, for comparisons. It takes effect at the next Forward (a Backward follows the Forward it belongs to).
+    /// </summary>
+    public bool FuseLossGradients { get; set; } = true;
+
+    /// <summary>Ops of this plan whose backward pass is fused into their forward launch while <see cref="FuseLossGradients"/> is on.</summary>
+    public int FusedGradientOps => _gradientInForward.Count;
+
+    /// <summary>
+    /// Whether a fused loss (see <see cref="FuseLossGradients"/>) has a scheduled weight: it takes its seed as a kernel argument,
+    /// which then changes every step, so a captured replay of this plan must run unfused (the seeds then come from device
+    /// memory; the bits are the same).
+    /// </summary>
+    public bool FusedSeedsVary
+    {
+        get
+        {
+            foreach (var (_, node, weight) in _terms)
+                if (!weight.IsConstant && node.Producer is { } producer && _gradientInForward.Contains(producer)) return true;
+            return false;
+        }
     }
 
     long PlaceBuffers()
@@ -174,6 +231,9 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
                 int gFirst = kept.Contains(node) && _terms.Any(t => t.Node == node) ? seedStep : int.MaxValue;
                 foreach (var op in _backward)
                     if (op.Inputs.Contains(node)) gFirst = Math.Min(gFirst, bwdStep[op]);
+                // A fused loss writes this gradient during the forward pass: the buffer lives from there (fused or not, so the switch is free).
+                foreach (var op in _gradientInForward)
+                    if (op.Inputs.Contains(node)) gFirst = Math.Min(gFirst, fwdStep[op]);
                 int gLast = bwdStep[node.Producer!];
                 Want(node.Length, Math.Min(gFirst, gLast), gLast, at => _gradAt[node] = at);
             }
@@ -287,6 +347,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     {
         if (_fed.Count != _inputs.Length) throw NotFed();
         _backwardPhase = false;
+        _fusedThisStep = FuseLossGradients;
         StageStep();
         if (Profile is { } profile)
         {
@@ -351,6 +412,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         for (int i = 0; i < _backward.Length; i++)
         {
             var op = _backward[i];
+            if (Fused(op)) continue;
             profile.Measure(Device, "backward", Label(op, Array.IndexOf(_forward, op)), () => op.Backward(_runner));
         }
     }
@@ -370,13 +432,17 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
             return;
         }
         SeedTermGradients();
-        foreach (var op in _backward) op.Backward(_runner);
+        foreach (var op in _backward)
+            if (!Fused(op)) op.Backward(_runner);
     }
 
     void SeedTermGradients()
     {
         StageSeeds();
-        if (_seeded.Length == 0) return;
+        // A fused loss writes its inputs' gradients in its forward launch and reads no seed: when every term is fused, none is scattered.
+        bool read = false;
+        foreach (var (node, _) in _seeded) read |= node.Producer is not { } producer || !Fused(producer);
+        if (!read) return;
         Device.Load<Loop, ArrayView<T>, ArrayView<int>, ArrayView<T>>(MetricKernels.ScatterScalars)(
             1, new Loop(1, _seeded.Length), _arena.View, _seedOffsets.View, _seeds.View);
     }
@@ -504,6 +570,15 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         public override bool NeedsGrad(Node<T> node) => plan._needsGrad.Contains(node);
 
         public override T Beta(Op<T> op, int input) => plan._beta[(op, input)];
+
+        public override bool GradientInForward(Op<T> op) => plan.Fused(op);
+
+        public override T TermGradient(Node<T> term)
+        {
+            foreach (var (_, node, weight) in plan._terms)
+                if (node == term) return T.CreateTruncating(weight.At(plan.ScheduleStep) * plan.GradientScale);
+            return base.TermGradient(term);
+        }
 
         public override ArrayView<T> Scratch(Op<T> op)
         {

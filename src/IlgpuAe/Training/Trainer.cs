@@ -282,6 +282,8 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         _gateDue = _options.Guard && (_steps + 1) % _guardEvery == 0;
         if (_replay is null)
         {
+            // A fused loss takes its seed as a kernel argument: a scheduled one would be replayed with this step's weight.
+            if (plan.FusedSeedsVary) plan.FuseLossGradients = false;
             try
             {
                 _replay = (_options.StepCapture ?? new CudaGraphCapture()).Capture(_model.Device, () => LaunchStep(plan));
