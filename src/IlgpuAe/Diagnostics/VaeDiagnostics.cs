@@ -194,7 +194,7 @@ public static class VaeDiagnostics
         }
         mi /= samples;
         marginal /= samples;
-        double closed = model is Vae<T> vae && vae.Mixture is null ? ClosedFormKl(mean, scale, n, d, v.Posterior) : double.NaN;
+        double closed = model is Vae<T> { Mixture: null, Vamp: null } ? ClosedFormKl(mean, scale, n, d, v.Posterior) : double.NaN;
         return new KlDecomposition(mi + marginal, mi, marginal, closed, samples, n);
     }
 
