@@ -91,16 +91,19 @@ public sealed class VaeRecipe : ModelRecipe
 
     public override IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, EvalOptions eval, DataSplit data, int batch, string? outDir)
     {
-        var result = VaeDiagnosticsRunner.Run((Vae<float>)model, args, eval, data.Test);
+        var result = VaeDiagnosticsRunner.Run((Vae<float>)model, args, eval, data.Test, batch);
         if (outDir is not null) VariationalPictures.Write((Vae<float>)model, data.Test, outDir);
         return result;
     }
 }
 
-/// <summary>The eval diagnostics of the VAE: importance-weighted likelihood and the KL decomposition.</summary>
+/// <summary>
+/// The eval diagnostics of the VAE: importance-weighted likelihood, the KL decomposition I(x;z) + KL(q(z)||p(z)) and, for the
+/// diagonal posterior and the N(0, I) prior, the β-TCVAE decomposition MI + TC + dimension-wise KL over batches of <c>batch</c> codes.
+/// </summary>
 public static class VaeDiagnosticsRunner
 {
-    public static IReadOnlyDictionary<string, object> Run(Vae<float> model, Args args, EvalOptions eval, Dataset test)
+    public static IReadOnlyDictionary<string, object> Run(Vae<float> model, Args args, EvalOptions eval, Dataset test, int batch)
     {
         int k = args.Get(eval.Iw);
         int images = Math.Min(test.Count, args.Get(eval.IwImages));
@@ -121,6 +124,16 @@ public static class VaeDiagnosticsRunner
         };
         // A mixture prior has no closed-form KL; JSON has no NaN, so the key is left out.
         if (double.IsFinite(kl.ClosedFormKl)) result["kl_mean_closed_form"] = kl.ClosedFormKl;
+        if (model.Posterior == Posterior.Diag && model.Options.Prior == Prior.Normal)
+        {
+            var tc = TcDiagnostics.Estimate(model, test, batch, seed: model.Seed);
+            result["tc_mutual_information"] = tc.MutualInformation;
+            result["tc_total_correlation"] = tc.TotalCorrelation;
+            result["tc_dimension_wise_kl"] = tc.DimensionWiseKl;
+            result["tc_mean_kl"] = tc.MeanKl;
+            result["tc_batch"] = tc.Batch;
+            result["tc_images"] = tc.Images;
+        }
         return result;
     }
 }
