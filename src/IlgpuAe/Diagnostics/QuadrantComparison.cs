@@ -43,7 +43,10 @@ public sealed record QuadrantResult(int Given, double Cvae, double CvaeElbo, dou
 /// </summary>
 public static class QuadrantComparison
 {
-    /// <summary>One <see cref="QuadrantResult"/> per entry of <see cref="QuadrantSettings.Given"/>; <paramref name="log"/> hears each epoch.</summary>
+    /// <summary>
+    /// One <see cref="QuadrantResult"/> per entry of <see cref="QuadrantSettings.Given"/>; <paramref name="log"/> hears each epoch's
+    /// losses, whose test part is on the scored images (the first <see cref="QuadrantSettings.Images"/> of <paramref name="test"/>).
+    /// </summary>
     public static IReadOnlyList<QuadrantResult> Run(Device device, Dataset train, Dataset test, QuadrantSettings settings, Action<string>? log = null)
     {
         if (train.Width <= 1 || train.Height <= 1) throw new IlgpuAeException($"the quadrant task needs image data; the data is {train.Width}x{train.Height}");
@@ -58,13 +61,13 @@ public static class QuadrantComparison
                 Features = train.Features, Width = train.Width, Height = train.Height, Classes = train.Classes,
                 Hidden = settings.Hidden, Latent = settings.Latent, Condition = Condition.Quadrants, Given = given,
             }, settings.Seed);
-            Train(cvae, train, test, settings, $"cvae, {given} given", log);
+            Train(cvae, train, scored, settings, $"cvae, {given} given", log);
             var nll = VaeDiagnostics.HiddenBlockNll(cvae, scored, settings.Samples, settings.Seed);
             using var baseline = new QuadrantBaseline<float>(device, new QuadrantBaselineOptions
             {
                 Features = train.Features, Width = train.Width, Height = train.Height, Given = given, Hidden = settings.Hidden,
             }, settings.Seed);
-            Train(baseline, train, test, settings, $"baseline, {given} given", log);
+            Train(baseline, train, scored, settings, $"baseline, {given} given", log);
             double baselineNll = Trainer<float>.Evaluate(baseline, scored, Math.Min(settings.Batch, scored.Count)).Terms["reconstruction"];
             results.Add(new QuadrantResult(given, nll.Nll, nll.NegElbo, baselineNll, scored.Count, clock.Elapsed.TotalSeconds));
         }
