@@ -51,6 +51,9 @@ public static class Program
         torch.set_num_threads(opt.Threads);
         o.WriteLine(Str($"ilgpu-ae vs libtorch: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, commit {Commit()}, load average {Load.All}"));
         o.WriteLine(Str($"libtorch {torch.__version__} (TorchSharp-cpu 0.107.0), {torch.get_num_threads()} intra-op threads, 1 inter-op; ours: ILGPU CPU accelerator, {Environment.ProcessorCount} cores"));
+        // libgomp spins between parallel regions unless told otherwise: fastest on a quiet machine, many times slower on an
+        // oversubscribed one (measured here: a VAE step at batch 128 of 0.2-1.5 s spinning against 28-56 ms with PASSIVE at load 40).
+        o.WriteLine($"OMP_WAIT_POLICY={Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "(unset: libgomp spins, then sleeps)"}");
         foreach (var line in MachineContext.Measure().Lines()) o.WriteLine(line);
         o.WriteLine(Str($"every row: median and p20/p80 of per-call times (ms), ours and libtorch's in alternating blocks, {opt.Rounds} rounds of about {opt.BlockSeconds} s; ratio = our median / libtorch's; load = 1-min load average at the row's end"));
         bool ok = true;
