@@ -28,6 +28,11 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        if (args is ["--help"] or ["-h"])
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
         Options opt;
         try { opt = Options.Parse(args); }
         catch (ArgumentException e)
@@ -49,6 +54,8 @@ public static class Program
         // Inter-op threads must be set before libtorch runs anything parallel; intra-op threads match our CPUDevice(2, 1, 1).
         torch.set_num_interop_threads(1);
         torch.set_num_threads(opt.Threads);
+        // The full data set first: a wrong --data is one error now, not after minutes of rows.
+        var split = opt.Sections.Contains("epoch") ? FashionMnist.Load(opt.Data) : null;
         o.WriteLine(Str($"ilgpu-ae vs libtorch: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, commit {Commit()}, load average {Load.All}"));
         o.WriteLine(Str($"libtorch {torch.__version__} (TorchSharp-cpu 0.107.0), {torch.get_num_threads()} intra-op threads, 1 inter-op; ours: ILGPU CPU accelerator, {Environment.ProcessorCount} cores"));
         // libgomp spins between parallel regions unless told otherwise: fastest on a quiet machine, many times slower on an
@@ -112,7 +119,7 @@ public static class Program
                 }
         }
 
-        if (opt.Sections.Contains("epoch")) Epoch(o, opt);
+        if (split is not null) Epoch(o, opt, split);
         o.WriteLine();
         o.WriteLine(Str($"load average at the end: {Load.All}"));
         if (!ok) o.WriteLine("error: a same-computation check failed (see FAIL above): the timings compare different computations");
@@ -134,9 +141,8 @@ public static class Program
     /// One or more epochs of the 784-400-20 VAE on the full Fashion-MNIST (batch 128, Adam 1e-3, seed 1), each side from the same
     /// weights (ours after the data-mean output bias) and the same shuffled batches (our Batcher), then the test -ELBO per image.
     /// </summary>
-    static void Epoch(TextWriter o, Options opt)
+    static void Epoch(TextWriter o, Options opt, DataSplit split)
     {
-        var split = FashionMnist.Load(opt.Data);
         o.WriteLine();
         o.WriteLine(Str($"VAE 784-400-20 on {split.Source}: {opt.Epochs} epoch(s), batch 128, Adam 1e-3, seed 1, same initial weights and batch order; seconds of training, then test -ELBO per image"));
         using var device = Device.Open(Backend.Cpu);
@@ -240,7 +246,6 @@ public static class Program
                     "--threads" => o with { Threads = Int(1, 256) },
                     "--data" => o with { Data = Value() },
                     "--epochs" => o with { Epochs = Int(1, 100) },
-                    "--help" or "-h" => throw new ArgumentException("help requested"),
                     _ => throw new ArgumentException($"unknown option '{args[i]}'"),
                 };
             }
