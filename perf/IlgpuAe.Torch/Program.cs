@@ -54,6 +54,7 @@ public static class Program
         // Inter-op threads must be set before libtorch runs anything parallel; intra-op threads match our CPUDevice(2, 1, 1).
         torch.set_num_interop_threads(1);
         torch.set_num_threads(opt.Threads);
+        torch.manual_seed(1); // libtorch's own draws (ε, noise) the same in every run; ours are Philox(seed 1, step, row)
         // The full data set first: a wrong --data is one error now, not after minutes of rows.
         var split = opt.Sections.Contains("epoch") ? FashionMnist.Load(opt.Data) : null;
         o.WriteLine(Str($"ilgpu-ae vs libtorch: {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, commit {Commit()}, load average {Load.All}"));
