@@ -27,7 +27,7 @@ public static class Equivalence
         eval.Step = 0;
         model.Feed(eval, batch);
         eval.Forward();
-        float[]? draw = model is Vae<float> ? eval.Read("eps") : model is DenoisingAutoencoder<float> ? eval.Read("corrupted") : null;
+        float[]? draw = model is Vae<float> or Cvae<float> ? eval.Read("eps") : model is DenoisingAutoencoder<float> ? eval.Read("corrupted") : null;
         var names = eval.TermNames.Where(n => n is "reconstruction" or "kl" or "sparsity" or "contractive").ToArray();
         var ourTerms = names.ToDictionary(n => n, eval.Term);
 
@@ -43,7 +43,7 @@ public static class Equivalence
         var x = torch.tensor(batch.Images, [rows, model.Features]);
         var d = draw is null ? null : torch.tensor(draw, [rows, draw.Length / rows]);
         mirror.Adam.zero_grad();
-        var (loss, terms) = mirror.Loss(x, d);
+        var (loss, terms) = mirror.Loss(x, d, mirror.Condition(batch.Labels, rows));
         loss.backward();
 
         bool ok = true;

@@ -20,7 +20,7 @@ namespace IlgpuAe.Torch;
 public static class Program
 {
     const string Usage = """
-        usage: IlgpuAe.Torch [--sections check,gemm,step,conv,epoch] [--models vae,ae,dae,sparse,cae] [--batches 128,1024]
+        usage: IlgpuAe.Torch [--sections check,gemm,step,conv,epoch] [--models ae,vae,cvae,dae,sparse,cae] [--batches 128,1024]
                              [--rounds 3] [--block-seconds 1] [--threads 2] [--data DIR] [--epochs 1] [--epoch-arch mlp|conv]
         --threads sets libtorch's intra-op threads; ours are always 2 (CPUDevice(2, 1, 1)), so only 2 compares like with like.
         --epoch-arch conv trains issue 12's conv VAE in the epoch section instead of the 784-400-20 MLP VAE.
@@ -117,7 +117,7 @@ public static class Program
                     using var trainer = new Trainer<float>(model, adam, batch, seed: 1);
                     using var mirror = new TorchMirror(model);
                     var b = FirstBatch(embedded, batch);
-                    var (ours, theirs) = Samples.Interleaved(() => { trainer.Step(b); device.Synchronize(); }, () => mirror.Step(b.Images, batch),
+                    var (ours, theirs) = Samples.Interleaved(() => { trainer.Step(b); device.Synchronize(); }, () => mirror.Step(b.Images, b.Labels, batch),
                         opt.Rounds, opt.BlockSeconds);
                     Table.Row(o, $"{label} batch {batch}", ours, theirs, ms => batch / (ms / 1000));
                 }
@@ -134,7 +134,7 @@ public static class Program
     static IEnumerable<(string Label, Func<Device, Model<float>> Create)> Models(Options opt)
     {
         foreach (var kind in opt.Models)
-            yield return (kind switch { "vae" => "vae 784-400-20", "ae" => "ae 784-400-32", "cae" => "cae 784-32", _ => kind + " 784-400-32" },
+            yield return (kind switch { "vae" => "vae 784-400-20", "cvae" => "cvae 784-400-20", "ae" => "ae 784-400-32", "cae" => "cae 784-32", _ => kind + " 784-400-32" },
                 d => TrainStepBenchmarks.Create(d, kind));
         if (!opt.Sections.Contains("conv") && !opt.Sections.Contains("check")) yield break;
         yield return ("conv vae", d => new Vae<float>(d, new VaeOptions { Latent = 20, Conv = new ConvOptions() }, seed: 1));
@@ -162,6 +162,7 @@ public static class Program
 
         var batcher = new Batcher(split.Train.Count, 128, 1, dropLast: true);
         var images = new float[128 * split.Train.Features];
+        var labels = new byte[128];
         var parts = new List<string>();
         var torchSeconds = new List<double>();
         for (int epoch = 1; epoch <= opt.Epochs; epoch++)
@@ -170,7 +171,8 @@ public static class Program
             foreach (var indices in batcher.Batches(epoch))
             {
                 split.Train.Gather(indices, images);
-                mirror.Step(images, 128);
+                split.Train.GatherLabels(indices, labels);
+                mirror.Step(images, labels, 128);
             }
             double seconds = clock.Elapsed.TotalSeconds;
             torchSeconds.Add(seconds);
@@ -235,7 +237,7 @@ public static class Program
     {
         public static Options Parse(string[] args)
         {
-            var o = new Options(AllSections, [.. TrainStepBenchmarks.Models.Where(m => m != "cvae")], [128, 1024], 3, 1.0, 2, FashionMnist.SystemDirectory, 1, "mlp");
+            var o = new Options(AllSections, [.. TrainStepBenchmarks.Models], [128, 1024], 3, 1.0, 2, FashionMnist.SystemDirectory, 1, "mlp");
             for (int i = 0; i < args.Length; i++)
             {
                 string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -245,7 +247,7 @@ public static class Program
                 o = args[i] switch
                 {
                     "--sections" => o with { Sections = Known(List(), AllSections, "--sections") },
-                    "--models" => o with { Models = Known(List(), ["vae", "ae", "dae", "sparse", "cae"], "--models") },
+                    "--models" => o with { Models = Known(List(), [.. TrainStepBenchmarks.Models], "--models") },
                     "--batches" => o with { Batches = List().Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v is > 0 and <= 8000
                         ? v : throw new ArgumentException($"--batches takes sizes from 1 to 8000 (the embedded images), got '{s}'")).ToArray() },
                     "--rounds" => o with { Rounds = Int(1, 1000) },

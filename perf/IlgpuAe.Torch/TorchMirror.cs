@@ -10,7 +10,8 @@ namespace IlgpuAe.Torch;
 /// <summary>
 /// The libtorch twin of one of our models: the same layers, read off our parameter names, as TorchSharp functional calls on
 /// Parameters that start as copies of our values, and torch.optim.Adam(lr 1e-3) over them. The loss is ours term by term:
-/// BCE-with-logits summed over pixels and averaged over the batch, plus the closed-form KL (VAE), λ·mean Σ|h| (L1 sparse) or
+/// BCE-with-logits summed over pixels and averaged over the batch, plus the closed-form KL (VAE; the CVAE's against its learned
+/// prior network, with the one-hot label added to the first layer of encoder and decoder), λ·mean Σ|h| (L1 sparse) or
 /// λ·mean Σ_j (h_j(1−h_j))²‖W_j‖² (one-layer sigmoid CAE). A model or option it does not mirror is refused by name, never guessed.
 /// </summary>
 public sealed class TorchMirror : IDisposable
@@ -18,7 +19,8 @@ public sealed class TorchMirror : IDisposable
     readonly Dictionary<string, Parameter> _p = [];
     readonly List<string> _order = [];
     readonly ConvOptions? _conv;
-    readonly bool _vae;
+    readonly bool _vae, _cvae;
+    readonly int _classes;
     readonly Activation _code;
     readonly double _l1, _contractive, _noise;
     readonly int _features;
@@ -36,6 +38,12 @@ public sealed class TorchMirror : IDisposable
                     || o.BetaSchedule is not null || o.Activation != Activation.Relu || o.Conv?.Norm is not (null or Normalization.None))
                     throw new NotSupportedException("only the default VAE (diagonal posterior, Bernoulli decoder, N(0, I) prior, beta 1, ReLU, no norm) is mirrored");
                 (_vae, _conv) = (true, o.Conv);
+                break;
+            case Cvae<float> cv when cv.GetType() == typeof(Cvae<float>):
+                var co = cv.Options;
+                if (co.Condition != Models.Condition.Label || co.Beta != 1 || co.BetaSchedule is not null || co.Activation != Activation.Relu || co.Conv is not null)
+                    throw new NotSupportedException("only the MLP CVAE with a label condition, beta 1 and ReLU is mirrored");
+                (_vae, _cvae, _classes) = (true, true, co.Classes);
                 break;
             case Autoencoder<float> a:
                 var ao = a.Options;
@@ -100,6 +108,12 @@ public sealed class TorchMirror : IDisposable
         return F.conv_transpose2d(x, w, B(name), strides: [_conv.Stride, _conv.Stride], padding: [_conv.Padding, _conv.Padding]);
     }
 
+    /// <summary>Layer <paramref name="i"/> of an MLP before its activation; the first of a conditioned one adds c·W_cᵀ (no bias of its own).</summary>
+    Tensor Conditioned(string mlp, int i, Tensor x, Tensor? c) =>
+        i == 0 && c is not null && _p.ContainsKey($"{mlp}.condition.weight")
+            ? Linear($"{mlp}.0", x) + F.linear(c, _p[$"{mlp}.condition.weight"])
+            : Linear($"{mlp}.{i}", x);
+
     static Tensor Act(Activation a, Tensor x) => a switch
     {
         Activation.Identity => x,
@@ -109,7 +123,7 @@ public sealed class TorchMirror : IDisposable
     };
 
     /// <summary>The encoder trunk: convolutions (+ReLU) and flatten, then encoder.i (+ReLU; the AE's last with its code activation).</summary>
-    Tensor Encode(Tensor x)
+    Tensor Encode(Tensor x, Tensor? c)
     {
         long rows = x.shape[0];
         if (_conv is not null)
@@ -124,18 +138,18 @@ public sealed class TorchMirror : IDisposable
             x = x.view(rows, -1);
         }
         for (int i = 0; Has($"encoder.{i}"); i++)
-            x = Act(!_vae && !Has($"encoder.{i + 1}") ? _code : Activation.Relu, Linear($"encoder.{i}", x));
+            x = Act(!_vae && !Has($"encoder.{i + 1}") ? _code : Activation.Relu, Conditioned("encoder", i, x, c));
         return x;
     }
 
     /// <summary>decoder.i (+ReLU, except an MLP autoencoder's last), the transposed convolutions (+ReLU), then decoder.out: logits [rows, features].</summary>
-    Tensor Decode(Tensor z)
+    Tensor Decode(Tensor z, Tensor? c)
     {
         long rows = z.shape[0];
         bool separateOut = Has("decoder.out");
         for (int i = 0; Has($"decoder.{i}"); i++)
         {
-            z = Linear($"decoder.{i}", z);
+            z = Conditioned("decoder", i, z, c);
             if (separateOut || Has($"decoder.{i + 1}")) z = F.relu(z);
         }
         if (_conv is not null)
@@ -152,25 +166,36 @@ public sealed class TorchMirror : IDisposable
     /// The objective of one batch x [rows, features] and its terms by our names. <paramref name="draw"/> is the VAE's ε
     /// [rows, latent] or the DAE's corrupted input [rows, features]; null draws fresh ones with torch's generator.
     /// </summary>
-    public (Tensor Loss, Dictionary<string, Tensor> Terms) Loss(Tensor x, Tensor? draw = null)
+    public (Tensor Loss, Dictionary<string, Tensor> Terms) Loss(Tensor x, Tensor? draw = null, Tensor? condition = null)
     {
         long rows = x.shape[0];
         var terms = new Dictionary<string, Tensor>();
+        if (_cvae && condition is null) throw new ArgumentException("the cvae needs its one-hot condition");
+        var c = _cvae ? condition : null;
         if (_vae)
         {
-            var h = Encode(x);
+            var h = Encode(x, c);
             var mu = Linear("encoder.head.mean", h);
             var logvar = Linear("encoder.head.logvar", h);
             var eps = draw ?? torch.randn_like(mu);
             var z = mu + torch.exp(0.5 * logvar) * eps;
-            var logits = Decode(z);
+            var logits = Decode(z, c);
             terms["reconstruction"] = F.binary_cross_entropy_with_logits(logits, x, reduction: nn.Reduction.Sum) / rows;
-            terms["kl"] = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / rows;
+            if (_cvae && Has("prior.0"))
+            {
+                // KL(N(μ, σ²) ‖ N(μ_p(c), σ_p²(c))) with the prior network prior.i (+ReLU), prior.mean, prior.logvar.
+                var hp = c!;
+                for (int i = 0; Has($"prior.{i}"); i++) hp = F.relu(Linear($"prior.{i}", hp));
+                var pm = Linear("prior.mean", hp);
+                var plv = Linear("prior.logvar", hp);
+                terms["kl"] = 0.5 * torch.sum(plv - logvar + (logvar.exp() + (mu - pm).pow(2)) / plv.exp() - 1) / rows;
+            }
+            else terms["kl"] = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / rows;
             return (terms["reconstruction"] + terms["kl"], terms);
         }
         var input = _noise > 0 ? draw ?? x + _noise * torch.randn_like(x) : x;
-        var code = Encode(input);
-        var r = Decode(code);
+        var code = Encode(input, null);
+        var r = Decode(code, null);
         terms["reconstruction"] = F.binary_cross_entropy_with_logits(r, x, reduction: nn.Reduction.Sum) / rows;
         var loss = terms["reconstruction"];
         if (_l1 > 0)
@@ -188,14 +213,27 @@ public sealed class TorchMirror : IDisposable
     }
 
     /// <summary>One training step as PyTorch users write it: zero_grad, forward, backward, Adam.step (CPU tensors: synchronous).</summary>
-    public void Step(float[] images, int rows)
+    public void Step(float[] images, byte[] labels, int rows)
     {
         using var scope = torch.NewDisposeScope();
         var x = torch.tensor(images, [rows, _features]);
         Adam.zero_grad();
-        var (loss, _) = Loss(x);
+        var (loss, _) = Loss(x, null, Condition(labels, rows));
         loss.backward();
         Adam.step();
+    }
+
+    /// <summary>The CVAE's one-hot labels [rows, classes] (as our Cvae feeds "c"); null for the other models.</summary>
+    public Tensor? Condition(byte[] labels, int rows)
+    {
+        if (!_cvae) return null;
+        var c = new float[rows * _classes];
+        for (int r = 0; r < rows; r++)
+        {
+            if (labels[r] >= _classes) throw new ArgumentException($"label {labels[r]} is not below the cvae's {_classes} classes");
+            c[r * _classes + labels[r]] = 1;
+        }
+        return torch.tensor(c, [rows, _classes]);
     }
 
     /// <summary>Frees the parameters and the optimizer.</summary>
