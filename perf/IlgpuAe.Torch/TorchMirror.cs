@@ -23,6 +23,7 @@ public sealed class TorchMirror : IDisposable
     readonly int _classes;
     readonly Activation _code;
     readonly double _l1, _contractive, _noise;
+    readonly bool _sparse, _cae;
     readonly int _features;
 
     /// <summary>Mirrors <paramref name="model"/> with its current parameter values; <see cref="NotSupportedException"/> for what it cannot mirror.</summary>
@@ -52,11 +53,11 @@ public sealed class TorchMirror : IDisposable
                 (_conv, _code) = (ao.Conv, ao.CodeActivation);
                 switch (a)
                 {
-                    case SparseAutoencoder<float> s when s.Sparse.Sparsity == Sparsity.L1: _l1 = s.Sparse.Lambda; break;
+                    case SparseAutoencoder<float> s when s.Sparse.Sparsity == Sparsity.L1: (_sparse, _l1) = (true, s.Sparse.Lambda); break;
                     case SparseAutoencoder<float>: throw new NotSupportedException("KL sparsity is not mirrored");
                     case ContractiveAutoencoder<float> c when c.Contractive.Jacobian == JacobianMethod.Exact && ao.Hidden.Length == 0 && ao.Conv is null
                         && ao.CodeActivation == Activation.Sigmoid:
-                        _contractive = c.Contractive.Lambda;
+                        (_cae, _contractive) = (true, c.Contractive.Lambda);
                         break;
                     case ContractiveAutoencoder<float>: throw new NotSupportedException("only the one-layer sigmoid CAE with the exact penalty is mirrored");
                     case DenoisingAutoencoder<float> d when d.Denoising.Noise.Kind == Ops.NoiseKind.Gaussian: _noise = d.Denoising.Noise.Level; break;
@@ -198,12 +199,12 @@ public sealed class TorchMirror : IDisposable
         var r = Decode(code, null);
         terms["reconstruction"] = F.binary_cross_entropy_with_logits(r, x, reduction: nn.Reduction.Sum) / rows;
         var loss = terms["reconstruction"];
-        if (_l1 > 0)
+        if (_sparse)
         {
             terms["sparsity"] = code.abs().sum() / rows;
             loss = loss + _l1 * terms["sparsity"];
         }
-        if (_contractive > 0)
+        if (_cae)
         {
             var slope = code * (1 - code);
             terms["contractive"] = torch.mv(slope.pow(2), W("encoder.0").pow(2).sum(1)).sum() / rows;
