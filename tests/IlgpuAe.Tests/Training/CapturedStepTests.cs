@@ -66,6 +66,7 @@ public class CapturedStepTests
             "ae" => new Autoencoder<float>(TestDevice.Cpu, ae, seed: 3),
             // A KL warm-up: the term weight changes every step.
             "vae" => new Vae<float>(TestDevice.Cpu, new VaeOptions { Features = 48, Hidden = [8], Latent = 3, BetaSchedule = Schedule.Warmup(20) }, seed: 3),
+            "vamp" => new Vae<float>(TestDevice.Cpu, new VaeOptions { Features = 48, Hidden = [8], Latent = 3, Prior = Prior.Vamp, PseudoInputs = 3 }, seed: 3),
             "cvae" => new Cvae<float>(TestDevice.Cpu, new CvaeOptions { Features = 36, Width = 6, Height = 6, Hidden = [8], Latent = 2, Condition = Condition.Masked, Block = 3 }, seed: 3),
             "dae" => new DenoisingAutoencoder<float>(TestDevice.Cpu, new DenoisingOptions { Autoencoder = ae, Noise = new Corruption(NoiseKind.Gaussian, 0.2) }, seed: 3),
             "sparse" => new SparseAutoencoder<float>(TestDevice.Cpu, new SparseOptions
@@ -94,6 +95,7 @@ public class CapturedStepTests
     [Theory]
     [InlineData("ae")]
     [InlineData("vae")]
+    [InlineData("vamp")]
     [InlineData("cvae")]
     [InlineData("dae")]
     [InlineData("sparse")]
