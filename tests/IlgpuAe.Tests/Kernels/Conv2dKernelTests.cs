@@ -2,7 +2,12 @@ using System.Numerics;
 using FsCheck;
 using FsCheck.Fluent;
 using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
 using IlgpuAe.Compute;
 using IlgpuAe.Kernels;
 using Xunit;
@@ -11,15 +16,15 @@ namespace IlgpuAe.Tests.Kernels;
 
 /// <summary>
 /// Conv2d and ConvTranspose2d, every pass, on both bodies (the CPU accelerator's float bodies with the SIMD GEMM; the
-/// generic kernels with the tiled GPU GEMM, run on the CPU accelerator) and in double, against the direct double
+/// GPUs' tiled implicit GEMM, run on the CPU accelerator) and in double, against the direct double
 /// reference. Every output and the scratch start as NaN, so an element left unwritten, or an output read before it is
 /// written, fails. Tolerance per element: 1e-12 (double) or 3e-6·(terms + 8) (float) times max(1, |expected|), terms
 /// the products a sum adds up.
 /// </summary>
 public class Conv2dKernelTests
 {
-    /// <summary>The GPU GEMM body needs 256-thread groups; the CPU accelerator gives one OS thread each.</summary>
-    static readonly Lazy<Device> Grouped = new(() => Device.OpenCpu(32, GemmKernels.GpuThreads / 32, 1));
+    /// <summary>The GPU implicit-GEMM body needs 256-thread groups; the CPU accelerator gives one OS thread each.</summary>
+    static readonly Lazy<Device> Grouped = new(() => Device.OpenCpu(32, Conv2dKernels.GpuThreads / 32, 1));
 
     static Device For(ConvBody body) => body == ConvBody.Gpu ? Grouped.Value : TestDevice.Cpu;
 
@@ -287,5 +292,68 @@ public class Conv2dKernelTests
         var e = Assert.Throws<ArgumentException>(() => Conv2dLaunch.Forward(d, ConvBody.Cpu, s, m.Nan(15), m.Nan(9), default, m.Nan(16),
             Activation.Identity, 0f, m.Nan(Conv2dLaunch.Scratch(s))));
         Assert.Contains("image side has 15 elements, expected 16", e.Message);
+    }
+
+    [Fact]
+    public void The_GPU_implicit_GEMM_body_gives_the_reference_in_double_over_several_tiles_of_every_product()
+    {
+        // 67 filters and 66 channels span two 64-row tiles; 72 output and 210 input positions span two and four 64-column
+        // tiles; 594 = 66·3·3 taps are 38 slices of 16 with a partial last one; stride 2 leaves 3 of 4 transposed taps empty.
+        var s = new Conv2dShape(6, 66, 5, 7, 67, 3, 2, 1);
+        var d = Grouped.Value;
+        using var m = new Buffers<double>(d);
+        double[] x = Random(30, s.InputLength), w = Random(31, s.WeightLength), b = Random(32, s.Filters), bc = Random(33, s.Channels);
+        double[] dz = Random(34, s.OutputLength), dzImage = Random(35, s.InputLength);
+        var scratch = m.Nan(Conv2dLaunch.Scratch(s));
+
+        var y = m.Nan(s.OutputLength);
+        Conv2dLaunch.Forward(d, ConvBody.Gpu, s, m.Up(x), m.Up(w), m.Up(b), y, Activation.Elu, 0.7, scratch);
+        Close<double>(Conv2dReference.Forward(s, x, w, b, v => ActivationReference.Forward(Activation.Elu, v, 0.7)), m.Down(y), s.ColRows, "conv");
+
+        // beta 1 adds to what is there.
+        double[] ox = Random(36, s.InputLength), ow = Random(37, s.WeightLength), ob = Random(38, s.Filters);
+        var (dx, dw, db) = (m.Up(ox), m.Up(ow), m.Up(ob));
+        Conv2dLaunch.Backward(d, ConvBody.Gpu, s, m.Up(x), m.Up(w), m.Up(dz), dx, 1.0, dw, 1.0, db, 1.0, scratch);
+        static double[] Plus(double[] a, double[] c) => a.Zip(c, (p, q) => p + q).ToArray();
+        Close<double>(Plus(ox, Conv2dReference.BackwardInput(s, dz, w)), m.Down(dx), s.Filters * 9, "dx");
+        Close<double>(Plus(ow, Conv2dReference.BackwardWeights(s, x, dz)), m.Down(dw), (int)s.ColCols, "dW");
+        Close<double>(Plus(ob, Conv2dReference.BackwardBias(s.Batch, s.Filters, s.OutPlane, dz)), m.Down(db), (int)s.ColCols, "db");
+
+        var t = m.Nan(s.InputLength);
+        Conv2dLaunch.TransposedForward(d, ConvBody.Gpu, s, m.Up(dz), m.Up(w), m.Up(bc), t, Activation.LeakyRelu, 0.1, scratch);
+        Close<double>(Conv2dReference.TransposedForward(s, dz, w, bc, v => ActivationReference.Forward(Activation.LeakyRelu, v, 0.1)), m.Down(t), s.Filters * 9, "convT");
+
+        var (tdx, tdw, tdb) = (m.Nan(s.OutputLength), m.Nan(s.WeightLength), m.Nan(s.Channels));
+        Conv2dLaunch.TransposedBackward(d, ConvBody.Gpu, s, m.Up(dz), m.Up(w), m.Up(dzImage), tdx, 0.0, tdw, 0.0, tdb, 0.0, scratch);
+        Close<double>(Conv2dReference.Forward(s, dzImage, w, null), m.Down(tdx), s.ColRows, "convT dx");
+        Close<double>(Conv2dReference.BackwardWeights(s, dzImage, dz), m.Down(tdw), (int)s.ColCols, "convT dW");
+        Close<double>(Conv2dReference.BackwardBias(s.Batch, s.Channels, s.InPlane, dzImage), m.Down(tdb), s.Batch * s.InPlane, "convT db");
+    }
+
+    /// <summary>
+    /// The float GPU bodies as PTX for sm_90: two shared arrays (the 16 x 65 A slice, one float of padding a row, and the
+    /// 16 x 64 B slice), barriers, and no local memory: the accumulators stay in registers and no im2col buffer exists.
+    /// </summary>
+    [Fact]
+    public void The_GPU_implicit_GEMM_bodies_compile_to_PTX_with_shared_tiles_and_no_local_memory()
+    {
+        using var ctx = Context.Create(b => b.CPU().EnableAlgorithms().Math(MathMode.Default).Optimize(OptimizationLevel.O1));
+        using var backend = new PTXBackend(ctx, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90,
+            CudaInstructionSet.ISA_80, null);
+        var kernels = new[]
+        {
+            typeof(Conv2dKernels).GetMethod(nameof(Conv2dKernels.GpuConv))!.MakeGenericMethod(typeof(float), typeof(ReluAct<float>)),
+            typeof(Conv2dKernels).GetMethod(nameof(Conv2dKernels.GpuConvTransposed))!.MakeGenericMethod(typeof(float), typeof(SigmoidAct<float>)),
+            typeof(Conv2dKernels).GetMethod(nameof(Conv2dKernels.GpuConvWeights))!.MakeGenericMethod(typeof(float)),
+        };
+        foreach (var method in kernels)
+        {
+            string ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), default)).PTXAssembly;
+            var sizes = System.Text.RegularExpressions.Regex.Matches(ptx, @"\.shared \.align \d+ \.b8 \w+\[(\d+)\]")
+                .Select(g => int.Parse(g.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).Order().ToArray();
+            Assert.Equal([Conv2dKernels.GpuDepth * Conv2dKernels.GpuTileN * 4, Conv2dKernels.GpuDepth * (Conv2dKernels.GpuTileM + 1) * 4], sizes);
+            Assert.Contains("bar.sync", ptx, StringComparison.Ordinal);
+            Assert.DoesNotContain(".local", ptx, StringComparison.Ordinal);
+        }
     }
 }
