@@ -297,13 +297,14 @@ public class Conv2dKernelTests
     [Fact]
     public void The_GPU_implicit_GEMM_body_gives_the_reference_in_double_over_several_tiles_of_every_product()
     {
-        // 67 filters and 66 channels span two 64-row tiles; 72 output and 210 input positions span two and four 64-column
-        // tiles; 594 = 66·3·3 taps are 38 slices of 16 with a partial last one; stride 2 leaves 3 of 4 transposed taps empty.
-        var s = new Conv2dShape(6, 66, 5, 7, 67, 3, 2, 1);
+        // Each of the three products spans two 64-row and two 64-column tiles, with several k-slices of 16 and a partial
+        // last one, at sizes the simulated 256-thread groups run in seconds. s: 65 filters x 75 positions over 18 taps
+        // (forward), 65 x 18 over 75 positions (weights, 5 slices); its input gradient (37 slices of the transposed
+        // product) is left to the small shapes above, and the transposed product's tiles to u below.
+        var s = new Conv2dShape(3, 2, 5, 5, 65, 3, 1, 1);
         var d = Grouped.Value;
         using var m = new Buffers<double>(d);
-        double[] x = Random(30, s.InputLength), w = Random(31, s.WeightLength), b = Random(32, s.Filters), bc = Random(33, s.Channels);
-        double[] dz = Random(34, s.OutputLength), dzImage = Random(35, s.InputLength);
+        double[] x = Random(30, s.InputLength), w = Random(31, s.WeightLength), b = Random(32, s.Filters), dz = Random(34, s.OutputLength);
         var scratch = m.Nan(Conv2dLaunch.Scratch(s));
 
         var y = m.Nan(s.OutputLength);
@@ -311,23 +312,20 @@ public class Conv2dKernelTests
         Close<double>(Conv2dReference.Forward(s, x, w, b, v => ActivationReference.Forward(Activation.Elu, v, 0.7)), m.Down(y), s.ColRows, "conv");
 
         // beta 1 adds to what is there.
-        double[] ox = Random(36, s.InputLength), ow = Random(37, s.WeightLength), ob = Random(38, s.Filters);
-        var (dx, dw, db) = (m.Up(ox), m.Up(ow), m.Up(ob));
-        Conv2dLaunch.Backward(d, ConvBody.Gpu, s, m.Up(x), m.Up(w), m.Up(dz), dx, 1.0, dw, 1.0, db, 1.0, scratch);
+        double[] ow = Random(37, s.WeightLength), ob = Random(38, s.Filters);
+        var (dw, db) = (m.Up(ow), m.Up(ob));
+        Conv2dLaunch.Backward(d, ConvBody.Gpu, s, m.Up(x), m.Up(w), m.Up(dz), default, 0.0, dw, 1.0, db, 1.0, scratch);
         static double[] Plus(double[] a, double[] c) => a.Zip(c, (p, q) => p + q).ToArray();
-        Close<double>(Plus(ox, Conv2dReference.BackwardInput(s, dz, w)), m.Down(dx), s.Filters * 9, "dx");
         Close<double>(Plus(ow, Conv2dReference.BackwardWeights(s, x, dz)), m.Down(dw), (int)s.ColCols, "dW");
         Close<double>(Plus(ob, Conv2dReference.BackwardBias(s.Batch, s.Filters, s.OutPlane, dz)), m.Down(db), (int)s.ColCols, "db");
 
-        var t = m.Nan(s.InputLength);
-        Conv2dLaunch.TransposedForward(d, ConvBody.Gpu, s, m.Up(dz), m.Up(w), m.Up(bc), t, Activation.LeakyRelu, 0.1, scratch);
-        Close<double>(Conv2dReference.TransposedForward(s, dz, w, bc, v => ActivationReference.Forward(Activation.LeakyRelu, v, 0.1)), m.Down(t), s.Filters * 9, "convT");
-
-        var (tdx, tdw, tdb) = (m.Nan(s.OutputLength), m.Nan(s.WeightLength), m.Nan(s.Channels));
-        Conv2dLaunch.TransposedBackward(d, ConvBody.Gpu, s, m.Up(dz), m.Up(w), m.Up(dzImage), tdx, 0.0, tdw, 0.0, tdb, 0.0, scratch);
-        Close<double>(Conv2dReference.Forward(s, dzImage, w, null), m.Down(tdx), s.ColRows, "convT dx");
-        Close<double>(Conv2dReference.BackwardWeights(s, dzImage, dz), m.Down(tdw), (int)s.ColCols, "convT dW");
-        Close<double>(Conv2dReference.BackwardBias(s.Batch, s.Channels, s.InPlane, dzImage), m.Down(tdb), s.Batch * s.InPlane, "convT db");
+        // The transposed product (also every convolution's input gradient): 65 output channels x 81 pixels over 18 terms;
+        // stride 2 leaves 3 of 4 taps empty.
+        var u = new Conv2dShape(1, 65, 9, 9, 2, 3, 2, 1);
+        double[] ux = Random(39, u.OutputLength), uw = Random(40, u.WeightLength), ub = Random(41, u.Channels);
+        var t = m.Nan(u.InputLength);
+        Conv2dLaunch.TransposedForward(d, ConvBody.Gpu, u, m.Up(ux), m.Up(uw), m.Up(ub), t, Activation.LeakyRelu, 0.1, m.Nan(Conv2dLaunch.Scratch(u)));
+        Close<double>(Conv2dReference.TransposedForward(u, ux, uw, ub, v => ActivationReference.Forward(Activation.LeakyRelu, v, 0.1)), m.Down(t), u.Filters * 9, "convT");
     }
 
     /// <summary>
