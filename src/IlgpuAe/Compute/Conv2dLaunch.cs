@@ -32,8 +32,11 @@ public static class Conv2dLaunch
     /// </summary>
     public static ConvBody BodyFor(Device device) => device.IsCpu ? ConvBody.Cpu : ConvBody.Gpu;
 
-    /// <summary>Scratch elements of every pass of either convolution of shape <paramref name="s"/>: col plus one output-sized channel-major buffer.</summary>
+    /// <summary>Scratch elements of every pass of either convolution of shape <paramref name="s"/> on the CPU body: col plus one output-sized channel-major buffer.</summary>
     public static long Scratch(in Conv2dShape s) => s.ColLength + s.OutputLength;
+
+    /// <summary>Scratch elements a pass needs on <paramref name="body"/>: <see cref="Scratch(in Conv2dShape)"/> on the CPU body, none on the GPU body (no im2col buffer).</summary>
+    public static long Scratch(in Conv2dShape s, ConvBody body) => body == ConvBody.Gpu ? 0 : Scratch(s);
 
     /// <summary>Throws <see cref="IlgpuAeException"/> when the shape cannot run.</summary>
     public static void Validate(in Conv2dShape s)
@@ -45,7 +48,7 @@ public static class Conv2dLaunch
     public static void Forward<T>(Device d, ConvBody body, in Conv2dShape s, ArrayView<T> x, ArrayView<T> w, ArrayView<T> bias, ArrayView<T> y,
         Activation f, T a, ArrayView<T> scratch) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Check(s, x.Length, w.Length, y.Length, bias.Length, s.Filters, scratch.Length);
+        Check(s, body, x.Length, w.Length, y.Length, bias.Length, s.Filters, scratch.Length);
         if (body == ConvBody.Gpu)
         {
             Implicit<T>(d, ImplicitRole.Forward, s, w, x, bias, y, T.Zero, f, a);
@@ -65,7 +68,7 @@ public static class Conv2dLaunch
         ArrayView<T> dx, T betaX, ArrayView<T> dw, T betaW, ArrayView<T> db, T betaB, ArrayView<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Check(s, x.Length, w.Length, dz.Length, 0, s.Filters, scratch.Length);
+        Check(s, body, x.Length, w.Length, dz.Length, 0, s.Filters, scratch.Length);
         if (body == ConvBody.Gpu)
         {
             if (dw.Length > 0) Implicit<T>(d, ImplicitRole.Weights, s, dz, x, default, dw, betaW, Activation.Identity, T.Zero);
@@ -99,7 +102,7 @@ public static class Conv2dLaunch
     public static void TransposedForward<T>(Device d, ConvBody body, in Conv2dShape s, ArrayView<T> x, ArrayView<T> w, ArrayView<T> bias,
         ArrayView<T> y, Activation f, T a, ArrayView<T> scratch) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Check(s, y.Length, w.Length, x.Length, bias.Length, s.Channels, scratch.Length);
+        Check(s, body, y.Length, w.Length, x.Length, bias.Length, s.Channels, scratch.Length);
         if (body == ConvBody.Gpu)
         {
             Implicit<T>(d, ImplicitRole.Transposed, s, w, x, bias, y, T.Zero, f, a);
@@ -119,7 +122,7 @@ public static class Conv2dLaunch
         ArrayView<T> dx, T betaX, ArrayView<T> dw, T betaW, ArrayView<T> db, T betaB, ArrayView<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Check(s, dz.Length, w.Length, x.Length, 0, s.Channels, scratch.Length);
+        Check(s, body, dz.Length, w.Length, x.Length, 0, s.Channels, scratch.Length);
         if (body == ConvBody.Gpu)
         {
             // The transposed layer's input gradient is the convolution of dz; its weight gradient pairs x (as g) with dz (as the image).
@@ -195,14 +198,14 @@ public static class Conv2dLaunch
         (scratch.SubView(0, s.ColLength), scratch.SubView(s.ColLength, s.OutputLength));
 
     // inner: the convolution's input side (x of conv2d, y of the transposed one); outer: its output side.
-    static void Check(in Conv2dShape s, long inner, long weight, long outer, long bias, int biasChannels, long scratch)
+    static void Check(in Conv2dShape s, ConvBody body, long inner, long weight, long outer, long bias, int biasChannels, long scratch)
     {
         Validate(s);
         if (inner != s.InputLength) throw new ArgumentException($"convolution {s}: the image side has {inner} elements, expected {s.InputLength}");
         if (outer != s.OutputLength) throw new ArgumentException($"convolution {s}: the feature side has {outer} elements, expected {s.OutputLength}");
         if (weight != s.WeightLength) throw new ArgumentException($"convolution {s}: the weight has {weight} elements, expected {s.WeightLength}");
         if (bias != 0 && bias != biasChannels) throw new ArgumentException($"convolution {s}: the bias has {bias} elements, expected {biasChannels} (or 0 for none)");
-        if (scratch < Scratch(s)) throw new ArgumentException($"convolution {s}: scratch of {scratch} elements, needs {Scratch(s)}");
+        if (scratch < Scratch(s, body)) throw new ArgumentException($"convolution {s}: scratch of {scratch} elements, needs {Scratch(s, body)}");
     }
 
     static bool Fast<T>(Device d, ConvBody body) where T : unmanaged, IFloatingPointIeee754<T> =>
