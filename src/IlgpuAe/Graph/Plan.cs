@@ -16,6 +16,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     readonly Op<T>[] _backward;
     readonly HashSet<Node<T>> _needsGrad = [];
     readonly Dictionary<(Op<T>, int), T> _beta = [];
+    readonly HashSet<Op<T>> _gradientInForward = [];
     readonly Dictionary<Node<T>, long> _valueAt = [];
     readonly Dictionary<Node<T>, long> _gradAt = [];
     readonly Dictionary<Op<T>, (long At, long Length)> _forwardScratch = [];
@@ -123,8 +124,49 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
                 if (!_needsGrad.Contains(input)) continue;
                 _beta[(op, i)] = written.Add(input) ? T.Zero : T.One;
             }
+        foreach (var op in backward)
+            if (CanFuseGradient(op, backward)) _gradientInForward.Add(op);
         return backward;
     }
+
+    /// <summary>
+    /// Whether <paramref name="op"/>'s gradient can be written by its forward launch: its output is one loss term whose
+    /// gradient is only the seed (no other op reads it), the inputs it offers are exactly those needing a gradient, each an
+    /// op's value (not a parameter, whose gradient lives beyond the step) that this op writes first (beta 0).
+    /// </summary>
+    bool CanFuseGradient(Op<T> op, Op<T>[] backward)
+    {
+        var offered = op.GradientInForward;
+        if (offered.Count == 0) return false;
+        int asTerm = 0;
+        foreach (var term in _terms) if (term.Node == op.Output) asTerm++;
+        if (asTerm != 1) return false;
+        foreach (var other in backward)
+            if (other != op && other.Inputs.Contains(op.Output)) return false;
+        for (int i = 0; i < op.Inputs.Count; i++)
+        {
+            var input = op.Inputs[i];
+            bool needs = _needsGrad.Contains(input);
+            if (needs != offered.Contains(i)) return false;
+            if (needs && (input.Kind != NodeKind.Value || _beta[(op, i)] != T.Zero)) return false;
+        }
+        return true;
+    }
+
+    // Taken when the forward pass starts, so that a switch between Forward and Backward cannot skip a gradient never written.
+    bool _fusedThisStep;
+
+    bool Fused(Op<T> op) => _fusedThisStep && _gradientInForward.Contains(op);
+
+    /// <summary>
+    /// Whether losses that can write their gradient in the same launch as their value do so (true, the default): their
+    /// backward launch and their term's seed launch are then skipped, and the gradients are the same bits. False runs
+    /// every op's Backward as before, for comparisons. It takes effect at the next Forward (a Backward follows the Forward it belongs to).
+    /// </summary>
+    public bool FuseLossGradients { get; set; } = true;
+
+    /// <summary>Ops of this plan whose backward pass is fused into their forward launch while <see cref="FuseLossGradients"/> is on.</summary>
+    public int FusedGradientOps => _gradientInForward.Count;
 
     long PlaceBuffers()
     {
@@ -163,6 +205,9 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
                 int gFirst = kept.Contains(node) && _terms.Any(t => t.Node == node) ? seedStep : int.MaxValue;
                 foreach (var op in _backward)
                     if (op.Inputs.Contains(node)) gFirst = Math.Min(gFirst, bwdStep[op]);
+                // A fused loss writes this gradient during the forward pass: the buffer lives from there (fused or not, so the switch is free).
+                foreach (var op in _gradientInForward)
+                    if (op.Inputs.Contains(node)) gFirst = Math.Min(gFirst, fwdStep[op]);
                 int gLast = bwdStep[node.Producer!];
                 Want(node.Length, Math.Min(gFirst, gLast), gLast, at => _gradAt[node] = at);
             }
@@ -263,6 +308,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     {
         if (_fed.Count != _inputs.Length) throw NotFed();
         _backwardPhase = false;
+        _fusedThisStep = FuseLossGradients;
         if (Profile is { } profile)
         {
             ForwardProfiled(profile);
@@ -308,6 +354,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         for (int i = 0; i < _backward.Length; i++)
         {
             var op = _backward[i];
+            if (Fused(op)) continue;
             profile.Measure(Device, "backward", Label(op, Array.IndexOf(_forward, op)), () => op.Backward(_runner));
         }
     }
@@ -327,14 +374,15 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
             return;
         }
         SeedTermGradients();
-        foreach (var op in _backward) op.Backward(_runner);
+        foreach (var op in _backward)
+            if (!Fused(op)) op.Backward(_runner);
     }
 
     void SeedTermGradients()
     {
         var fill = Device.Load<Loop, ArrayView<T>, T>(ElementwiseKernels.Fill);
         foreach (var (_, node, weight) in _terms)
-            if (_needsGrad.Contains(node))
+            if (_needsGrad.Contains(node) && (node.Producer is not { } producer || !Fused(producer)))
                 fill(1, new Loop(1, 1), _runner.Grad(node), T.CreateTruncating(weight.At(ScheduleStep) * GradientScale));
     }
 
@@ -449,6 +497,15 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         public override bool NeedsGrad(Node<T> node) => plan._needsGrad.Contains(node);
 
         public override T Beta(Op<T> op, int input) => plan._beta[(op, input)];
+
+        public override bool GradientInForward(Op<T> op) => plan.Fused(op);
+
+        public override T TermGradient(Node<T> term)
+        {
+            foreach (var (_, node, weight) in plan._terms)
+                if (node == term) return T.CreateTruncating(weight.At(plan.ScheduleStep) * plan.GradientScale);
+            return base.TermGradient(term);
+        }
 
         public override ArrayView<T> Scratch(Op<T> op)
         {
