@@ -20,6 +20,8 @@ public sealed class ImageArgs
         var size = args.Get(Size);
         var channels = args.Get(Channels);
         if (size is null && channels is null) return DataSources.Load(directory);
+        if (!DataSources.IsImageFolder(directory) && (directory is null || Directory.Exists(directory)))
+            throw new UsageException($"--{(size is not null ? Size.Key : Channels.Key)} applies only to an image folder (--data DIR with train/ and test/ subfolders)");
         int? height = null, width = null;
         if (size is not null)
         {

@@ -10,6 +10,11 @@ public static class DataSources
     /// <summary>Loads the split <paramref name="directory"/> names (null: the system Fashion-MNIST, else the embedded test set); throws <see cref="IlgpuAeException"/> when it does not exist or holds neither format.</summary>
     public static DataSplit Load(string? directory) => Load(directory, null);
 
+    /// <summary>Whether <paramref name="directory"/> is read as an image folder: it exists, has train/ or test/, and no train.npy or test.npy.</summary>
+    public static bool IsImageFolder(string? directory) =>
+        directory is not null && Directory.Exists(directory) && ImageFolder.Is(directory)
+        && !Path.Exists(Path.Combine(directory, "train.npy")) && !Path.Exists(Path.Combine(directory, "test.npy"));
+
     /// <summary>
     /// As <see cref="Load(string?)"/>; <paramref name="images"/> (resize, channels) applies to an image folder only, and
     /// naming it for another source is an error.

@@ -60,7 +60,7 @@ public sealed class ImageFolderCliTests : IDisposable
     [InlineData(2, "--image-size '8by8' is not HxW", "--image-size", "8by8")]
     [InlineData(2, "--image-size '0x8' is not HxW", "--image-size", "0x8")]
     [InlineData(2, "--channels-in must be one of 1, 3", "--channels-in", "2")]
-    [InlineData(1, "apply only to an image folder", "--channels-in", "3")]
+    [InlineData(2, "--channels-in applies only to an image folder", "--channels-in", "3")]
     public void Bad_image_options_are_one_clear_error(int code, string says, params string[] options)
     {
         string[] data = options.Contains("--channels-in") && options[^1] == "3" ? [] : ["--data", Data];
