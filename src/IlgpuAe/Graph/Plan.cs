@@ -13,13 +13,12 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
 {
     readonly GraphBuilder<T> _graph;
     readonly Op<T>[] _forward;
-    readonly Op<T>[] _backward;
-    readonly HashSet<Node<T>> _needsGrad = [];
-    readonly Dictionary<(Op<T>, int), T> _beta = [];
+    // One entry per objective, in step order; a graph that declares none has one over every term and parameter.
+    readonly ObjectivePlan[] _objectives;
+    readonly bool _declared;
+    ObjectivePlan _current;
     readonly Dictionary<Node<T>, long> _valueAt = [];
-    readonly Dictionary<Node<T>, long> _gradAt = [];
     readonly Dictionary<Op<T>, (long At, long Length)> _forwardScratch = [];
-    readonly Dictionary<Op<T>, (long At, long Length)> _backwardScratch = [];
     readonly MemoryBuffer1D<T, Stride1D.Dense> _arena;
     readonly MemoryBuffer1D<int, Stride1D.Dense> _termOffsets;
     readonly MemoryBuffer1D<T, Stride1D.Dense> _termSums;
@@ -39,19 +38,23 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         _graph = graph;
         Training = training;
         graph.Parameters.Materialize();
-        _terms = graph.Terms.ToArray();
-        if (training && _terms.Length == 0) throw new InvalidOperationException("a training plan needs at least one loss term");
         _forward = graph.Ops.ToArray();
+        _declared = graph.Objectives.Count > 0;
+        (_terms, _objectives) = _declared ? DeclaredObjectives(graph) : (graph.Terms.ToArray(), [new ObjectivePlan("loss", null, 0, graph.Terms.Count, _forward)]);
+        _current = _objectives[0];
+        if (training && _terms.Length == 0) throw new InvalidOperationException("a training plan needs at least one loss term");
         _inputs = graph.Nodes.Where(n => n.Kind == NodeKind.Input).ToArray();
         _readable = [.. _inputs, .. graph.Constants.Keys, .. graph.Outputs.Values, .. graph.Kept, .. _terms.Select(t => t.Node)];
-        _backward = training ? PlanBackward() : [];
+        if (training)
+            foreach (var o in _objectives) PlanBackward(o);
         // Ops from outside the engine run once on padded buffers first, so that a kernel writing past a declared shape is named here.
         var probed = _forward.Where(op => op.GetType().Assembly != typeof(Plan<T>).Assembly).ToList();
         if (probed.Count > 0)
         {
             long pad = Math.Max(1024, graph.Nodes.Max(n => n.Length));
+            var first = _objectives[0];
             foreach (var op in probed)
-                OpProbe<T>.Check(Device, op, Array.IndexOf(_forward, op), _backward.Contains(op), pad, Seed, _needsGrad.Contains, (o, i) => _beta[(o, i)]);
+                OpProbe<T>.Check(Device, op, Array.IndexOf(_forward, op), first.Backward.Contains(op), pad, Seed, first.NeedsGrad.Contains, (o, i) => first.Beta[(o, i)]);
         }
         long total = PlaceBuffers();
         _arena = Device.Allocate<T>(Math.Max(1, total));
@@ -81,8 +84,8 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
 
     /// <summary>Kernel-launching ops in the forward and backward schedules.</summary>
     public int ForwardOps => _forward.Length;
-    /// <summary>Kernel-launching ops in the backward schedule (0 for an evaluation plan).</summary>
-    public int BackwardOps => _backward.Length;
+    /// <summary>Kernel-launching ops in the backward schedule (0 for an evaluation plan); with several objectives, in all their schedules together.</summary>
+    public int BackwardOps => _objectives.Sum(o => o.Backward.Length);
 
     /// <summary>The loss terms' names, in term order (the order of every per-term array).</summary>
     public IReadOnlyList<string> TermNames => _termNames ??= _terms.Select(t => t.Name).ToArray();
@@ -95,46 +98,103 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     public IReadOnlyList<Schedule> TermSchedules => _terms.Select(t => t.Weight).ToArray();
 
     /// <summary>
-    /// The step at which scheduled term weights are taken (seeding the backward pass, <see cref="TermWeights"/>, <see cref="Objective"/>).
+    /// The step at which scheduled term weights are taken (seeding the backward pass, <see cref="TermWeights"/>, <see cref="Objective()"/>).
     /// The trainer sets it before each step and before evaluating; it is apart from <see cref="Step"/>, which drives the random draws.
     /// </summary>
     public long ScheduleStep { get; set; }
 
-    /// <summary>Which nodes get a gradient: parameters and everything between them and a loss term.</summary>
-    Op<T>[] PlanBackward()
+    /// <summary>
+    /// The declared objectives in step order, each with its terms made contiguous (the terms are reordered objective by
+    /// objective) and its forward ops: those that reach one of its terms, and for the first also those that reach none.
+    /// </summary>
+    static ((string, Node<T>, Schedule)[] Terms, ObjectivePlan[] Objectives) DeclaredObjectives(GraphBuilder<T> graph)
     {
-        var requires = new HashSet<Node<T>>(_graph.Nodes.Where(n => n.Kind == NodeKind.Parameter));
+        var owner = new Dictionary<string, string>();
+        foreach (var (name, _, terms) in graph.Objectives)
+            foreach (var t in terms)
+            {
+                if (!graph.Terms.Any(x => x.Name == t)) throw new IlgpuAeException($"objective '{name}' names the loss term '{t}', which the graph does not have");
+                if (owner.TryGetValue(t, out var other)) throw new IlgpuAeException($"loss term '{t}' belongs to objective '{other}' and to objective '{name}'");
+                owner[t] = name;
+            }
+        var orphans = graph.Terms.Where(t => !owner.ContainsKey(t.Name)).Select(t => $"'{t.Name}'").ToList();
+        if (orphans.Count > 0)
+            throw new IlgpuAeException($"the graph declares objectives, so every loss term must belong to one: {string.Join(", ", orphans)} belongs to none");
+        var ops = graph.Ops.ToArray();
+        var reachedByAny = new HashSet<Op<T>>();
+        var ordered = new List<(string, Node<T>, Schedule)>();
+        var plans = new List<ObjectivePlan>();
+        var reaches = new List<HashSet<Op<T>>>();
+        foreach (var (name, group, _) in graph.Objectives)
+        {
+            var mine = graph.Terms.Where(t => owner[t.Name] == name).ToList();
+            var needed = new HashSet<Node<T>>(mine.Select(t => t.Node));
+            var used = new HashSet<Op<T>>();
+            for (int i = ops.Length - 1; i >= 0; i--)
+                if (needed.Contains(ops[i].Output))
+                {
+                    used.Add(ops[i]);
+                    foreach (var input in ops[i].Inputs) needed.Add(input);
+                }
+            reachedByAny.UnionWith(used);
+            reaches.Add(used);
+            plans.Add(new ObjectivePlan(name, group, ordered.Count, mine.Count, []));
+            ordered.AddRange(mine);
+        }
+        for (int k = 0; k < plans.Count; k++)
+        {
+            var used = reaches[k];
+            plans[k] = plans[k] with { Forward = ops.Where(op => used.Contains(op) || (k == 0 && !reachedByAny.Contains(op))).ToArray() };
+        }
+        return (ordered.ToArray(), plans.ToArray());
+    }
+
+    /// <summary>
+    /// Which nodes get a gradient in objective <paramref name="o"/>: its group's parameters (every parameter without declared
+    /// objectives) and everything between them and one of its terms, never through a gradient-stopping op.
+    /// </summary>
+    void PlanBackward(ObjectivePlan o)
+    {
+        var requires = new HashSet<Node<T>>(_graph.Nodes.Where(n => n.Kind == NodeKind.Parameter && (o.Group is null || o.Group.Contains(n.Parameter!))));
         foreach (var op in _forward)
-            if (op.Inputs.Any(requires.Contains)) requires.Add(op.Output);
-        var reaches = new HashSet<Node<T>>(_terms.Select(t => t.Node));
+            if (!op.StopsGradient && op.Inputs.Any(requires.Contains)) requires.Add(op.Output);
+        var reaches = new HashSet<Node<T>>(TermsOf(o).Select(t => t.Node));
         for (int i = _forward.Length - 1; i >= 0; i--)
             if (reaches.Contains(_forward[i].Output))
                 foreach (var input in _forward[i].Inputs) reaches.Add(input);
         foreach (var n in _graph.Nodes)
-            if (requires.Contains(n) && reaches.Contains(n)) _needsGrad.Add(n);
+            if (requires.Contains(n) && reaches.Contains(n)) o.NeedsGrad.Add(n);
 
-        var backward = _forward.Where(op => _needsGrad.Contains(op.Output)).Reverse().ToArray();
-        var written = new HashSet<Node<T>>(_terms.Select(t => t.Node)); // seeded with the term weights
+        o.Backward = o.Forward.Where(op => o.NeedsGrad.Contains(op.Output)).Reverse().ToArray();
+        var written = new HashSet<Node<T>>(TermsOf(o).Select(t => t.Node)); // seeded with the term weights
         // Parameter gradients are overwritten by their first writer each step, like any other.
-        foreach (var op in backward)
+        foreach (var op in o.Backward)
             for (int i = 0; i < op.Inputs.Count; i++)
             {
                 var input = op.Inputs[i];
-                if (!_needsGrad.Contains(input)) continue;
-                _beta[(op, i)] = written.Add(input) ? T.Zero : T.One;
+                if (!o.NeedsGrad.Contains(input)) continue;
+                o.Beta[(op, i)] = written.Add(input) ? T.Zero : T.One;
             }
-        return backward;
+        // A member of the group that none of its terms reaches would keep another objective's gradient: it is zeroed instead.
+        if (o.Group is not null)
+            o.Unreached = o.Group.Parameters.Where(p => !o.NeedsGrad.Any(n => n.Kind == NodeKind.Parameter && n.Parameter == p)).ToArray();
     }
+
+    ArraySegment<(string Name, Node<T> Node, Schedule Weight)> TermsOf(ObjectivePlan o) => new(_terms, o.TermStart, o.TermCount);
 
     long PlaceBuffers()
     {
+        // One timeline: the whole forward schedule, the seeding of the term gradients, then each objective's backward schedule.
+        // A value lives until the last backward op of any objective that reads it, so each objective's step finds its values.
         int f = _forward.Length;
-        int end = f + 1 + _backward.Length;
         int seedStep = f;
         var fwdStep = new Dictionary<Op<T>, int>();
         for (int i = 0; i < f; i++) fwdStep[_forward[i]] = i;
-        var bwdStep = new Dictionary<Op<T>, int>();
-        for (int j = 0; j < _backward.Length; j++) bwdStep[_backward[j]] = f + 1 + j;
+        var bwdStep = new Dictionary<(ObjectivePlan, Op<T>), int>();
+        int next = f + 1;
+        foreach (var o in _objectives)
+            foreach (var op in o.Backward) bwdStep[(o, op)] = next++;
+        int end = next;
 
         var requests = new List<Arena.Request>();
         var owners = new List<Action<long>>();
@@ -148,23 +208,25 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         foreach (var node in _graph.Nodes)
         {
             if (node.Kind == NodeKind.Parameter) continue;
-            bool whole = node.Kind is NodeKind.Input or NodeKind.Constant;
+            bool whole = node.Kind is NodeKind.Input or NodeKind.Constant || node.Producer!.StopsGradient;
             int first = whole ? 0 : fwdStep[node.Producer!];
             int last = first;
             if (whole || kept.Contains(node)) last = end;
             foreach (var op in _forward)
                 if (op.Inputs.Contains(node)) last = Math.Max(last, fwdStep[op]);
-            foreach (var op in _backward)
-                if (op.SavedForBackward.Contains(node)) last = Math.Max(last, bwdStep[op]);
+            foreach (var o in _objectives)
+                foreach (var op in o.Backward)
+                    if (op.SavedForBackward.Contains(node)) last = Math.Max(last, bwdStep[(o, op)]);
             Want(node.Length, first, last, at => _valueAt[node] = at);
 
-            if (_needsGrad.Contains(node) && node.Kind == NodeKind.Value)
+            foreach (var o in _objectives)
             {
-                int gFirst = kept.Contains(node) && _terms.Any(t => t.Node == node) ? seedStep : int.MaxValue;
-                foreach (var op in _backward)
-                    if (op.Inputs.Contains(node)) gFirst = Math.Min(gFirst, bwdStep[op]);
-                int gLast = bwdStep[node.Producer!];
-                Want(node.Length, Math.Min(gFirst, gLast), gLast, at => _gradAt[node] = at);
+                if (!o.NeedsGrad.Contains(node) || node.Kind != NodeKind.Value) continue;
+                int gFirst = kept.Contains(node) && TermsOf(o).Any(t => t.Node == node) ? seedStep : int.MaxValue;
+                foreach (var op in o.Backward)
+                    if (op.Inputs.Contains(node)) gFirst = Math.Min(gFirst, bwdStep[(o, op)]);
+                int gLast = bwdStep[(o, node.Producer!)];
+                Want(node.Length, Math.Min(gFirst, gLast), gLast, at => o.GradAt[node] = at);
             }
         }
         foreach (var op in _forward)
@@ -172,11 +234,12 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
             long fs = op.ForwardScratch(Device);
             if (fs > 0) Want(fs, fwdStep[op], fwdStep[op], at => _forwardScratch[op] = (at, fs));
         }
-        foreach (var op in _backward)
-        {
-            long bs = op.BackwardScratch(Device);
-            if (bs > 0) Want(bs, bwdStep[op], bwdStep[op], at => _backwardScratch[op] = (at, bs));
-        }
+        foreach (var o in _objectives)
+            foreach (var op in o.Backward)
+            {
+                long bs = op.BackwardScratch(Device);
+                if (bs > 0) Want(bs, bwdStep[(o, op)], bwdStep[(o, op)], at => o.BackwardScratch[op] = (at, bs));
+            }
         var (offsets, total) = Arena.Place(requests);
         for (int i = 0; i < offsets.Length; i++) owners[i](offsets[i]);
         return total;
@@ -263,13 +326,74 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     {
         if (_fed.Count != _inputs.Length) throw NotFed();
         _backwardPhase = false;
+        _current = _objectives[0];
         if (Profile is { } profile)
         {
-            ForwardProfiled(profile);
+            ForwardProfiled(profile, _forward, 0, _terms.Length);
             return;
         }
         foreach (var op in _forward) op.Forward(_runner);
-        AccumulateTerms();
+        AccumulateTerms(0, _terms.Length);
+    }
+
+    /// <summary>
+    /// The forward ops of objective <paramref name="objective"/> alone (those that reach its terms; the first objective also
+    /// runs those that reach none), then its terms into the running sums: the first half of its part of a training step.
+    /// </summary>
+    public void Forward(string objective)
+    {
+        var o = Find(objective);
+        if (_fed.Count != _inputs.Length) throw NotFed();
+        _backwardPhase = false;
+        _current = o;
+        if (Profile is { } profile)
+        {
+            ForwardProfiled(profile, o.Forward, o.TermStart, o.TermCount);
+            return;
+        }
+        foreach (var op in o.Forward) op.Forward(_runner);
+        AccumulateTerms(o.TermStart, o.TermCount);
+    }
+
+    /// <summary>The objectives the graph declared, in step order; empty when it declared none (one objective over every term and parameter).</summary>
+    public IReadOnlyList<string> ObjectiveNames => _declared ? _objectives.Select(o => o.Name).ToArray() : [];
+
+    /// <summary>The parameter group objective <paramref name="objective"/> updates.</summary>
+    public ParameterGroup<T> GroupOf(string objective) => Find(objective).Group!;
+
+    /// <summary>The names of objective <paramref name="objective"/>'s terms, in term order.</summary>
+    public IReadOnlyList<string> TermsOf(string objective) => TermsOf(Find(objective)).Select(t => t.Name).ToArray();
+
+    /// <summary>Where objective <paramref name="objective"/>'s terms sit in term order (they are contiguous).</summary>
+    public (int Start, int Count) TermRange(string objective)
+    {
+        var o = Find(objective);
+        return (o.TermStart, o.TermCount);
+    }
+
+    /// <summary>Σ weight·term over objective <paramref name="objective"/>'s terms in the last forward pass.</summary>
+    public double Objective(string objective) => TermsOf(Find(objective)).Sum(t => t.Weight.At(ScheduleStep) * Term(t.Name));
+
+    /// <summary>
+    /// The weight of each term in the loss a run reports (train_loss, test_loss), in term order: <see cref="TermWeights"/> without
+    /// declared objectives; with them, the first objective's weights and 0 for the other objectives' terms, which are reported
+    /// as terms (a discriminator's loss is not part of an autoencoder's loss).
+    /// </summary>
+    public IReadOnlyList<double> LossWeights => _declared
+        ? _terms.Select((t, i) => i < _objectives[0].TermCount ? t.Weight.At(ScheduleStep) : 0).ToArray()
+        : TermWeights;
+
+    /// <summary>
+    /// While true, detach ops keep the values of the pass before instead of copying their inputs: sg(·) held constant, so that
+    /// finite differences of the objective measure the gradient backward computes (the shipped gradient check sets it while it probes).
+    /// </summary>
+    public bool HoldDetached { get; set; }
+
+    ObjectivePlan Find(string objective)
+    {
+        if (!_declared) throw new IlgpuAeException($"this plan declares no objectives (it has one over every term), so there is no objective '{objective}'");
+        return _objectives.FirstOrDefault(o => o.Name == objective)
+            ?? throw new IlgpuAeException($"no objective named '{objective}' (the plan has {string.Join(", ", _objectives.Select(o => o.Name))})");
     }
 
     IlgpuAeException NotFed()
@@ -279,11 +403,12 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
             "(or the model's Feed) before Forward; an input left unfed would be read as whatever its buffer holds");
     }
 
-    void AccumulateTerms()
+    void AccumulateTerms(int start, int count)
     {
-        if (_terms.Length == 0) return;
+        if (count == 0) return;
         var k = Device.Load<Loop, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>>(MetricKernels.AccumulateScalars);
-        k(1, new Loop(1, _terms.Length), _arena.View, _termOffsets.View, _termSums.View, _lastTerms.View);
+        if (count == _terms.Length) k(1, new Loop(1, count), _arena.View, _termOffsets.View, _termSums.View, _lastTerms.View);
+        else k(1, new Loop(1, count), _arena.View, _termOffsets.View.SubView(start, count), _termSums.View.SubView(start, count), _lastTerms.View.SubView(start, count));
     }
 
     /// <summary>
@@ -292,24 +417,18 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     /// </summary>
     public StepProfile? Profile { get; set; }
 
-    void ForwardProfiled(StepProfile profile)
+    void ForwardProfiled(StepProfile profile, Op<T>[] ops, int termStart, int termCount)
     {
-        for (int i = 0; i < _forward.Length; i++)
-        {
-            var op = _forward[i];
-            profile.Measure(Device, "forward", Label(op, i), () => op.Forward(_runner));
-        }
-        profile.Measure(Device, "forward", "loss term sums", AccumulateTerms);
+        foreach (var op in ops)
+            profile.Measure(Device, "forward", Label(op, Array.IndexOf(_forward, op)), () => op.Forward(_runner));
+        profile.Measure(Device, "forward", "loss term sums", () => AccumulateTerms(termStart, termCount));
     }
 
-    void BackwardProfiled(StepProfile profile)
+    void BackwardProfiled(StepProfile profile, ObjectivePlan o)
     {
-        profile.Measure(Device, "backward", "seed term gradients", SeedTermGradients);
-        for (int i = 0; i < _backward.Length; i++)
-        {
-            var op = _backward[i];
+        profile.Measure(Device, "backward", "seed term gradients", () => SeedTermGradients(o));
+        foreach (var op in o.Backward)
             profile.Measure(Device, "backward", Label(op, Array.IndexOf(_forward, op)), () => op.Backward(_runner));
-        }
     }
 
     /// <summary>"#index name first-parameter": names a Linear by its weight, other ops by their place in the schedule.</summary>
@@ -320,21 +439,46 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     public void Backward()
     {
         if (!Training) throw new InvalidOperationException("this plan was compiled without a backward pass");
-        _backwardPhase = true;
-        if (Profile is { } profile)
-        {
-            BackwardProfiled(profile);
-            return;
-        }
-        SeedTermGradients();
-        foreach (var op in _backward) op.Backward(_runner);
+        if (_declared)
+            throw new IlgpuAeException($"this plan has {_objectives.Length} objectives ({string.Join(", ", _objectives.Select(o => o.Name))}): " +
+                "run Forward(name) and Backward(name) for each, in that order");
+        Backward(_objectives[0]);
     }
 
-    void SeedTermGradients()
+    /// <summary>
+    /// Seeds d(objective)/d(term) = weight for objective <paramref name="objective"/>'s terms and runs its backward schedule: the
+    /// gradients of its group's members (a member none of its terms reaches gets 0), after <see cref="Forward(string)"/> of the same objective.
+    /// </summary>
+    public void Backward(string objective)
+    {
+        if (!Training) throw new InvalidOperationException("this plan was compiled without a backward pass");
+        Backward(Find(objective));
+    }
+
+    void Backward(ObjectivePlan o)
+    {
+        _backwardPhase = true;
+        _current = o;
+        foreach (var p in o.Unreached)
+        {
+            var view = Parameters.GradOf(p);
+            var loop = Device.LoopFor(view.Length);
+            Device.Load<Loop, ArrayView<T>, T>(ElementwiseKernels.Fill)(loop.Threads, loop, view, T.Zero);
+        }
+        if (Profile is { } profile)
+        {
+            BackwardProfiled(profile, o);
+            return;
+        }
+        SeedTermGradients(o);
+        foreach (var op in o.Backward) op.Backward(_runner);
+    }
+
+    void SeedTermGradients(ObjectivePlan o)
     {
         var fill = Device.Load<Loop, ArrayView<T>, T>(ElementwiseKernels.Fill);
-        foreach (var (_, node, weight) in _terms)
-            if (_needsGrad.Contains(node))
+        foreach (var (_, node, weight) in TermsOf(o))
+            if (o.NeedsGrad.Contains(node))
                 fill(1, new Loop(1, 1), _runner.Grad(node), T.CreateTruncating(weight.At(ScheduleStep) * GradientScale));
     }
 
@@ -440,19 +584,21 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
 
         public override ArrayView<T> Grad(Node<T> node)
         {
-            if (!plan._needsGrad.Contains(node)) throw new InvalidOperationException($"{node} has no gradient in this plan");
+            if (!plan._current.NeedsGrad.Contains(node)) throw new InvalidOperationException($"{node} has no gradient in this plan");
             return node.Kind == NodeKind.Parameter
                 ? plan.Parameters.GradOf(node.Parameter!)
-                : plan._arena.View.SubView(plan._gradAt[node], node.Length);
+                : plan._arena.View.SubView(plan._current.GradAt[node], node.Length);
         }
 
-        public override bool NeedsGrad(Node<T> node) => plan._needsGrad.Contains(node);
+        public override bool NeedsGrad(Node<T> node) => plan._current.NeedsGrad.Contains(node);
 
-        public override T Beta(Op<T> op, int input) => plan._beta[(op, input)];
+        public override T Beta(Op<T> op, int input) => plan._current.Beta[(op, input)];
+
+        public override bool HoldsDetached => plan.HoldDetached;
 
         public override ArrayView<T> Scratch(Op<T> op)
         {
-            var table = plan._backwardPhase ? plan._backwardScratch : plan._forwardScratch;
+            var table = plan._backwardPhase ? plan._current.BackwardScratch : plan._forwardScratch;
             if (!table.TryGetValue(op, out var s))
                 throw new IlgpuAeException($"op '{op.Name}' ({op.GetType().Name}) asked for {(plan._backwardPhase ? "backward" : "forward")} scratch it did not declare (override {(plan._backwardPhase ? "BackwardScratch" : "ForwardScratch")})");
             return plan._arena.View.SubView(s.At, s.Length);
@@ -477,4 +623,15 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     /// slice start in data-parallel training), so that every draw is a function of (seed, step, row of the whole batch).
     /// </summary>
     public ulong RowOffset { get; set; }
+
+    /// <summary>One objective's part of the plan: its terms (a contiguous range), forward ops, backward schedule and gradient buffers.</summary>
+    sealed record ObjectivePlan(string Name, ParameterGroup<T>? Group, int TermStart, int TermCount, Op<T>[] Forward)
+    {
+        public Op<T>[] Backward { get; set; } = [];
+        public HashSet<Node<T>> NeedsGrad { get; } = [];
+        public Dictionary<(Op<T>, int), T> Beta { get; } = [];
+        public Dictionary<Node<T>, long> GradAt { get; } = [];
+        public Dictionary<Op<T>, (long At, long Length)> BackwardScratch { get; } = [];
+        public Parameter<T>[] Unreached { get; set; } = [];
+    }
 }
