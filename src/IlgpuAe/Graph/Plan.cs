@@ -160,7 +160,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
             if (!op.StopsGradient && op.Inputs.Any(requires.Contains)) requires.Add(op.Output);
         var reaches = new HashSet<Node<T>>(TermsOf(o).Select(t => t.Node));
         for (int i = _forward.Length - 1; i >= 0; i--)
-            if (reaches.Contains(_forward[i].Output))
+            if (!_forward[i].StopsGradient && reaches.Contains(_forward[i].Output))
                 foreach (var input in _forward[i].Inputs) reaches.Add(input);
         foreach (var n in _graph.Nodes)
             if (requires.Contains(n) && reaches.Contains(n)) o.NeedsGrad.Add(n);
