@@ -157,6 +157,81 @@ public static class DivergenceKernels
                 }
             }
     }
+
+    // Value and gradient in one launch, for a KL term whose gradient seed gs = d(objective)/dKL·scale is known before the
+    // pass (nothing else reads the term; the plan passes its weight). Thread t walks rows of `rows` as the forward kernel
+    // does and the gradient as the backward kernel does (beta 0), so the bits are those of the two launches replaced.
+
+    /// <summary>KL_r = ½ Σ_c (μ² + e^{logσ²} − 1 − logσ²) (walk `rows`);  dμ = gs·μ, dlogσ² = gs·½(e^{logσ²} − 1), overwritten (walk `elements`)</summary>
+    public static void KlDiagonalValueAndGrad<T>(Index1D t, Loop rows, Loop elements, ArrayView<T> mean, ArrayView<T> logVar,
+        ArrayView<T> rowKl, ArrayView<T> dMean, ArrayView<T> dLogVar, int cols, T gs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (t < rows.Threads) KlDiagonalForward(t, rows, mean, logVar, rowKl, cols);
+        if (t >= elements.Threads) return;
+        int n = (int)mean.Length;
+        for (int b = elements.First(t); b < n; b += elements.Step)
+            for (int i = b, e = elements.End(b, n); i < e; i++)
+            {
+                dMean[i] = gs * mean[i];
+                dLogVar[i] = gs * Num<T>.Half * (T.Exp(logVar[i]) - T.One);
+            }
+    }
+
+    /// <summary>
+    /// KL_r(q ‖ p) of two diagonal Gaussians (walk `rows`);  dμq = gs·(μq − μp)e^{−logσp²} = −dμp, dlogσq² = gs·½(e^{logσq² − logσp²} − 1),
+    /// dlogσp² = gs·½(1 − (e^{logσq²} + (μq − μp)²)e^{−logσp²}), overwritten (walk `elements`)
+    /// </summary>
+    public static void KlDiagonalGaussiansValueAndGrad<T>(Index1D t, Loop rows, Loop elements, ArrayView<T> meanQ, ArrayView<T> logVarQ,
+        ArrayView<T> meanP, ArrayView<T> logVarP, ArrayView<T> rowKl,
+        ArrayView<T> dMeanQ, ArrayView<T> dLogVarQ, ArrayView<T> dMeanP, ArrayView<T> dLogVarP, int cols, T gs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (t < rows.Threads) KlDiagonalGaussiansForward(t, rows, meanQ, logVarQ, meanP, logVarP, rowKl, cols);
+        if (t >= elements.Threads) return;
+        int n = (int)meanQ.Length;
+        T half = Num<T>.Half;
+        for (int b = elements.First(t); b < n; b += elements.Step)
+            for (int i = b, e = elements.End(b, n); i < e; i++)
+            {
+                T d = meanQ[i] - meanP[i];
+                T invP = T.Exp(-logVarP[i]);
+                T varQ = T.Exp(logVarQ[i]);
+                T dmq = gs * d * invP;
+                dMeanQ[i] = dmq;
+                dMeanP[i] = -dmq;
+                dLogVarQ[i] = gs * half * (varQ * invP - T.One);
+                dLogVarP[i] = gs * half * (T.One - (varQ + d * d) * invP);
+            }
+    }
+
+    /// <summary>
+    /// KL_r = ½ [Σ_{j≤i} L_ij² + Σ_i μ_i² − dim − 2 Σ_i log|L_ii|];  dμ = gs·μ, dL_ij = gs·(L_ij − [i = j]/L_ii) for j ≤ i and 0 above
+    /// the diagonal, overwritten  (both walk `rows`, as the two kernels replaced do)
+    /// </summary>
+    public static void KlLowerTriangularValueAndGrad<T>(Index1D t, Loop rows, ArrayView<T> mean, ArrayView<T> l,
+        ArrayView<T> rowKl, ArrayView<T> dMean, ArrayView<T> dL, int dim, T gs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (t >= rows.Threads) return;
+        KlLowerTriangularForward(t, rows, mean, l, rowKl, dim);
+        int count = (int)rowKl.Length;
+        for (int b = rows.First(t); b < count; b += rows.Step)
+            for (int r = b, e = rows.End(b, count); r < e; r++)
+            {
+                long o = (long)r * dim, lo = o * dim;
+                for (int i = 0; i < dim; i++)
+                {
+                    dMean[o + i] = gs * mean[o + i];
+                    for (int j = 0; j < dim; j++)
+                    {
+                        long k = lo + (long)i * dim + j;
+                        T v = l[k];
+                        dL[k] = j < i ? gs * v : j == i ? gs * (v - T.One / v) : T.Zero;
+                    }
+                }
+            }
+    }
 }
 
 /// <summary>The double-precision meaning of <see cref="DivergenceKernels"/>.</summary>

@@ -22,6 +22,23 @@ public static partial class LossKernels
         for (int b = loop.First(t); b < n; b += loop.Step) BceBackwardRun(logits, target, dLogits, gs, beta, b, loop.End(b, n));
     }
 
+    /// <summary>
+    /// ℓ_r = Σ_c max(z,0) − z·x + log(1 + e^−|z|) (walk `rows`);  dz = gs·(σ(z) − x), overwritten (walk `elements`): the two bodies above
+    /// in one launch, each over its own walk, so the bits are theirs  (as <see cref="BceWithLogitsValueAndGrad{T}"/>)
+    /// </summary>
+    public static void CpuBceValueAndGrad(Index1D t, Loop rows, Loop elements, ArrayView<float> logits, ArrayView<float> target,
+        ArrayView<float> rowLoss, ArrayView<float> dLogits, int cols, float gs)
+    {
+        if (t < rows.Threads)
+        {
+            int count = (int)rowLoss.Length;
+            for (int b = rows.First(t); b < count; b += rows.Step) BceForwardRun(logits, target, rowLoss, cols, b, rows.End(b, count));
+        }
+        if (t >= elements.Threads) return;
+        int n = (int)logits.Length;
+        for (int b = elements.First(t); b < n; b += elements.Step) BceBackwardRun(logits, target, dLogits, gs, 0f, b, elements.End(b, n));
+    }
+
     /// <summary>rowLoss[r] = Σ_c max(z,0) − z·x + log(1 + e^−|z|) for rows [r0, r1) of logits [rows, cols].</summary>
     [IntrinsicImplementation]
     public static void BceForwardRun(ArrayView<float> logits, ArrayView<float> target, ArrayView<float> rowLoss, int cols, int r0, int r1) =>

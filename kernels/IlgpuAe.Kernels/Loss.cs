@@ -168,6 +168,73 @@ public static partial class LossKernels
             for (int i = b, e = loop.End(b, n); i < e; i++)
                 Beta.Blend(dMean, i, beta, gsInv * (mean[i] - target[i]));
     }
+
+    // Value and gradient in one launch, for a loss whose gradient seed gs = d(objective)/dℓ·scale is known before the pass
+    // (a loss term nothing else reads: the plan passes its weight). Two walks in one kernel: thread t sums rows of `rows`
+    // as the forward kernel does and writes elements of `elements` as the backward kernel does (beta 0), so on every
+    // backend the bits are those of the two launches they replace, and the gradient walk stays coalesced on a GPU.
+
+    /// <summary>ℓ_r = Σ_c max(z,0) − z·x + log(1 + e^−|z|) (walk `rows`);  dz = gs·(σ(z) − x), overwritten (walk `elements`)</summary>
+    public static void BceWithLogitsValueAndGrad<T>(Index1D t, Loop rows, Loop elements, ArrayView<T> logits, ArrayView<T> target,
+        ArrayView<T> rowLoss, ArrayView<T> dLogits, int cols, T gs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (t < rows.Threads) BceWithLogitsForward(t, rows, logits, target, rowLoss, cols);
+        if (t >= elements.Threads) return;
+        int n = (int)logits.Length;
+        for (int b = elements.First(t); b < n; b += elements.Step)
+            for (int i = b, e = elements.End(b, n); i < e; i++)
+                dLogits[i] = gs * (SigmoidAct<T>.Forward(logits[i], T.Zero) - target[i]);
+    }
+
+    /// <summary>ℓ_r = Σ_c (p − x)² (walk `rows`);  dp = gs·2(p − x), overwritten (walk `elements`)</summary>
+    public static void MseValueAndGrad<T>(Index1D t, Loop rows, Loop elements, ArrayView<T> pred, ArrayView<T> target,
+        ArrayView<T> rowLoss, ArrayView<T> dPred, int cols, T gs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (t < rows.Threads) MseForward(t, rows, pred, target, rowLoss, cols);
+        if (t >= elements.Threads) return;
+        int n = (int)pred.Length;
+        T gs2 = gs * Num<T>.Two;
+        for (int b = elements.First(t); b < n; b += elements.Step)
+            for (int i = b, e = elements.End(b, n); i < e; i++)
+                dPred[i] = gs2 * (pred[i] - target[i]);
+    }
+
+    /// <summary>
+    /// ℓ_r = ½ Σ_c [(x − μ)² e^−logσ² + logσ² + log 2π] (walk `rows`);  dμ = gs·(μ − x)e^−logσ², dlogσ² = gs·½(1 − (x − μ)² e^−logσ²),
+    /// overwritten (walk `elements`)
+    /// </summary>
+    public static void GaussianNllValueAndGrad<T>(Index1D t, Loop rows, Loop elements, ArrayView<T> mean, ArrayView<T> logVar,
+        ArrayView<T> target, ArrayView<T> rowLoss, ArrayView<T> dMean, ArrayView<T> dLogVar, int cols, T gs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (t < rows.Threads) GaussianNllForward(t, rows, mean, logVar, target, rowLoss, cols);
+        if (t >= elements.Threads) return;
+        int n = (int)mean.Length;
+        for (int b = elements.First(t); b < n; b += elements.Step)
+            for (int i = b, e = elements.End(b, n); i < e; i++)
+            {
+                T d = mean[i] - target[i];
+                T inv = T.Exp(-logVar[i]);
+                dMean[i] = gs * d * inv;
+                dLogVar[i] = gs * Num<T>.Half * (T.One - d * d * inv);
+            }
+    }
+
+    /// <summary>ℓ_r = ½ Σ_c [(x − μ)² e^−logσ² + logσ² + log 2π] with one fixed logσ² (walk `rows`);  dμ = gs·(μ − x)e^−logσ², overwritten (walk `elements`)</summary>
+    public static void GaussianNllFixedValueAndGrad<T>(Index1D t, Loop rows, Loop elements, ArrayView<T> mean, ArrayView<T> target,
+        ArrayView<T> rowLoss, ArrayView<T> dMean, int cols, T logVar, T gs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (t < rows.Threads) GaussianNllFixedForward(t, rows, mean, target, rowLoss, cols, logVar);
+        if (t >= elements.Threads) return;
+        int n = (int)mean.Length;
+        T gsInv = gs * T.Exp(-logVar);
+        for (int b = elements.First(t); b < n; b += elements.Step)
+            for (int i = b, e = elements.End(b, n); i < e; i++)
+                dMean[i] = gsInv * (mean[i] - target[i]);
+    }
 }
 
 /// <summary>The double-precision meaning of <see cref="LossKernels"/>: per-row losses and per-element gradients.</summary>

@@ -48,4 +48,24 @@ public class DivergenceBenchmarks : DeviceBenchmark
         Device.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(DivergenceKernels.KlLowerTriangularForward)(loop.Threads, loop, _mean.View, _l.View, _rowKl.View, Latent);
         Device.Synchronize();
     }
+
+    // Fused against unfused in the same run: the KL term's value and gradient as the two launches a plan made before
+    // (rows, then the gradient at beta 0) and as the one launch it makes when it fuses the term's backward into its forward.
+
+    [Benchmark(Description = "KL diagonal value, then gradient: two launches")]
+    public void KlDiagonalTwoLaunches()
+    {
+        KlDiagonalForward();
+        KlDiagonalBackward();
+    }
+
+    [Benchmark(Description = "KL diagonal value and gradient: one launch")]
+    public void KlDiagonalValueAndGrad()
+    {
+        var rows = LoopFor(Rows);
+        var elements = LoopFor(Rows * Latent);
+        Device.Load<Loop, Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(DivergenceKernels.KlDiagonalValueAndGrad)(
+            Math.Max(rows.Threads, elements.Threads), rows, elements, _mean.View, _logVar.View, _rowKl.View, _dMean.View, _dLogVar.View, Latent, 1f / Rows);
+        Device.Synchronize();
+    }
 }

@@ -36,4 +36,22 @@ public class LossBenchmarks : DeviceBenchmark
         LossLaunch.MseBackward(Device, _z.View, _x.View, _g.View, _dz.View, 1f / Rows, 0f);
         Device.Synchronize();
     }
+
+    // Fused against unfused in the same run: BCE's value and gradient as the two launches a plan made before and as the
+    // one launch it makes when it fuses the term's backward into its forward.
+
+    [Benchmark(Description = "BCE value, then gradient: two launches")]
+    public void BceTwoLaunches()
+    {
+        LossLaunch.BceForward<float>(Device, _z.View, _x.View, _rowLoss.View, Pixels);
+        LossLaunch.BceBackward(Device, _z.View, _x.View, _g.View, _dz.View, 1f / Rows, 0f);
+        Device.Synchronize();
+    }
+
+    [Benchmark(Description = "BCE value and gradient: one launch")]
+    public void BceValueAndGrad()
+    {
+        LossLaunch.BceValueAndGrad(Device, _z.View, _x.View, _rowLoss.View, _dz.View, Pixels, 1f / Rows);
+        Device.Synchronize();
+    }
 }

@@ -49,4 +49,31 @@ public static class LossLaunch
         d.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T>(LossKernels.MseBackward)(
             loop.Threads, loop, pred, target, gradOut, dPred, scale, beta);
     }
+    /// <summary>
+    /// rowLoss[r] = Σ_c max(z,0) − z·x + log(1 + e^−|z|) and dLogits = gs·(σ(z) − x) (overwritten) in one launch: rows walked as
+    /// <see cref="BceForward{T}"/> does, elements as <see cref="BceBackward{T}"/> does, so the bits are those of the two launches.
+    /// </summary>
+    public static void BceValueAndGrad<T>(Device d, ArrayView<T> logits, ArrayView<T> target, ArrayView<T> rowLoss, ArrayView<T> dLogits, int cols, T gs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rows = d.LoopFor(rowLoss.Length);
+        var elements = d.LoopFor(logits.Length);
+        int threads = Math.Max(rows.Threads, elements.Threads);
+        if (Applies<T>(d))
+            d.Load<Loop, Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(LossKernels.CpuBceValueAndGrad)(
+                threads, rows, elements, logits.Cast<float>(), target.Cast<float>(), rowLoss.Cast<float>(), dLogits.Cast<float>(), cols, F(gs));
+        else
+            d.Load<Loop, Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T>(LossKernels.BceWithLogitsValueAndGrad)(
+                threads, rows, elements, logits, target, rowLoss, dLogits, cols, gs);
+    }
+
+    /// <summary>rowLoss[r] = Σ_c (pred − target)² and dPred = gs·2(pred − target) (overwritten) in one launch, walked as <see cref="MseForward{T}"/> and <see cref="MseBackward{T}"/>.</summary>
+    public static void MseValueAndGrad<T>(Device d, ArrayView<T> pred, ArrayView<T> target, ArrayView<T> rowLoss, ArrayView<T> dPred, int cols, T gs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rows = d.LoopFor(rowLoss.Length);
+        var elements = d.LoopFor(pred.Length);
+        d.Load<Loop, Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T>(LossKernels.MseValueAndGrad)(
+            Math.Max(rows.Threads, elements.Threads), rows, elements, pred, target, rowLoss, dPred, cols, gs);
+    }
 }

@@ -50,6 +50,15 @@ public abstract class Op<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>Elements of private scratch the backward pass needs (for example dy·f'(y) before a GEMM).</summary>
     public virtual long BackwardScratch(Device device) => 0;
+
+    /// <summary>
+    /// The inputs (by index) whose gradients <see cref="Forward"/> can write in the same launch as the value: a loss whose
+    /// gradient is a function of what the value pass reads anyway. Empty (the default): none. The plan fuses an op only
+    /// when its output is one loss term that nothing else reads, exactly the listed inputs need a gradient, and this op is
+    /// the first to write each of them in the step; <see cref="Exec{T}.GradientInForward"/> then says so during Forward,
+    /// <see cref="Exec{T}.TermGradient"/> gives the term's seed, and <see cref="Backward"/> is not called.
+    /// </summary>
+    public virtual IReadOnlyList<int> GradientInForward => [];
 }
 
 /// <summary>What an op sees while it runs: bound buffers, gradient bookkeeping, the device and the step.</summary>
@@ -93,4 +102,16 @@ public abstract class Exec<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>The op's private scratch for the pass now running, as long as it asked for.</summary>
     public abstract ArrayView<T> Scratch(Op<T> op);
+
+    /// <summary>
+    /// Whether <paramref name="op"/>'s Forward must also write its inputs' gradients (overwriting them, beta 0) because the plan
+    /// fused its backward into it (see <see cref="Op{T}.GradientInForward"/>); false outside a fusing training plan.
+    /// </summary>
+    public virtual bool GradientInForward(Op<T> op) => false;
+
+    /// <summary>
+    /// d(objective)/d(<paramref name="term"/>) for a loss-term node of an op for which <see cref="GradientInForward"/> is true:
+    /// the term's weight at the plan's schedule step times its gradient scale, in T, the value the backward pass would seed.
+    /// </summary>
+    public virtual T TermGradient(Node<T> term) => throw new InvalidOperationException($"{term} is not a fused loss term of this plan");
 }

@@ -175,12 +175,54 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
                 if (!o.NeedsGrad.Contains(input)) continue;
                 o.Beta[(op, i)] = written.Add(input) ? T.Zero : T.One;
             }
+        foreach (var op in o.Backward)
+            if (CanFuseGradient(o, op)) o.GradientInForward.Add(op);
         // A member of the group that none of its terms reaches would keep another objective's gradient: it is zeroed instead.
         if (o.Group is not null)
             o.Unreached = o.Group.Parameters.Where(p => !o.NeedsGrad.Any(n => n.Kind == NodeKind.Parameter && n.Parameter == p)).ToArray();
     }
 
     ArraySegment<(string Name, Node<T> Node, Schedule Weight)> TermsOf(ObjectivePlan o) => new(_terms, o.TermStart, o.TermCount);
+
+    /// <summary>
+    /// Whether <paramref name="op"/>'s gradient in objective <paramref name="o"/> can be written by its forward launch: its output
+    /// is one loss term whose gradient is only the seed (no other op reads it), the inputs it offers are exactly those needing a
+    /// gradient, each an op's value (not a parameter, whose gradient lives beyond the step) that this op writes first (beta 0).
+    /// </summary>
+    bool CanFuseGradient(ObjectivePlan o, Op<T> op)
+    {
+        var offered = op.GradientInForward;
+        if (offered.Count == 0) return false;
+        int asTerm = 0;
+        foreach (var term in _terms) if (term.Node == op.Output) asTerm++;
+        if (asTerm != 1) return false;
+        foreach (var other in o.Backward)
+            if (other != op && other.Inputs.Contains(op.Output)) return false;
+        for (int i = 0; i < op.Inputs.Count; i++)
+        {
+            var input = op.Inputs[i];
+            bool needs = o.NeedsGrad.Contains(input);
+            if (needs != offered.Contains(i)) return false;
+            if (needs && (input.Kind != NodeKind.Value || o.Beta[(op, i)] != T.Zero)) return false;
+        }
+        return true;
+    }
+
+    // The objective whose fusable losses the last forward pass fused (null: none), taken when it starts, so that a switch of
+    // FuseLossGradients, or a backward pass of another objective, cannot skip a gradient never written.
+    ObjectivePlan? _fusedFor;
+
+    bool Fused(Op<T> op) => _fusedFor == _current && _current.GradientInForward.Contains(op);
+
+    /// <summary>
+    /// Whether losses that can write their gradient in the same launch as their value do so (true, the default): their
+    /// backward launch and their term's seed launch are then skipped, and the gradients are the same bits. False runs
+    /// every op's Backward as before, for comparisons. It takes effect at the next Forward (a Backward follows the Forward it belongs to).
+    /// </summary>
+    public bool FuseLossGradients { get; set; } = true;
+
+    /// <summary>Ops of this plan whose backward pass is fused into their forward launch while <see cref="FuseLossGradients"/> is on (over every objective).</summary>
+    public int FusedGradientOps => _objectives.Sum(o => o.GradientInForward.Count);
 
     long PlaceBuffers()
     {
@@ -225,6 +267,9 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
                 int gFirst = kept.Contains(node) && TermsOf(o).Any(t => t.Node == node) ? seedStep : int.MaxValue;
                 foreach (var op in o.Backward)
                     if (op.Inputs.Contains(node)) gFirst = Math.Min(gFirst, bwdStep[(o, op)]);
+                // A fused loss writes this gradient during the forward pass: the buffer lives from there (fused or not, so the switch is free).
+                foreach (var op in o.GradientInForward)
+                    if (op.Inputs.Contains(node)) gFirst = Math.Min(gFirst, fwdStep[op]);
                 int gLast = bwdStep[(o, node.Producer!)];
                 Want(node.Length, Math.Min(gFirst, gLast), gLast, at => o.GradAt[node] = at);
             }
@@ -327,6 +372,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         if (_fed.Count != _inputs.Length) throw NotFed();
         _backwardPhase = false;
         _current = _objectives[0];
+        _fusedFor = FuseLossGradients ? _current : null;
         if (Profile is { } profile)
         {
             ForwardProfiled(profile, _forward, 0, _terms.Length);
@@ -346,6 +392,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         if (_fed.Count != _inputs.Length) throw NotFed();
         _backwardPhase = false;
         _current = o;
+        _fusedFor = FuseLossGradients ? o : null;
         if (Profile is { } profile)
         {
             ForwardProfiled(profile, o.Forward, o.TermStart, o.TermCount);
@@ -428,7 +475,10 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     {
         profile.Measure(Device, "backward", "seed term gradients", () => SeedTermGradients(o));
         foreach (var op in o.Backward)
+        {
+            if (Fused(op)) continue;
             profile.Measure(Device, "backward", Label(op, Array.IndexOf(_forward, op)), () => op.Backward(_runner));
+        }
     }
 
     /// <summary>"#index name first-parameter": names a Linear by its weight, other ops by their place in the schedule.</summary>
@@ -471,14 +521,15 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
             return;
         }
         SeedTermGradients(o);
-        foreach (var op in o.Backward) op.Backward(_runner);
+        foreach (var op in o.Backward)
+            if (!Fused(op)) op.Backward(_runner);
     }
 
     void SeedTermGradients(ObjectivePlan o)
     {
         var fill = Device.Load<Loop, ArrayView<T>, T>(ElementwiseKernels.Fill);
         foreach (var (_, node, weight) in TermsOf(o))
-            if (o.NeedsGrad.Contains(node))
+            if (o.NeedsGrad.Contains(node) && (node.Producer is not { } producer || !Fused(producer)))
                 fill(1, new Loop(1, 1), _runner.Grad(node), T.CreateTruncating(weight.At(ScheduleStep) * GradientScale));
     }
 
@@ -596,6 +647,15 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
 
         public override bool HoldsDetached => plan.HoldDetached;
 
+        public override bool GradientInForward(Op<T> op) => plan.Fused(op);
+
+        public override T TermGradient(Node<T> term)
+        {
+            foreach (var (_, node, weight) in plan._terms)
+                if (node == term) return T.CreateTruncating(weight.At(plan.ScheduleStep) * plan.GradientScale);
+            return base.TermGradient(term);
+        }
+
         public override ArrayView<T> Scratch(Op<T> op)
         {
             var table = plan._backwardPhase ? plan._current.BackwardScratch : plan._forwardScratch;
@@ -633,5 +693,6 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         public Dictionary<Node<T>, long> GradAt { get; } = [];
         public Dictionary<Op<T>, (long At, long Length)> BackwardScratch { get; } = [];
         public Parameter<T>[] Unreached { get; set; } = [];
+        public HashSet<Op<T>> GradientInForward { get; } = [];
     }
 }

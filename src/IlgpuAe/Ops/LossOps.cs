@@ -30,13 +30,26 @@ public sealed class RowLossOp<T> : KernelOp<T> where T : unmanaged, IFloatingPoi
     /// <summary>One loss per row before the batch mean.</summary>
     public override long ForwardScratch(Device device) => Pred.Rows;
 
-    /// <summary>loss = (1/rows)·Σ_r ℓ_r, ℓ_r the row's BCE-with-logits or squared error summed over features.</summary>
+    /// <summary>The prediction: its gradient ℓ'(pred, target) reads what the row losses read.</summary>
+    public override IReadOnlyList<int> GradientInForward => [0];
+
+    /// <summary>
+    /// loss = (1/rows)·Σ_r ℓ_r, ℓ_r the row's BCE-with-logits or squared error summed over features; where the plan fuses the
+    /// gradient, dpred = (dobjective/dloss/rows)·ℓ'(pred, target) in the same launch as the row losses.
+    /// </summary>
     public override void Forward(Exec<T> x)
     {
         var rowLoss = x.Scratch(this);
-        if (_kind == Reconstruction.Bce) LossLaunch.BceForward(x.Device, x.Value(Pred), x.Value(Target), rowLoss, Pred.Cols);
+        T scale = T.One / T.CreateTruncating(Pred.Rows);
+        if (x.GradientInForward(this))
+        {
+            T gs = x.TermGradient(Output) * scale;
+            if (_kind == Reconstruction.Bce) LossLaunch.BceValueAndGrad(x.Device, x.Value(Pred), x.Value(Target), rowLoss, x.Grad(Pred), Pred.Cols, gs);
+            else LossLaunch.MseValueAndGrad(x.Device, x.Value(Pred), x.Value(Target), rowLoss, x.Grad(Pred), Pred.Cols, gs);
+        }
+        else if (_kind == Reconstruction.Bce) LossLaunch.BceForward(x.Device, x.Value(Pred), x.Value(Target), rowLoss, Pred.Cols);
         else LossLaunch.MseForward(x.Device, x.Value(Pred), x.Value(Target), rowLoss, Pred.Cols);
-        SumToScalar(x, rowLoss, x.Value(Output), T.One / T.CreateTruncating(Pred.Rows));
+        SumToScalar(x, rowLoss, x.Value(Output), scale);
     }
 
     /// <summary>dpred = beta·dpred + (dloss/rows)·ℓ'(pred, target); the target gets no gradient.</summary>

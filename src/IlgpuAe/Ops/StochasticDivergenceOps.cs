@@ -64,12 +64,24 @@ public sealed class KlOp<T> : StochasticOp<T> where T : unmanaged, IFloatingPoin
     /// <summary>Room for every input's gradient when they cannot all be written directly (their betas differ or some need none).</summary>
     public override long BackwardScratch(Device device) => ScatterScratch(Enumerable.Range(0, Inputs.Count).ToArray());
 
-    /// <summary>KL = (1/rows)·Σ_r KL_r in nats, KL_r the closed form of the kind (see <see cref="DivergenceKernels"/>).</summary>
+    /// <summary>Every input: the analytic gradients read what the row values read.</summary>
+    public override IReadOnlyList<int> GradientInForward => _kind == KlKind.DiagonalGaussians ? [0, 1, 2, 3] : [0, 1];
+
+    /// <summary>
+    /// KL = (1/rows)·Σ_r KL_r in nats, KL_r the closed form of the kind (see <see cref="DivergenceKernels"/>); where the plan fuses
+    /// the gradient, the gradients of <see cref="Backward"/> in the same launch as the row values.
+    /// </summary>
     public override void Forward(Exec<T> x)
     {
         var rowKl = x.Scratch(this);
         var loop = x.Device.LoopFor(Rows);
         var v = Values(x);
+        if (x.GradientInForward(this))
+        {
+            ValuesAndGradients(x, v, rowKl, loop);
+            SumToScalar(x, rowKl, x.Value(Output), PerRow(Rows));
+            return;
+        }
         switch (_kind)
         {
             case KlKind.StandardNormalDiagonal:
@@ -86,6 +98,34 @@ public sealed class KlOp<T> : StochasticOp<T> where T : unmanaged, IFloatingPoin
                 break;
         }
         SumToScalar(x, rowKl, x.Value(Output), PerRow(Rows));
+    }
+
+    void ValuesAndGradients(Exec<T> x, ArrayView<T>[] v, ArrayView<T> rowKl, Loop rows)
+    {
+        T gs = x.TermGradient(Output) * PerRow(Rows);
+        switch (_kind)
+        {
+            case KlKind.StandardNormalDiagonal:
+            {
+                var elements = x.Device.LoopFor(Inputs[0].Length);
+                x.Device.Load<Loop, Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T>(DivergenceKernels.KlDiagonalValueAndGrad)(
+                    Math.Max(rows.Threads, elements.Threads), rows, elements, v[0], v[1], rowKl, x.Grad(Inputs[0]), x.Grad(Inputs[1]), Dim, gs);
+                break;
+            }
+            case KlKind.StandardNormalFull:
+                x.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T>(DivergenceKernels.KlLowerTriangularValueAndGrad)(
+                    rows.Threads, rows, v[0], v[1], rowKl, x.Grad(Inputs[0]), x.Grad(Inputs[1]), Dim, gs);
+                break;
+            default:
+            {
+                var elements = x.Device.LoopFor(Inputs[0].Length);
+                x.Device.Load<Loop, Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T>(
+                    DivergenceKernels.KlDiagonalGaussiansValueAndGrad)(
+                    Math.Max(rows.Threads, elements.Threads), rows, elements, v[0], v[1], v[2], v[3], rowKl,
+                    x.Grad(Inputs[0]), x.Grad(Inputs[1]), x.Grad(Inputs[2]), x.Grad(Inputs[3]), Dim, gs);
+                break;
+            }
+        }
     }
 
     /// <summary>

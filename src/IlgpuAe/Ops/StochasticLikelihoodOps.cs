@@ -41,12 +41,33 @@ public sealed class GaussianNllOp<T> : StochasticOp<T> where T : unmanaged, IFlo
     /// <summary>Room for dμ and dlogσ² when the variance is learned and they cannot be written directly; nothing when it is fixed.</summary>
     public override long BackwardScratch(Device device) => Learned ? ScatterScratch(0, 1) : 0;
 
-    /// <summary>loss = (1/rows)·Σ_r ℓ_r in nats, ℓ_r = ½ Σ_c [(x − μ)² e^{−logσ²} + logσ² + log 2π].</summary>
+    /// <summary>μ, and logσ² when it is learned: their gradients read what the row values read.</summary>
+    public override IReadOnlyList<int> GradientInForward => Learned ? [0, 1] : [0];
+
+    /// <summary>
+    /// loss = (1/rows)·Σ_r ℓ_r in nats, ℓ_r = ½ Σ_c [(x − μ)² e^{−logσ²} + logσ² + log 2π]; where the plan fuses the gradient,
+    /// the gradients of <see cref="Backward"/> in the same launch as the row values.
+    /// </summary>
     public override void Forward(Exec<T> x)
     {
         var rows = x.Scratch(this);
-        RowValues(x, Inputs, _fixedLogVar, rows);
+        if (x.GradientInForward(this)) ValuesAndGradients(x, rows);
+        else RowValues(x, Inputs, _fixedLogVar, rows);
         SumToScalar(x, rows, x.Value(Output), PerRow(Mean.Rows));
+    }
+
+    void ValuesAndGradients(Exec<T> x, ArrayView<T> rows)
+    {
+        var rowLoop = x.Device.LoopFor(Mean.Rows);
+        var elements = x.Device.LoopFor(Mean.Length);
+        int threads = Math.Max(rowLoop.Threads, elements.Threads);
+        T gs = x.TermGradient(Output) * PerRow(Mean.Rows);
+        if (Learned)
+            x.Device.Load<Loop, Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T>(LossKernels.GaussianNllValueAndGrad)(
+                threads, rowLoop, elements, x.Value(Mean), x.Value(Inputs[1]), x.Value(Target), rows, x.Grad(Mean), x.Grad(Inputs[1]), Mean.Cols, gs);
+        else
+            x.Device.Load<Loop, Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, int, T, T>(LossKernels.GaussianNllFixedValueAndGrad)(
+                threads, rowLoop, elements, x.Value(Mean), x.Value(Target), rows, x.Grad(Mean), Mean.Cols, _fixedLogVar, gs);
     }
 
     /// <summary>One −log-likelihood per row into <paramref name="rows"/> (shared with <see cref="RowReconstructionOp{T}"/>).</summary>

@@ -18,4 +18,19 @@ public sealed class DivergenceKernelTests : ObjectiveKernelTests<DivergenceKerne
         var expected = Enumerable.Range(0, rows).Select(r => 0.5 * Enumerable.Range(r * cols, cols).Sum(i => mu[i] * mu[i] + Math.Exp(lv[i]) - 1 - lv[i])).ToArray();
         WithinOneMicro(expected, Download(kl), "diagonal KL rows");
     }
+
+    // One launch for the value and the gradient (where the plan fuses a term's backward into its forward): the same bits as
+    // the two launches it replaces, the reference, and the derivative of its own values.
+
+    public static TheoryData<string, int, int, int> FusedCases() => FusedLossChecks.Cases("Divergence");
+
+    public static TheoryData<string> FusedNames() => FusedLossChecks.Names("Divergence");
+
+    [Theory, MemberData(nameof(FusedCases))]
+    public void Value_and_gradient_in_one_launch_equal_the_forward_and_backward_launches_and_the_reference(string objective, int rows, int cols, int shape) =>
+        FusedLossChecks.MatchesTheTwoLaunchesAndTheReference(objective, rows, cols, shape);
+
+    [Theory, MemberData(nameof(FusedNames))]
+    public void Value_and_gradient_in_one_launch_give_the_derivative_of_the_values(string objective) =>
+        FusedLossChecks.GradientIsTheDerivativeOfTheValues(objective);
 }

@@ -105,4 +105,19 @@ public sealed class LossKernelTests : ObjectiveKernelTests<LossKernelTests>
         Gpu.Load<Loop, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>(LossKernels.GaussianNllFixedForward)(loop.Threads, loop, z.View, x.View, y.View, LongCols, 0.5f);
         WithinOneMicro(nllFixed, Download(y), "Gaussian NLL rows, fixed variance");
     }
+
+    // One launch for the value and the gradient (where the plan fuses a term's backward into its forward): the same bits as
+    // the two launches it replaces, the reference, and the derivative of its own values.
+
+    public static TheoryData<string, int, int, int> FusedCases() => FusedLossChecks.Cases("Loss");
+
+    public static TheoryData<string> FusedNames() => FusedLossChecks.Names("Loss");
+
+    [Theory, MemberData(nameof(FusedCases))]
+    public void Value_and_gradient_in_one_launch_equal_the_forward_and_backward_launches_and_the_reference(string objective, int rows, int cols, int shape) =>
+        FusedLossChecks.MatchesTheTwoLaunchesAndTheReference(objective, rows, cols, shape);
+
+    [Theory, MemberData(nameof(FusedNames))]
+    public void Value_and_gradient_in_one_launch_give_the_derivative_of_the_values(string objective) =>
+        FusedLossChecks.GradientIsTheDerivativeOfTheValues(objective);
 }
