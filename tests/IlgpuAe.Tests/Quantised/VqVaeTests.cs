@@ -118,6 +118,13 @@ public sealed class VqVaeTests
     }
 
     [Fact]
+    public void The_ONNX_export_refuses_it_rather_than_write_an_encoder_without_its_quantiser()
+    {
+        using var model = new VqVae<float>(TestDevice.Cpu, Small(features: 784), seed: 1);
+        Assert.Contains("'vqvae' (VqVae`1) cannot be exported", Assert.Throws<IlgpuAeException>(() => IlgpuAe.Onnx.OnnxExport.Build(model)).Message);
+    }
+
+    [Fact]
     public void Options_it_cannot_use_are_one_error_naming_the_property()
     {
         Assert.Equal("VqVaeOptions.Codebook", Assert.Throws<IlgpuAeException>(() => new VqVae<float>(TestDevice.Cpu, new VqVaeOptions { Codebook = 0 })).Option);
