@@ -4,7 +4,9 @@
 NOT RUN IN THIS REPOSITORY'S CI OR ON THE DEVELOPMENT MACHINE: it needs PyTorch, which is a comparison
 baseline only and never a dependency of the engine. It was written on a machine without PyTorch and without a
 GPU, so no figure in perf/RESULTS.md comes from it yet. Run it beside `ilgpu-ae bench` (or the BenchmarkDotNet
-suite) in the same session on the same machine, and record both with the machine, date and load.
+suite) in the same session on the same machine, and record both with the machine, date and load. On the CPU,
+perf/compare-torch.sh does this in one process (libtorch through TorchSharp, same weights, every model): use it there;
+this script is for a CUDA host with PyTorch.
 
 Recipe (the issue's): x [B, 784] in [0, 1]; encoder 784 -> 400 (ReLU) -> (mu, logvar) 20 + 20; z = mu +
 exp(logvar / 2) * eps; decoder 20 -> 400 (ReLU) -> 784 logits; loss per image = BCE-with-logits summed over

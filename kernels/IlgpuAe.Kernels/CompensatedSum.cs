@@ -13,6 +13,38 @@ public static class Blocked
 }
 
 /// <summary>
+/// The terms of a blocked sum, term j by j: a struct beside its kernel holding the views and offsets its formula reads, so that
+/// the kernel states only that formula and <see cref="CompensatedSum{T}.AddBlocks{TTerms}"/> owns the order of the additions.
+/// Called through a struct constraint, never boxed: no delegate or virtual call reaches ILGPU, which inlines it.
+/// </summary>
+public interface IBlockedTerms<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Term j.</summary>
+    T Term(int j);
+}
+
+/// <summary>x[o + j]: the elements of a contiguous run (a row of a row-major matrix, or a stretch of a buffer).</summary>
+public readonly struct RunTerms<T>(ArrayView<T> x, long o) : IBlockedTerms<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    public T Term(int j) => x[o + j];
+}
+
+/// <summary>x[o + j]²: the squares of a contiguous run.</summary>
+public readonly struct SquareTerms<T>(ArrayView<T> x, long o) : IBlockedTerms<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    public T Term(int j) => x[o + j] * x[o + j];
+}
+
+/// <summary>x[j·cols + c]: column c of a row-major matrix of <c>cols</c> columns, row j.</summary>
+public readonly struct ColumnTerms<T>(ArrayView<T> x, int cols, int c) : IBlockedTerms<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <inheritdoc/>
+    public T Term(int j) => x[(long)j * cols + c];
+}
+
+/// <summary>
 /// A Neumaier-compensated sum: s' = s + v, and the rounding error of that addition, recovered exactly as
 /// (s − s') + v when |s| ≥ |v| (else (v − s') + s), is kept apart and added back once at the end (Neumaier 1974).
 /// </summary>
@@ -26,6 +58,28 @@ public struct CompensatedSum<T> where T : unmanaged, IFloatingPointIeee754<T>
         T s = _sum + v;
         _error += T.Abs(_sum) >= T.Abs(v) ? (_sum - s) + v : (v - s) + _sum;
         _sum = s;
+    }
+
+    /// <summary>
+    /// Adds terms j for j in [start, end): plainly, in ascending j, within blocks of <see cref="Blocked.Size"/> counted from start,
+    /// each block's partial folded in with <see cref="Add"/>.
+    /// </summary>
+    public void AddBlocks<TTerms>(TTerms terms, int start, int end) where TTerms : struct, IBlockedTerms<T>
+    {
+        for (int s = start; s < end; s += Blocked.Size)
+        {
+            T part = T.Zero;
+            for (int j = s, stop = Math.Min(s + Blocked.Size, end); j < stop; j++) part += terms.Term(j);
+            Add(part);
+        }
+    }
+
+    /// <summary>Terms 0 to count − 1 summed blocked and compensated (<see cref="AddBlocks{TTerms}"/> on a fresh sum).</summary>
+    public static T OfBlocks<TTerms>(TTerms terms, int count) where TTerms : struct, IBlockedTerms<T>
+    {
+        var acc = new CompensatedSum<T>();
+        acc.AddBlocks(terms, 0, count);
+        return acc.Value;
     }
 
     /// <summary>

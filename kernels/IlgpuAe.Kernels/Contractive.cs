@@ -56,21 +56,17 @@ public static class ContractiveKernels
         int rows = (int)rowPenalty.Length;
         for (int b = loop.First(t); b < rows; b += loop.Step)
             for (int r = b, e = loop.End(b, rows); r < e; r++)
-            {
-                var acc = new CompensatedSum<T>();
-                long o = (long)r * cols;
-                for (int c0 = 0; c0 < cols; c0 += Blocked.Size)
-                {
-                    T part = T.Zero;
-                    for (int c = c0, stop = Math.Min(c0 + Blocked.Size, cols); c < stop; c++)
-                    {
-                        T s = ActivationMap.Derivative(activation, h[o + c], a);
-                        part += s * s * wRowSq[c];
-                    }
-                    acc.Add(part);
-                }
-                rowPenalty[r] = acc.Value;
-            }
+                rowPenalty[r] = CompensatedSum<T>.OfBlocks(new FusedTerms<T>(h, wRowSq, (long)r * cols, activation, a), cols);
+    }
+
+    readonly struct FusedTerms<T>(ArrayView<T> h, ArrayView<T> wRowSq, long o, int activation, T a) : IBlockedTerms<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Term(int c)
+        {
+            T s = ActivationMap.Derivative(activation, h[o + c], a);
+            return s * s * wRowSq[c];
+        }
     }
 
     /// <summary>dh = beta·dh + g·scale·2f'(h)·c(h)·w_j  (j the column of the element; loop over elements)</summary>
@@ -98,20 +94,18 @@ public static class ContractiveKernels
         T gs = gradOut[0] * scale;
         for (int b = loop.First(t); b < cols; b += loop.Step)
             for (int c = b, e = loop.End(b, cols); c < e; c++)
-            {
-                var acc = new CompensatedSum<T>();
-                for (int r0 = 0; r0 < rows; r0 += Blocked.Size)
-                {
-                    T part = T.Zero;
-                    for (int r = r0, stop = Math.Min(r0 + Blocked.Size, rows); r < stop; r++)
-                    {
-                        T s = ActivationMap.Derivative(activation, h[(long)r * cols + c], a);
-                        part += s * s;
-                    }
-                    acc.Add(part);
-                }
-                Beta.Blend(dWRowSq, c, beta, gs * acc.Value);
-            }
+                Beta.Blend(dWRowSq, c, beta, gs * CompensatedSum<T>.OfBlocks(new SlopeSquareTerms<T>(h, cols, c, activation, a), rows));
+    }
+
+    // f'(h[r, c])² down column c, row r
+    readonly struct SlopeSquareTerms<T>(ArrayView<T> h, int cols, int c, int activation, T a) : IBlockedTerms<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Term(int r)
+        {
+            T s = ActivationMap.Derivative(activation, h[(long)r * cols + c], a);
+            return s * s;
+        }
     }
 
     /// <summary>y[(b,c),k] = s[b,c]·W[c,k]  (s [batch, code], W [code, width], y [batch·code, width]; loop over y)</summary>
@@ -215,17 +209,7 @@ public static class ContractiveKernels
         int units = (int)wRowSq.Length;
         for (int b = loop.First(t); b < units; b += loop.Step)
             for (int j = b, e = loop.End(b, units); j < e; j++)
-            {
-                var acc = new CompensatedSum<T>();
-                long o = (long)j * inputs;
-                for (int s = 0; s < inputs; s += Blocked.Size)
-                {
-                    T part = T.Zero;
-                    for (int i = s, stop = Math.Min(s + Blocked.Size, inputs); i < stop; i++) part += w[o + i] * w[o + i];
-                    acc.Add(part);
-                }
-                wRowSq[j] = acc.Value;
-            }
+                wRowSq[j] = CompensatedSum<T>.OfBlocks(new SquareTerms<T>(w, (long)j * inputs), inputs);
     }
 
     /// <summary>dW[j,i] = beta·dW[j,i] + 2·W[j,i]·dw_j  (chain through w_j = Σ_i W_ji²; loop over elements of W)</summary>

@@ -15,21 +15,17 @@ public static class DivergenceKernels
         int rows = (int)rowKl.Length;
         for (int b = loop.First(t); b < rows; b += loop.Step)
             for (int r = b, e = loop.End(b, rows); r < e; r++)
-            {
-                var acc = new CompensatedSum<T>();
-                long o = (long)r * cols;
-                for (int s = 0; s < cols; s += Blocked.Size)
-                {
-                    T part = T.Zero;
-                    for (int c = s, stop = Math.Min(s + Blocked.Size, cols); c < stop; c++)
-                    {
-                        T m = mean[o + c], lv = logVar[o + c];
-                        part += m * m + T.Exp(lv) - T.One - lv;
-                    }
-                    acc.Add(part);
-                }
-                rowKl[r] = Num<T>.Half * acc.Value;
-            }
+                rowKl[r] = Num<T>.Half * CompensatedSum<T>.OfBlocks(new KlDiagonalTerms<T>(mean, logVar, (long)r * cols), cols);
+    }
+
+    readonly struct KlDiagonalTerms<T>(ArrayView<T> mean, ArrayView<T> logVar, long o) : IBlockedTerms<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Term(int c)
+        {
+            T m = mean[o + c], lv = logVar[o + c];
+            return m * m + T.Exp(lv) - T.One - lv;
+        }
     }
 
     /// <summary>dμ = beta·dμ + g·scale·μ;  dlogσ² = beta·dlogσ² + g·scale·½(e^{logσ²} − 1)</summary>
@@ -57,22 +53,18 @@ public static class DivergenceKernels
         int rows = (int)rowKl.Length;
         for (int b = loop.First(t); b < rows; b += loop.Step)
             for (int r = b, e = loop.End(b, rows); r < e; r++)
-            {
-                var acc = new CompensatedSum<T>();
-                long o = (long)r * cols;
-                for (int s = 0; s < cols; s += Blocked.Size)
-                {
-                    T part = T.Zero;
-                    for (int c = s, stop = Math.Min(s + Blocked.Size, cols); c < stop; c++)
-                    {
-                        long i = o + c;
-                        T d = meanQ[i] - meanP[i];
-                        part += logVarP[i] - logVarQ[i] + (T.Exp(logVarQ[i]) + d * d) * T.Exp(-logVarP[i]) - T.One;
-                    }
-                    acc.Add(part);
-                }
-                rowKl[r] = Num<T>.Half * acc.Value;
-            }
+                rowKl[r] = Num<T>.Half * CompensatedSum<T>.OfBlocks(new KlDiagonalGaussiansTerms<T>(meanQ, logVarQ, meanP, logVarP, (long)r * cols), cols);
+    }
+
+    readonly struct KlDiagonalGaussiansTerms<T>(ArrayView<T> meanQ, ArrayView<T> logVarQ, ArrayView<T> meanP, ArrayView<T> logVarP, long o)
+        : IBlockedTerms<T> where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Term(int c)
+        {
+            long i = o + c;
+            T d = meanQ[i] - meanP[i];
+            return logVarP[i] - logVarQ[i] + (T.Exp(logVarQ[i]) + d * d) * T.Exp(-logVarP[i]) - T.One;
+        }
     }
 
     /// <summary>

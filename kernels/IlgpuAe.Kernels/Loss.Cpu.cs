@@ -53,22 +53,7 @@ public static partial class LossKernels
     /// <summary>The one-row-at-a-time twin of <see cref="BceForwardRun"/> that PTX and OpenCL compile.</summary>
     public static void BceForwardRunScalar(ArrayView<float> logits, ArrayView<float> target, ArrayView<float> rowLoss, int cols, int r0, int r1)
     {
-        for (int r = r0; r < r1; r++)
-        {
-            var acc = new CompensatedSum<float>();
-            long o = (long)r * cols;
-            for (int s = 0; s < cols; s += Blocked.Size)
-            {
-                float part = 0;
-                for (int c = s, stop = Math.Min(s + Blocked.Size, cols); c < stop; c++)
-                {
-                    float z = logits[o + c];
-                    part += (z > 0 ? z : 0) - z * target[o + c] + MathF.Log(1f + MathF.Exp(-MathF.Abs(z)));
-                }
-                acc.Add(part);
-            }
-            rowLoss[r] = acc.Value;
-        }
+        for (int r = r0; r < r1; r++) rowLoss[r] = CompensatedSum<float>.OfBlocks(new BceTerms<float>(logits, target, (long)r * cols), cols);
     }
 
     /// <summary>The one-element-at-a-time twin of <see cref="BceBackwardRun"/> that PTX and OpenCL compile.</summary>
@@ -107,11 +92,8 @@ public static partial class LossKernels
                 Vector<float> rest = default;
                 for (; c <= cols - W; c += W) rest += Term(Vector.Load(zr + c), Vector.Load(xr + c), one);
                 float tail = Vector.Sum(rest);
-                for (; c < cols; c++)
-                {
-                    float zz = zr[c];
-                    tail += (zz > 0 ? zz : 0) - zz * xr[c] + MathF.Log(1f + MathF.Exp(-MathF.Abs(zz)));
-                }
+                var terms = new BceTerms<float>(zv, xv, (long)r * cols);
+                for (; c < cols; c++) tail += terms.Term(c);
                 total.Add(tail);
                 loss[r] = total.Value;
             }

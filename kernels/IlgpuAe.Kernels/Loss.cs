@@ -18,21 +18,17 @@ public static partial class LossKernels
         int rows = (int)rowLoss.Length;
         for (int b = loop.First(t); b < rows; b += loop.Step)
             for (int r = b, e = loop.End(b, rows); r < e; r++)
-            {
-                var acc = new CompensatedSum<T>();
-                long o = (long)r * cols;
-                for (int s = 0; s < cols; s += Blocked.Size)
-                {
-                    T part = T.Zero;
-                    for (int c = s, stop = Math.Min(s + Blocked.Size, cols); c < stop; c++)
-                    {
-                        T z = logits[o + c];
-                        part += (z > T.Zero ? z : T.Zero) - z * target[o + c] + T.Log(T.One + T.Exp(-T.Abs(z)));
-                    }
-                    acc.Add(part);
-                }
-                rowLoss[r] = acc.Value;
-            }
+                rowLoss[r] = CompensatedSum<T>.OfBlocks(new BceTerms<T>(logits, target, (long)r * cols), cols);
+    }
+
+    readonly struct BceTerms<T>(ArrayView<T> logits, ArrayView<T> target, long o) : IBlockedTerms<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Term(int c)
+        {
+            T z = logits[o + c];
+            return (z > T.Zero ? z : T.Zero) - z * target[o + c] + T.Log(T.One + T.Exp(-T.Abs(z)));
+        }
     }
 
     /// <summary>dz = beta·dz + g·scale·(σ(z) − x)</summary>
@@ -55,21 +51,17 @@ public static partial class LossKernels
         int rows = (int)rowLoss.Length;
         for (int b = loop.First(t); b < rows; b += loop.Step)
             for (int r = b, e = loop.End(b, rows); r < e; r++)
-            {
-                var acc = new CompensatedSum<T>();
-                long o = (long)r * cols;
-                for (int s = 0; s < cols; s += Blocked.Size)
-                {
-                    T part = T.Zero;
-                    for (int c = s, stop = Math.Min(s + Blocked.Size, cols); c < stop; c++)
-                    {
-                        T d = pred[o + c] - target[o + c];
-                        part += d * d;
-                    }
-                    acc.Add(part);
-                }
-                rowLoss[r] = acc.Value;
-            }
+                rowLoss[r] = CompensatedSum<T>.OfBlocks(new SquaredErrorTerms<T>(pred, target, (long)r * cols), cols);
+    }
+
+    readonly struct SquaredErrorTerms<T>(ArrayView<T> pred, ArrayView<T> target, long o) : IBlockedTerms<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Term(int c)
+        {
+            T d = pred[o + c] - target[o + c];
+            return d * d;
+        }
     }
 
     /// <summary>dp = beta·dp + g·scale·2(p − x)</summary>
@@ -93,22 +85,18 @@ public static partial class LossKernels
         T log2Pi = Num<T>.Log2Pi;
         for (int b = loop.First(t); b < rows; b += loop.Step)
             for (int r = b, e = loop.End(b, rows); r < e; r++)
-            {
-                var acc = new CompensatedSum<T>();
-                long o = (long)r * cols;
-                for (int s = 0; s < cols; s += Blocked.Size)
-                {
-                    T part = T.Zero;
-                    for (int c = s, stop = Math.Min(s + Blocked.Size, cols); c < stop; c++)
-                    {
-                        T d = target[o + c] - mean[o + c];
-                        T lv = logVar[o + c];
-                        part += d * d * T.Exp(-lv) + lv + log2Pi;
-                    }
-                    acc.Add(part);
-                }
-                rowLoss[r] = Num<T>.Half * acc.Value;
-            }
+                rowLoss[r] = Num<T>.Half * CompensatedSum<T>.OfBlocks(new GaussianNllTerms<T>(mean, logVar, target, (long)r * cols, log2Pi), cols);
+    }
+
+    readonly struct GaussianNllTerms<T>(ArrayView<T> mean, ArrayView<T> logVar, ArrayView<T> target, long o, T log2Pi) : IBlockedTerms<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Term(int c)
+        {
+            T d = target[o + c] - mean[o + c];
+            T lv = logVar[o + c];
+            return d * d * T.Exp(-lv) + lv + log2Pi;
+        }
     }
 
     /// <summary>dμ = beta·dμ + g·scale·(μ − x)e^−logσ²;  dlogσ² = beta·dlogσ² + g·scale·½(1 − (x − μ)² e^−logσ²)</summary>
@@ -140,21 +128,17 @@ public static partial class LossKernels
         T constant = logVar + Num<T>.Log2Pi;
         for (int b = loop.First(t); b < rows; b += loop.Step)
             for (int r = b, e = loop.End(b, rows); r < e; r++)
-            {
-                var acc = new CompensatedSum<T>();
-                long o = (long)r * cols;
-                for (int s = 0; s < cols; s += Blocked.Size)
-                {
-                    T part = T.Zero;
-                    for (int c = s, stop = Math.Min(s + Blocked.Size, cols); c < stop; c++)
-                    {
-                        T d = target[o + c] - mean[o + c];
-                        part += d * d * inv + constant;
-                    }
-                    acc.Add(part);
-                }
-                rowLoss[r] = Num<T>.Half * acc.Value;
-            }
+                rowLoss[r] = Num<T>.Half * CompensatedSum<T>.OfBlocks(new GaussianNllFixedTerms<T>(mean, target, (long)r * cols, inv, constant), cols);
+    }
+
+    readonly struct GaussianNllFixedTerms<T>(ArrayView<T> mean, ArrayView<T> target, long o, T inv, T constant) : IBlockedTerms<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T Term(int c)
+        {
+            T d = target[o + c] - mean[o + c];
+            return d * d * inv + constant;
+        }
     }
 
     /// <summary>dμ = beta·dμ + g·scale·(μ − x)e^−logσ²</summary>

@@ -38,29 +38,14 @@ public static partial class ReductionKernels
     public static float SquaredNormRunScalar(ArrayView<float> x, int start, int end)
     {
         var acc = new CompensatedSum<float>();
-        for (int s = start; s < end; s += Blocked.Size)
-        {
-            float part = 0;
-            for (int i = s, stop = Math.Min(s + Blocked.Size, end); i < stop; i++) part += x[i] * x[i];
-            acc.Add(part);
-        }
+        acc.AddBlocks(new SquareTerms<float>(x, 0), start, end);
         return acc.Value;
     }
 
     /// <summary>The one-element-at-a-time twin of <see cref="ColumnSumsRun"/> that PTX and OpenCL compile.</summary>
     public static void ColumnSumsRunScalar(ArrayView<float> x, ArrayView<float> y, int rows, int cols, float scale, float beta, int c0, int c1)
     {
-        for (int c = c0; c < c1; c++)
-        {
-            var acc = new CompensatedSum<float>();
-            for (int s = 0; s < rows; s += Blocked.Size)
-            {
-                float part = 0;
-                for (int r = s, stop = Math.Min(s + Blocked.Size, rows); r < stop; r++) part += x[(long)r * cols + c];
-                acc.Add(part);
-            }
-            Beta.Blend(y, c, beta, scale * acc.Value);
-        }
+        for (int c = c0; c < c1; c++) Beta.Blend(y, c, beta, scale * CompensatedSum<float>.OfBlocks(new ColumnTerms<float>(x, cols, c), rows));
     }
 
     internal static void RegisterCpuTwins(ILGPU.Context context)

@@ -18,17 +18,7 @@ public static partial class ReductionKernels
         int rows = (int)y.Length;
         for (int b = loop.First(t); b < rows; b += loop.Step)
             for (int r = b, e = loop.End(b, rows); r < e; r++)
-            {
-                var acc = new CompensatedSum<T>();
-                long o = (long)r * cols;
-                for (int s = 0; s < cols; s += Blocked.Size)
-                {
-                    T part = T.Zero;
-                    for (int c = s, stop = Math.Min(s + Blocked.Size, cols); c < stop; c++) part += x[o + c];
-                    acc.Add(part);
-                }
-                Beta.Blend(y, r, beta, scale * acc.Value);
-            }
+                Beta.Blend(y, r, beta, scale * CompensatedSum<T>.OfBlocks(new RunTerms<T>(x, (long)r * cols), cols));
     }
 
     /// <summary>y[c] = beta·y[c] + scale·Σ_r x[r, c]  (the bias gradient; loop over columns)</summary>
@@ -42,46 +32,26 @@ public static partial class ReductionKernels
                 // Rows in ascending order, in blocks, for every column: the result does not depend on
                 // which thread owns the column. On a GPU (span 1) neighbouring threads read
                 // neighbouring columns, so each row read is coalesced.
-                var acc = new CompensatedSum<T>();
-                for (int s = 0; s < rows; s += Blocked.Size)
-                {
-                    T part = T.Zero;
-                    for (int r = s, stop = Math.Min(s + Blocked.Size, rows); r < stop; r++) part += x[(long)r * cols + c];
-                    acc.Add(part);
-                }
-                Beta.Blend(y, c, beta, scale * acc.Value);
+                Beta.Blend(y, c, beta, scale * CompensatedSum<T>.OfBlocks(new ColumnTerms<T>(x, cols, c), rows));
             }
     }
 
     /// <summary>partial[t] = Σ x[i] over the elements thread t owns, in index order, blocked (phase 1 of a sum).</summary>
     public static void Sum<T>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> partial)
         where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int n = (int)x.Length;
-        var acc = new CompensatedSum<T>();
-        for (int b = loop.First(t); b < n; b += loop.Step)
-            for (int s = b, e = loop.End(b, n); s < e; s += Blocked.Size)
-            {
-                T part = T.Zero;
-                for (int i = s, stop = Math.Min(s + Blocked.Size, e); i < stop; i++) part += x[i];
-                acc.Add(part);
-            }
-        partial[t] = acc.Value;
-    }
+        => Partial(t, loop, new RunTerms<T>(x, 0), (int)x.Length, partial);
 
     /// <summary>partial[t] = Σ x[i]² over the elements thread t owns (phase 1 of a squared L2 norm).</summary>
     public static void SquaredNorm<T>(Index1D t, Loop loop, ArrayView<T> x, ArrayView<T> partial)
         where T : unmanaged, IFloatingPointIeee754<T>
+        => Partial(t, loop, new SquareTerms<T>(x, 0), (int)x.Length, partial);
+
+    // partial[t] = Σ terms over the chunks thread t owns of [0, n), chunk after chunk, each blocked from its start
+    static void Partial<T, TTerms>(Index1D t, Loop loop, TTerms terms, int n, ArrayView<T> partial)
+        where T : unmanaged, IFloatingPointIeee754<T> where TTerms : struct, IBlockedTerms<T>
     {
-        int n = (int)x.Length;
         var acc = new CompensatedSum<T>();
-        for (int b = loop.First(t); b < n; b += loop.Step)
-            for (int s = b, e = loop.End(b, n); s < e; s += Blocked.Size)
-            {
-                T part = T.Zero;
-                for (int i = s, stop = Math.Min(s + Blocked.Size, e); i < stop; i++) part += x[i] * x[i];
-                acc.Add(part);
-            }
+        for (int b = loop.First(t); b < n; b += loop.Step) acc.AddBlocks(terms, b, loop.End(b, n));
         partial[t] = acc.Value;
     }
 

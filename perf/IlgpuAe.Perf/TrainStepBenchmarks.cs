@@ -35,7 +35,8 @@ public class TrainStepBenchmarks
     [Params(128, 1024)]
     public int BatchSize { get; set; }
 
-    static Model<float> Create(Device device, string kind) => kind switch
+    /// <summary>The model of <paramref name="kind"/> (one of <see cref="Models"/>) with the options above, seed 1 (also perf/IlgpuAe.Torch's).</summary>
+    public static Model<float> Create(Device device, string kind) => kind switch
     {
         "ae" => new Autoencoder<float>(device, new AutoencoderOptions { Hidden = [400], Code = 32 }, seed: 1),
         "vae" => new Vae<float>(device, new VaeOptions { Hidden = [400], Latent = 20 }, seed: 1),

@@ -17,7 +17,7 @@ public static class App
         {
             var recipes = ModelRecipes.Create();
             CliCommand[] commands =
-                [new TrainCommand(recipes), new EvalCommand(recipes), new FieldCommand(), new DevicesCommand(), new BenchCommand(recipes), new CheckCommand(), new ExportCommand()];
+                [new TrainCommand(recipes), new EvalCommand(recipes), new FieldCommand(), new QuadrantsCommand(), new DevicesCommand(), new BenchCommand(recipes), new CheckCommand(), new ExportCommand()];
             if (argv.Length == 0 || argv[0] is "--help" or "-h" or "-?" or "help")
             {
                 CommandLine.WriteHelp(Root(commands), io.Out);

@@ -22,7 +22,7 @@ public sealed class CaeRecipe : ModelRecipe
 
     public override IReadOnlyList<ICliOption> Options => [_hidden, _ae.Code, _ae.Activation, _ae.Loss, _codeActivation, _lambda, _jacobian, _probes, .. _ae.Arch.All];
 
-    public override IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [eval.JacobianSpectrum];
+    public override IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [eval.JacobianSpectrum, eval.Tangents];
 
     public override Model<float> Create(Device device, Args args, Dataset train, ulong seed)
     {
@@ -39,5 +39,5 @@ public sealed class CaeRecipe : ModelRecipe
     }
 
     public override IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, EvalOptions eval, DataSplit data, int batch, string? outDir) =>
-        SpectrumDiagnostic.Run(model, args, eval, data, outDir);
+        new Dictionary<string, object>(SpectrumDiagnostic.Run(model, args, eval, data, outDir).Concat(TangentDiagnostic.Run(model, args, eval, data, outDir)));
 }

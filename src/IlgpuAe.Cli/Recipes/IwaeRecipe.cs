@@ -58,7 +58,7 @@ public sealed class IwaeRecipe : ModelRecipe
 
     public override IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, EvalOptions eval, DataSplit data, int batch, string? outDir)
     {
-        var result = VaeDiagnosticsRunner.Run((Vae<float>)model, args, eval, data.Test);
+        var result = VaeDiagnosticsRunner.Run((Vae<float>)model, args, eval, data.Test, batch);
         if (outDir is not null) VariationalPictures.Write((Vae<float>)model, data.Test, outDir);
         return result;
     }

@@ -64,7 +64,10 @@ public sealed class EvalOptions
     public readonly CliOption<int> IwImages = Opt.Int("iw-images", "test images of the importance-sampled estimates (vae, cvae)", 1000, 1);
     public readonly CliOption<int> AggSamples = Opt.Int("agg-samples", "codes for the KL decomposition (vae)", 1000, 1);
 
-    public IReadOnlyList<ICliOption> All => [JacobianSpectrum, Iw, IwImages, AggSamples];
+    public readonly CliOption<int?> Tangents = Opt.OptionalInt("tangents",
+        "tangent directions: the top right singular vectors of df/dx at the first N test images, their singular values, and tangents.png in --out (cae)", 1);
+
+    public IReadOnlyList<ICliOption> All => [JacobianSpectrum, Iw, IwImages, AggSamples, Tangents];
 }
 
 /// <summary>Every model the command line knows.</summary>

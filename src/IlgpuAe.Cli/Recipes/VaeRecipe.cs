@@ -22,8 +22,11 @@ public sealed class VaeRecipe : ModelRecipe
     readonly CliOption<double?> _decoderLogVar = Opt.OptionalDouble("decoder-logvar", "fixed log σ² of a gaussian decoder (default: learned per pixel)", -20, 20);
     readonly CliOption<double> _beta = Opt.Double("beta", "weight on the KL term; 1 is the ELBO", 1, 0);
     readonly CliOption<string?> _betaSchedule = ScheduleOptions.Beta();
-    readonly CliOption<string> _prior = Opt.Choice("prior", "p(z): N(0, I) or a learned Gaussian mixture", "normal", "normal", "gmm");
+    readonly CliOption<string> _prior = Opt.Choice("prior",
+        "p(z): N(0, I), a learned Gaussian mixture, or the VampPrior (the mixture of q(z|u_k) at learned pseudo-inputs)", "normal", "normal", "gmm", "vamp");
     readonly CliOption<int> _components = Opt.Int("components", "mixture components of --prior gmm", 10, 0, 1 << 12, "K");
+    readonly CliOption<int> _pseudoInputs = Opt.Int("pseudo-inputs",
+        "pseudo-inputs K of --prior vamp (they start at the first K training images)", 0, 0, 1 << 12, "K");
     readonly CliOption<string> _init = Opt.Choice("init",
         "linear-layer initialisation: PyTorch's nn.Linear default, weights and biases U(±1/sqrt(fan_in)), or He/Xavier weights and zero biases",
         "pytorch", "pytorch", "engine");
@@ -34,7 +37,7 @@ public sealed class VaeRecipe : ModelRecipe
         "the decoder's output bias starts at the training images' pixel means (logits for bernoulli), or as --init says", "mean", "mean", "init");
 
     public override IReadOnlyList<ICliOption> Options =>
-        [_hidden, _latent, _activation, _posterior, _decoder, _decoderLogVar, _beta, _betaSchedule, _prior, _components, _tcBeta, _init, _outputBias, .. _arch.All];
+        [_hidden, _latent, _activation, _posterior, _decoder, _decoderLogVar, _beta, _betaSchedule, _prior, _components, _pseudoInputs, _tcBeta, _init, _outputBias, .. _arch.All];
 
     public override IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [eval.Iw, eval.IwImages, eval.AggSamples];
 
@@ -44,11 +47,17 @@ public sealed class VaeRecipe : ModelRecipe
     VaeOptions ParseOptions(Args args, Dataset train)
     {
         var decoder = args.Get(_decoder) == "gaussian" ? Decoder.Gaussian : Decoder.Bernoulli;
-        var prior = args.Get(_prior) == "gmm" ? Prior.Gmm : Prior.Normal;
+        var prior = args.Get(_prior) switch { "gmm" => Prior.Gmm, "vamp" => Prior.Vamp, _ => Prior.Normal };
         if (args.Has(_decoderLogVar) && decoder != Decoder.Gaussian)
             throw new UsageException("--decoder-logvar applies only to --decoder gaussian");
         if (args.Has(_components) && prior != Prior.Gmm)
             throw new UsageException("--components applies only to --prior gmm");
+        if (args.Has(_pseudoInputs) && prior != Prior.Vamp)
+            throw new UsageException("--pseudo-inputs applies only to --prior vamp");
+        if (prior == Prior.Vamp && args.Get(_pseudoInputs) < 1)
+            throw new UsageException($"--prior vamp needs --pseudo-inputs K of at least 1, got {(args.Has(_pseudoInputs) ? args.Get(_pseudoInputs).ToString() : "none")}");
+        if (prior == Prior.Vamp && args.Get(_posterior) == "full")
+            throw new UsageException("--prior vamp mixes diagonal posteriors: it needs --posterior diag");
         var options = new VaeOptions
         {
             Features = train.Features,
@@ -62,6 +71,7 @@ public sealed class VaeRecipe : ModelRecipe
             BetaSchedule = ScheduleOptions.Parse(args, _betaSchedule, RunSteps),
             Prior = prior,
             Components = prior == Prior.Gmm ? args.Get(_components) : 10,
+            PseudoInputs = prior == Prior.Vamp ? args.Get(_pseudoInputs) : null,
             Initialisation = args.Get(_init) == "pytorch" ? InitScheme.PyTorch : InitScheme.Engine,
             OutputBias = args.Get(_outputBias) == "mean" ? OutputBias.DataMean : OutputBias.Init,
             Conv = _arch.Parse(args, train, _hidden),
@@ -81,16 +91,19 @@ public sealed class VaeRecipe : ModelRecipe
 
     public override IReadOnlyDictionary<string, object> Diagnose(Model<float> model, Args args, EvalOptions eval, DataSplit data, int batch, string? outDir)
     {
-        var result = VaeDiagnosticsRunner.Run((Vae<float>)model, args, eval, data.Test);
+        var result = VaeDiagnosticsRunner.Run((Vae<float>)model, args, eval, data.Test, batch);
         if (outDir is not null) VariationalPictures.Write((Vae<float>)model, data.Test, outDir);
         return result;
     }
 }
 
-/// <summary>The eval diagnostics of the VAE: importance-weighted likelihood and the KL decomposition.</summary>
+/// <summary>
+/// The eval diagnostics of the VAE: importance-weighted likelihood, the KL decomposition I(x;z) + KL(q(z)||p(z)) and, for the
+/// diagonal posterior and the N(0, I) prior, the β-TCVAE decomposition MI + TC + dimension-wise KL over batches of <c>batch</c> codes.
+/// </summary>
 public static class VaeDiagnosticsRunner
 {
-    public static IReadOnlyDictionary<string, object> Run(Vae<float> model, Args args, EvalOptions eval, Dataset test)
+    public static IReadOnlyDictionary<string, object> Run(Vae<float> model, Args args, EvalOptions eval, Dataset test, int batch)
     {
         int k = args.Get(eval.Iw);
         int images = Math.Min(test.Count, args.Get(eval.IwImages));
@@ -111,6 +124,16 @@ public static class VaeDiagnosticsRunner
         };
         // A mixture prior has no closed-form KL; JSON has no NaN, so the key is left out.
         if (double.IsFinite(kl.ClosedFormKl)) result["kl_mean_closed_form"] = kl.ClosedFormKl;
+        if (model.Posterior == Posterior.Diag && model.Options.Prior == Prior.Normal)
+        {
+            var tc = TcDiagnostics.Estimate(model, test, batch, seed: model.Seed);
+            result["tc_mutual_information"] = tc.MutualInformation;
+            result["tc_total_correlation"] = tc.TotalCorrelation;
+            result["tc_dimension_wise_kl"] = tc.DimensionWiseKl;
+            result["tc_mean_kl"] = tc.MeanKl;
+            result["tc_batch"] = tc.Batch;
+            result["tc_images"] = tc.Images;
+        }
         return result;
     }
 }

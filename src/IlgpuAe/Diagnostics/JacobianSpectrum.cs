@@ -50,9 +50,18 @@ public static class JacobianSpectrum
         return new SpectrumResult(sum.Select(v => v / points).ToArray(), frobenius / points, points);
     }
 
-    static double[] Jacobians<T>(Autoencoder<T> model, Dataset data, int start, int n)
+    /// <summary>
+    /// ∂f/∂x at images start … start+n−1 of <paramref name="data"/>, [n, code, inputs] row-major, from the device's chain graph.
+    /// <see cref="IlgpuAeException"/> for a convolutional encoder (the chain walks dense layers) or a range outside the data.
+    /// </summary>
+    public static double[] Jacobians<T>(Autoencoder<T> model, Dataset data, int start, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (model.Convolutions is not null) throw new IlgpuAeException("the encoder Jacobian walks dense layers; it is not available for --arch conv");
+        if (start < 0 || n < 1 || start + n > data.Count)
+            throw new IlgpuAeException($"the encoder Jacobian needs images within the {data.Count} of the data, got {start}..{start + n - 1}");
+        if (data.Features != model.Features)
+            throw new IlgpuAeException($"the data has {data.Features} features per image, the model expects {model.Features}");
         var g = new GraphBuilder<T>(model.Parameters, n, training: false);
         var x = g.Input("x", model.Features);
         var layers = new List<JacobianLayer<T>>();
@@ -85,11 +94,56 @@ public static class JacobianSpectrum
         return SymmetricEigenvalues(gram).Select(v => Math.Sqrt(Math.Max(v, 0))).OrderDescending().Take(Math.Min(rows, cols)).ToArray();
     }
 
+    /// <summary>
+    /// The <paramref name="count"/> largest singular values s_i of the rows×cols block J of <paramref name="j"/> at <paramref name="offset"/>,
+    /// descending, and their right singular vectors v_i [count, cols] row-major: the eigenvectors u_i of J·Jᵀ (rows × rows, Jacobi), then
+    /// v_i = Jᵀu_i / s_i, so that J v_i = s_i u_i and JᵀJ v_i = s_i² v_i. A zero s_i has no defined direction and gets a zero vector.
+    /// </summary>
+    public static (double[] Values, double[] Vectors) RightSingularVectors(double[] j, int offset, int rows, int cols, int count)
+    {
+        if (count < 1 || count > Math.Min(rows, cols))
+            throw new IlgpuAeException($"a {rows}x{cols} Jacobian has between 1 and {Math.Min(rows, cols)} singular vectors, {count} were asked for");
+        var gram = new double[rows, rows];
+        for (int a = 0; a < rows; a++)
+            for (int b = a; b < rows; b++)
+            {
+                double acc = 0;
+                for (int k = 0; k < cols; k++) acc += j[offset + a * cols + k] * j[offset + b * cols + k];
+                gram[a, b] = gram[b, a] = acc;
+            }
+        var (eigen, u) = SymmetricEigen(gram);
+        var order = Enumerable.Range(0, rows).OrderByDescending(i => eigen[i]).Take(count).ToArray();
+        var values = new double[count];
+        var vectors = new double[(long)count * cols];
+        for (int i = 0; i < count; i++)
+        {
+            int e = order[i];
+            double s = Math.Sqrt(Math.Max(eigen[e], 0));
+            values[i] = s;
+            if (s == 0) continue;
+            for (int k = 0; k < cols; k++)
+            {
+                double acc = 0;
+                for (int a = 0; a < rows; a++) acc += j[offset + a * cols + k] * u[a, e];
+                vectors[(long)i * cols + k] = acc / s;
+            }
+        }
+        return (values, vectors);
+    }
+
     /// <summary>Eigenvalues of a symmetric matrix by cyclic Jacobi rotations, until the off-diagonal is negligible.</summary>
-    public static double[] SymmetricEigenvalues(double[,] a)
+    public static double[] SymmetricEigenvalues(double[,] a) => SymmetricEigen(a).Values;
+
+    /// <summary>
+    /// Eigenvalues and eigenvectors (the columns of Vectors, orthonormal) of a symmetric matrix by cyclic Jacobi rotations,
+    /// until the off-diagonal is negligible; the rotations are accumulated into Vectors = Π G_k, so a = V·diag(values)·Vᵀ.
+    /// </summary>
+    public static (double[] Values, double[,] Vectors) SymmetricEigen(double[,] a)
     {
         int n = a.GetLength(0);
         a = (double[,])a.Clone();
+        var v = new double[n, n];
+        for (int i = 0; i < n; i++) v[i, i] = 1;
         for (int sweep = 0; sweep < 100; sweep++)
         {
             double off = 0, diag = 0;
@@ -119,8 +173,14 @@ public static class JacobianSpectrum
                         a[p, k] = c * apk - s * aqk;
                         a[q, k] = s * apk + c * aqk;
                     }
+                    for (int k = 0; k < n; k++)
+                    {
+                        double vkp = v[k, p], vkq = v[k, q];
+                        v[k, p] = c * vkp - s * vkq;
+                        v[k, q] = s * vkp + c * vkq;
+                    }
                 }
         }
-        return Enumerable.Range(0, n).Select(i => a[i, i]).ToArray();
+        return (Enumerable.Range(0, n).Select(i => a[i, i]).ToArray(), v);
     }
 }

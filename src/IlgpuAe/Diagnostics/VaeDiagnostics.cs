@@ -57,15 +57,15 @@ public static class VaeDiagnostics
     }
 
     /// <summary>
-    /// The negative conditional log-likelihood of the hidden block of a masked-condition CVAE,
+    /// The negative conditional log-likelihood of the hidden block (or hidden quadrants) of a masked-condition CVAE,
     /// −log p(x_hidden | c) ≈ −log (1/K) Σ_k p(x_hidden|z_k, c) p(z_k|c) / q(z_k|x, c), z_k ~ q(z|x, c),
     /// averaged over images: the proposal sees the whole image, the likelihood scores only hidden pixels.
     /// </summary>
     public static ImportanceEstimate HiddenBlockNll<T>(Cvae<T> model, Dataset data, int samples, ulong seed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (model.Options.Condition != Condition.Masked)
-            throw new IlgpuAeException("the hidden-block likelihood needs a cvae with --condition masked");
+        if (model.Options.Condition is not (Condition.Masked or Condition.Quadrants))
+            throw new IlgpuAeException("the hidden-block likelihood needs a cvae with --condition masked or quadrants");
         int f = data.Features;
         int perRun = Math.Min(Math.Max(1, 1024 / samples), data.Count);
         double nll = 0, elbo = 0;
@@ -194,7 +194,7 @@ public static class VaeDiagnostics
         }
         mi /= samples;
         marginal /= samples;
-        double closed = model is Vae<T> vae && vae.Mixture is null ? ClosedFormKl(mean, scale, n, d, v.Posterior) : double.NaN;
+        double closed = model is Vae<T> { Mixture: null, Vamp: null } ? ClosedFormKl(mean, scale, n, d, v.Posterior) : double.NaN;
         return new KlDecomposition(mi + marginal, mi, marginal, closed, samples, n);
     }
 

@@ -34,6 +34,7 @@ public class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloa
         Head = new GaussianHead<T>(Parameters, "encoder.head", Encoder.Outputs, options.Latent, Posterior.Diag);
         Decoder = new LikelihoodDecoder<T>(Parameters, "decoder", options.Latent, c, options.Hidden.Reverse().ToArray(),
             options.Activation, options.Features, Models.Decoder.Bernoulli, null, options.Conv);
+        if (options.Condition == Condition.Quadrants) GivenMask = QuadrantTask.GivenMask(options.Width, options.Height, options.Given!.Value);
         if (options.Prior == ConditionalPrior.Learned)
         {
             PriorTrunk = new Mlp<T>(Parameters, "prior", [c, .. hidden], options.Activation, options.Activation);
@@ -58,6 +59,8 @@ public class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloa
     public Linear<T>? PriorMean { get; }
     /// <summary>logσ²(c) [rows, latent] of the learned prior, on <see cref="PriorTrunk"/>; null unless learned.</summary>
     public Linear<T>? PriorLogVar { get; }
+    /// <summary>1 where a pixel is given, 0 where hidden, for <see cref="Condition.Quadrants"/>; null for the other conditions.</summary>
+    public float[]? GivenMask { get; }
     /// <summary>"cvae"</summary>
     public override string Kind => "cvae";
     /// <summary><see cref="CvaeOptions.Features"/></summary>
@@ -80,7 +83,9 @@ public class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloa
         var c = g.Input("c", Options.ConditionCols);
         var q = Head.Apply(g, Encoder.Apply(g, Convolutions?.Apply(g, x) ?? x, c));
         var d = Decoder.Apply(g, q.Z, c);
-        g.Loss("reconstruction", Decoder.Nll(g, d, x));
+        g.Loss("reconstruction", Options.Condition == Condition.Quadrants
+            ? QuadrantTask.HiddenNll(g, d.Out, x, GivenMask!)
+            : Decoder.Nll(g, d, x));
         Node<T>? priorMean = null, priorLogVar = null;
         if (PriorTrunk is not null)
         {
@@ -160,6 +165,13 @@ public class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloa
                     throw new IlgpuAeException($"label {batch.Labels[r]} is not below the {Options.Classes} classes of this cvae");
                 c[r * Options.Classes + batch.Labels[r]] = 1;
             }
+            return c;
+        }
+        if (Options.Condition == Condition.Quadrants)
+        {
+            QuadrantTask.Conditions(batch.Images, rows, GivenMask!, c);
+            if (observed is not null)
+                for (int r = 0; r < rows; r++) GivenMask!.CopyTo(observed, r * Features);
             return c;
         }
         int w = Options.Width, h = Options.Height, b = Options.Block;

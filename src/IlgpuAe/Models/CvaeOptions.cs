@@ -9,6 +9,11 @@ public enum Condition
     Label,
     /// <summary>A copy of the image with a random square block hidden: the structured-output (completion) task.</summary>
     Masked,
+    /// <summary>
+    /// The quadrant task (<see cref="QuadrantTask"/>): <see cref="CvaeOptions.Given"/> quadrants given, hidden pixels −1 in c;
+    /// the reconstruction term scores the hidden quadrants only.
+    /// </summary>
+    Quadrants,
 }
 
 /// <summary>The prior p(z|c) of a conditional VAE.</summary>
@@ -47,6 +52,10 @@ public sealed record CvaeOptions
     /// <summary>Side of the hidden square of <see cref="Condition.Masked"/>.</summary>
     public int Block { get; init; } = 14;
 
+    /// <summary>Quadrants given (1, 2 or 3) of <see cref="Condition.Quadrants"/>; required with it, null otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Given { get; init; }
+
     /// <summary>Weight on the KL term; 1 is the conditional ELBO. Finite and at least 0. Default 1.</summary>
     public double Beta { get; init; } = 1;
 
@@ -78,6 +87,13 @@ public sealed record CvaeOptions
         if (!double.IsFinite(Beta) || Beta < 0) throw OptionError.For("CvaeOptions.Beta", $"must be a finite number of at least 0, got {Beta}");
         Conv?.Validate(Features);
         if (Condition == Condition.Label && Classes <= 0) throw OptionError.For("CvaeOptions.Classes", $"must be at least 1 for a label condition, got {Classes}");
+        if (Condition == Condition.Quadrants)
+        {
+            if (Width <= 1 || Height <= 1 || Width * Height != Features)
+                throw OptionError.For("CvaeOptions.Condition", $"Quadrants needs image data (width and height above 1, width·height = features); the data is {Width}x{Height} with {Features} features");
+            if (Given is not (1 or 2 or 3)) throw OptionError.For("CvaeOptions.Given", $"must be 1, 2 or 3 quadrants for the quadrant task, got {Given?.ToString() ?? "none"}");
+        }
+        else if (Given is not null) throw OptionError.For("CvaeOptions.Given", "applies only to the quadrant task (Condition.Quadrants)");
         if (Condition == Condition.Masked)
         {
             if (Width <= 1 || Height <= 1 || Width * Height != Features)

@@ -16,6 +16,7 @@ namespace IlgpuAe.Models;
 public class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     readonly Dictionary<int, Plan<T>> _decodePlans = [];
+    Plan<T>? _vampPlan;
 
     /// <summary>
     /// Builds encoder, Gaussian head, decoder (hidden sizes reversed) and, for a GMM prior, the mixture, with parameters
@@ -37,6 +38,8 @@ public class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloat
             options.Activation, options.Features, options.Decoder, options.DecoderLogVar, options.Conv);
         if (options.Prior == Prior.Gmm)
             Mixture = new MixturePrior<T>(Parameters, "prior", options.Components, options.Latent);
+        if (options.Prior == Prior.Vamp)
+            Vamp = new VampPrior<T>(Parameters, "prior", options.PseudoInputs!.Value, options.Features);
     }
 
     /// <summary>The validated options the model was built from (saved in checkpoints).</summary>
@@ -51,6 +54,8 @@ public class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloat
     public LikelihoodDecoder<T> Decoder { get; }
     /// <summary>The learned mixture p(z) of a GMM prior; null for N(0, I).</summary>
     public MixturePrior<T>? Mixture { get; }
+    /// <summary>The pseudo-inputs of a VampPrior; null for the other priors.</summary>
+    public VampPrior<T>? Vamp { get; }
     /// <summary>"vae"</summary>
     public override string Kind => "vae";
     /// <summary><see cref="VaeOptions.Features"/></summary>
@@ -85,12 +90,44 @@ public class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloat
             if (!g.Training) VariationalOutputs.Add(g, q, Decoder, d, x);
             return;
         }
-        var kl = Mixture is null
+        Node<T> kl;
+        if (Vamp is not null)
+        {
+            // The mixture's components are the encoder's posteriors at the pseudo-inputs, with equal weights (constant logits).
+            var (means, logVars) = PseudoPosteriors(g);
+            kl = g.KlGmmMonteCarlo(q.Z, q.Eps, q.Scale, Head.Kind, means, logVars, g.Constant(1, Vamp.Count, 0.0));
+        }
+        else kl = Mixture is null
             ? Head.KlStandardNormal(g, q)
             : g.KlGmmMonteCarlo(q.Z, q.Eps, q.Scale, Head.Kind, g.Param(Mixture.Means), g.Param(Mixture.LogVars), g.Param(Mixture.Logits));
         g.Loss("kl", kl, KlWeight);
         Regularize(g, x, q, d.Out);
         if (!g.Training) VariationalOutputs.Add(g, q, Decoder, d, x);
+    }
+
+    /// <summary>μ(u_k) and logσ²(u_k) [K, latent] of the encoder at the VampPrior's pseudo-inputs, in graph <paramref name="g"/>.</summary>
+    (Node<T> Means, Node<T> LogVars) PseudoPosteriors(GraphBuilder<T> g)
+    {
+        var u = g.Param(Vamp!.PseudoInputs);
+        var h = Encoder.Apply(g, Convolutions?.Apply(g, u) ?? u);
+        return (Head.Mean.Apply(g, h), Head.Scale.Apply(g, h));
+    }
+
+    /// <summary>The VampPrior's component means and log-variances [K, latent] as the encoder gives them now (an evaluation plan of K rows).</summary>
+    public (double[] Means, double[] LogVars) VampComponents()
+    {
+        if (Vamp is null) throw new IlgpuAeException("the model has no VampPrior (--prior vamp)");
+        if (_vampPlan is null)
+        {
+            var g = new GraphBuilder<T>(Parameters, Vamp.Count, training: false);
+            var (means, logVars) = PseudoPosteriors(g);
+            g.Output("mean", means);
+            g.Output("logvar", logVars);
+            _vampPlan = g.Compile();
+        }
+        _vampPlan.Forward();
+        return (_vampPlan.Read("mean").Select(v => double.CreateTruncating(v)).ToArray(),
+                _vampPlan.Read("logvar").Select(v => double.CreateTruncating(v)).ToArray());
     }
 
     /// <summary>The β-TCVAE's parts are functions of the whole batch (every pair of codes); the plain VAE's terms are per image.</summary>
@@ -118,6 +155,7 @@ public class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloat
     {
         ArgumentNullException.ThrowIfNull(train);
         if (Options.OutputBias == OutputBias.DataMean) Decoder.InitialiseOutputBias(Parameters, train);
+        Vamp?.InitialiseFromData(Parameters, train);
     }
 
     /// <summary>Decoder means for latent codes z [rows, latent] (row-major), through a decode-only plan.</summary>
@@ -138,9 +176,15 @@ public class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloat
     }
 
     /// <summary>log p(z) of the prior at each row of z [rows, latent] (host-side, for diagnostics).</summary>
-    public double[] LogPrior(double[] z, int rows) => Mixture is null
-        ? PriorMath.LogStandardNormal(z, rows, Latent)
-        : Mixture.LogDensity(z, rows);
+    public double[] LogPrior(double[] z, int rows)
+    {
+        if (Vamp is not null)
+        {
+            var (m, l) = VampComponents();
+            return PriorMath.LogMixture(z, rows, Latent, m, l, new double[Vamp.Count]);
+        }
+        return Mixture is null ? PriorMath.LogStandardNormal(z, rows, Latent) : Mixture.LogDensity(z, rows);
+    }
 
     double[] IVariationalModel<T>.LogPrior(Plan<T> plan, double[] z, int rows) => LogPrior(z, rows);
 
@@ -163,15 +207,25 @@ public class Vae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloat
     }
 
     /// <summary>Samples of the prior, [count, latent] row-major, from Philox(seed, stream, index), drawn in double and given in T (what <see cref="Decode"/> takes).</summary>
-    public T[] SamplePrior(int count, ulong seed) => (Mixture is null
-        ? PriorMath.StandardNormalSamples(count, Latent, seed)
-        : Mixture.Sample(count, seed)).Select(T.CreateTruncating).ToArray();
+    public T[] SamplePrior(int count, ulong seed)
+    {
+        double[] z;
+        if (Vamp is not null)
+        {
+            var (m, l) = VampComponents();
+            z = VampPrior<T>.Sample(m, l, Vamp.Count, Latent, count, seed);
+        }
+        else z = Mixture is null ? PriorMath.StandardNormalSamples(count, Latent, seed) : Mixture.Sample(count, seed);
+        return z.Select(T.CreateTruncating).ToArray();
+    }
 
     /// <summary>Frees the decode-only plans, then the training and evaluation plans and the parameters.</summary>
     public override void Dispose()
     {
         foreach (var plan in _decodePlans.Values) plan.Dispose();
         _decodePlans.Clear();
+        _vampPlan?.Dispose();
+        _vampPlan = null;
         base.Dispose();
     }
 }

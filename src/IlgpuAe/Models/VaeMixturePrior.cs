@@ -48,34 +48,7 @@ public sealed class MixturePrior<T> where T : unmanaged, IFloatingPointIeee754<T
     public double[] LogDensity(double[] z, int rows)
     {
         var (m, l, w) = Read();
-        int d = Latent, k = Components;
-        double wMax = w.Max();
-        double logNorm = wMax + Math.Log(w.Sum(v => Math.Exp(v - wMax)));
-        var constant = new double[k];
-        var inv = l.Select(v => Math.Exp(-v)).ToArray();
-        for (int c = 0; c < k; c++)
-        {
-            double acc = 0;
-            for (int j = 0; j < d; j++) acc += l[c * d + j] + PriorMath.Log2Pi;
-            constant[c] = w[c] - logNorm - 0.5 * acc;
-        }
-        var result = new double[rows];
-        Parallel.For(0, rows, () => new double[k], (r, _, a) =>
-        {
-            for (int c = 0; c < k; c++)
-            {
-                double quad = 0;
-                for (int j = 0; j < d; j++)
-                {
-                    double diff = z[r * d + j] - m[c * d + j];
-                    quad += diff * diff * inv[c * d + j];
-                }
-                a[c] = constant[c] - 0.5 * quad;
-            }
-            result[r] = PriorMath.LogMeanExp(a) + Math.Log(k);
-            return a;
-        }, _ => { });
-        return result;
+        return PriorMath.LogMixture(z, rows, Latent, m, l, w);
     }
 
     /// <summary>Draws a component from softmax(logits), then z from it; counter-based so a seed repeats.</summary>
@@ -126,6 +99,42 @@ public static class PriorMath
     /// </summary>
     public static double[] StandardNormalSamples(int count, int dim, ulong seed) =>
         Enumerable.Range(0, count * dim).Select(i => HostRandom.PhiloxNormal(seed, 0xC1, i)).ToArray();
+
+    /// <summary>
+    /// log Σ_k π_k N(z_r; m_k, diag e^{l_k}) per row of z [rows, dim], π = softmax(w), means m and log-variances l [K, dim]:
+    /// the formula of <see cref="MixtureReference.NegLogDensity"/> (negated) in plain loops, one log-sum-exp per row.
+    /// </summary>
+    public static double[] LogMixture(double[] z, int rows, int dim, double[] m, double[] l, double[] w)
+    {
+        int d = dim, k = w.Length;
+        double wMax = w.Max();
+        double logNorm = wMax + Math.Log(w.Sum(v => Math.Exp(v - wMax)));
+        var constant = new double[k];
+        var inv = l.Select(v => Math.Exp(-v)).ToArray();
+        for (int c = 0; c < k; c++)
+        {
+            double acc = 0;
+            for (int j = 0; j < d; j++) acc += l[c * d + j] + Log2Pi;
+            constant[c] = w[c] - logNorm - 0.5 * acc;
+        }
+        var result = new double[rows];
+        Parallel.For(0, rows, () => new double[k], (r, _, a) =>
+        {
+            for (int c = 0; c < k; c++)
+            {
+                double quad = 0;
+                for (int j = 0; j < d; j++)
+                {
+                    double diff = z[r * d + j] - m[c * d + j];
+                    quad += diff * diff * inv[c * d + j];
+                }
+                a[c] = constant[c] - 0.5 * quad;
+            }
+            result[r] = LogMeanExp(a) + Math.Log(k);
+            return a;
+        }, _ => { });
+        return result;
+    }
 
     /// <summary>log Σ exp(a_i) − log n, taken around the largest term.</summary>
     public static double LogMeanExp(ReadOnlySpan<double> a)
