@@ -12,7 +12,8 @@ namespace IlgpuAe.Perf;
 /// The four (transposed) convolutions of the default conv architecture at 28×28, batch 128, forward (with bias and ReLU)
 /// and backward (input and weight gradients, bias gradient included), against the baseline of the same run: the GEMMs
 /// alone that the pass is built on, at their shapes, through the same launcher (the SIMD GEMM on the CPU accelerator),
-/// so the ratio is what im2col, col2im and the NCHW reordering cost. The GFLOP/s column counts 2·MACs of the
+/// so the ratio is what im2col, col2im and the NCHW reordering cost; on CUDA and OpenCL the pass is the implicit GEMM
+/// (no im2col) and the baseline the tiled GEMM at the equivalent shapes, so the ratio is what the gather costs. The GFLOP/s column counts 2·MACs of the
 /// convolution per product: forward 2·MACs, backward 4·MACs (dx and dW), for both rows of a case.
 /// </summary>
 [Config(typeof(Conv2dConfig))]

@@ -11,6 +11,7 @@ public sealed class EvalCommand(ModelRecipes recipes) : CliCommand
 {
     readonly CliOption<string?> _modelFile = Opt.Text("model-file", "the model.safetensors (or checkpoint) written by `ilgpu-ae train` (required)", "FILE");
     readonly CliOption<string?> _data = Opt.Text("data", "test data, as for train (default: as train's)", "DIR");
+    readonly ImageArgs _images = new();
     readonly CliOption<int?> _batch = Opt.OptionalInt("batch", "batch size (default: the training batch, so the same float sums give the same loss)", 1, RunLimits.MaxBatch, "B");
     readonly CliOption<string?> _backend = Opt.Text("backend", "device", "auto|cuda|opencl|cpu", "auto");
     readonly CliOption<string?> _out = Opt.Text("out", "directory for the diagnostics' pictures", "DIR");
@@ -28,18 +29,22 @@ public sealed class EvalCommand(ModelRecipes recipes) : CliCommand
         apply to the model kinds named beside them; their numbers become extra JSON keys.
         """;
 
-    protected override IEnumerable<ICliOption> Options => [_modelFile, _data, _batch, _backend, _out, _json, _assembly, .. _eval.All];
+    protected override IEnumerable<ICliOption> Options => [_modelFile, _data, .. _images.All, _batch, _backend, _out, _json, _assembly, .. _eval.All];
 
     public override int Run(IReadOnlyList<string> argv, Io io) => Parse(Declare(argv), argv, io, args =>
     {
         string file = args.Get(_modelFile) ?? throw new UsageException("eval: --model-file is required");
         if (!Path.Exists(file)) throw new IlgpuAeException($"checkpoint {file} does not exist");
         var backend = BackendNames.Parse(args.Get(_backend)!);
-        var data = DataSources.Load(args.Get(_data));
+        var data = _images.Load(args, args.Get(_data));
         using var device = Device.Open(backend);
         ModelAssemblies.Load(args.Get(_assembly));
         using var model = ModelFile.LoadWithFile<float>(device, file, out var read);
         var recorded = ModelMetadata.Validate(read, model);
+        if (recorded.ShapeText is { } trained && trained != data.Test.ShapeText)
+            throw new IlgpuAeException(
+                $"{file} was trained on images of {trained} (channels x height x width), but {data.Source} holds {data.Test.ShapeText}; " +
+                "give eval the data it was trained on (with an image folder, the same --image-size and --channels-in).");
         // The training batch size by default: the same batching gives the same float sums, so the same loss.
         int batch = args.Get(_batch) ?? recorded.Batch ?? 128;
         var recipe = recipes.For(model);

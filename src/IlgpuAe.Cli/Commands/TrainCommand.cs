@@ -25,7 +25,8 @@ public sealed class TrainCommand : CliCommand
         "read every option of the run from a JSON file (a run's DIR/config.json repeats that run); options given here override it", "FILE");
     readonly CliOption<string> _model;
     readonly CliOption<string?> _data = Opt.Text("data",
-        "Fashion-MNIST IDX files or train.npy/test.npy (default: /usr/share/datasets/fashion-mnist if present, else the embedded 10k test set split 8000/2000)", "DIR");
+        "Fashion-MNIST IDX files, train.npy/test.npy, or an image folder with train/ and test/ (default: /usr/share/datasets/fashion-mnist if present, else the embedded 10k test set split 8000/2000)", "DIR");
+    readonly ImageArgs _images = new();
     readonly CliOption<int> _epochs = Opt.Int("epochs", "epochs", 5, 0, RunLimits.MaxEpochs);
     readonly CliOption<int> _batch = Opt.Int("batch", "batch size", 128, 1, RunLimits.MaxBatch, "B");
     readonly CliOption<double> _lr = Opt.Double("lr", "learning rate", 1e-3, 0, 10, exclusiveMin: true);
@@ -66,7 +67,7 @@ public sealed class TrainCommand : CliCommand
     public override string Description => "train a model and write metrics, checkpoint, pictures and config.json into --out";
 
     protected override IEnumerable<ICliOption> Options =>
-        [_config, _model, _data, _epochs, _batch, _lr, _seed, _backend, _out, _optimizer, _weightDecay, _momentum, _eps, _limit,
+        [_config, _model, _data, .. _images.All, _epochs, _batch, _lr, _seed, _backend, _out, _optimizer, _weightDecay, _momentum, _eps, _limit,
          _checkpointEvery, _clipGrad, _guardEvery, _lrSchedule, _keepLastBatch, _resume, _quiet, _force, _distributed, _verifyReplicas, _cudaGraph];
 
     /// <summary>What a resumed run may change; everything else comes from its checkpoint.</summary>
@@ -134,7 +135,7 @@ public sealed class TrainCommand : CliCommand
         int limit = args.Get(_limit) ?? int.MaxValue;
         bool quiet = args.Get(_quiet) || !root;
 
-        var data = DataSources.Load(args.Get(_data));
+        var data = _images.Load(args, args.Get(_data));
         var train = limit < data.Train.Count ? data.Train.Slice(0, limit) : data.Train;
         if (train.Count < batch)
             throw new UsageException($"--batch {batch} is larger than the {train.Count} training images");
@@ -204,6 +205,9 @@ public sealed class TrainCommand : CliCommand
             [DistributedRun.RanksKey] = DistributedRun.Ranks(distributed),
             ["run.args"] = JsonSerializer.Serialize(runArgs),
         };
+        // Written only where they say something, so a grayscale run's files keep their bytes.
+        if (data.Test.Channels != 1) runMetadata["image_channels"] = data.Test.Channels.ToString(CultureInfo.InvariantCulture);
+        if (data.Train.ClassNames is { } classNames) runMetadata["class_names"] = JsonSerializer.Serialize(classNames);
         using var progress = quiet ? null : new ProgressBar(io, batch);
         using var stop = new StopSignal();
         try

@@ -33,13 +33,12 @@ public sealed class ConvArgs
             throw new UsageException("--hidden applies only to --arch mlp (use --channels and --dense with --arch conv)");
         var norm = args.Get(Norm) switch { "batch" => Modules.Normalization.Batch, "group" => Modules.Normalization.Group, _ => Modules.Normalization.None };
         if (args.Has(Groups) && norm != Modules.Normalization.Group) throw new UsageException("--groups applies only to --norm group");
-        int plane = train.Width * train.Height;
         var options = new ConvOptions
         {
             Channels = args.Get(Channels),
             Kernel = args.Get(Kernel),
             Dense = args.Get(Dense),
-            ImageChannels = plane > 0 ? train.Features / plane : 0,
+            ImageChannels = train.Channels,
             Height = train.Height,
             Width = train.Width,
             Norm = norm,

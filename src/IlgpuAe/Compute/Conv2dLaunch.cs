@@ -1,32 +1,42 @@
 using System.Numerics;
 using ILGPU;
+using ILGPU.Runtime;
 using IlgpuAe.Kernels;
 
 namespace IlgpuAe.Compute;
 
-/// <summary>Which bodies a convolution runs: the CPU accelerator's float bodies and SIMD GEMM, or the generic kernels and the tiled GPU GEMM.</summary>
+/// <summary>Which bodies a convolution runs: im2col around the CPU accelerator's SIMD GEMM, or the GPUs' tiled implicit GEMM.</summary>
 public enum ConvBody
 {
-    /// <summary>Float CPU bodies of the data-movement kernels (generic ones for other element types) and the CPU GEMM body.</summary>
+    /// <summary>im2col / col2im (float CPU bodies, generic ones for other element types) around the CPU GEMM body.</summary>
     Cpu,
-    /// <summary>The generic data-movement kernels and the shared-memory tiled GEMM: CUDA and OpenCL.</summary>
+    /// <summary>The shared-memory tiled implicit GEMM (<see cref="Conv2dKernels.GpuConv{T, TAct}"/> and its two siblings), no im2col buffer: CUDA and OpenCL.</summary>
     Gpu,
 }
 
 /// <summary>
-/// The convolution family's launcher: Conv2d and ConvTranspose2d forward and backward as im2col / col2im around one
-/// GEMM per product (see <see cref="Conv2dKernels"/>), the one place that picks a body. Every buffer is NCHW and
+/// The convolution family's launcher: Conv2d and ConvTranspose2d forward and backward, on the CPU accelerator as im2col /
+/// col2im around one GEMM per product (see <see cref="Conv2dKernels"/>), on GPUs as one implicit-GEMM launch per product
+/// (see <see cref="BodyFor"/> for why), the one place that picks a body. Every buffer is NCHW and
 /// contiguous; the caller passes scratch of the size the matching *Scratch method gives (col [C·K·K, B·OH·OW] and one
 /// channel-major copy of the convolution's output side). A gradient view of length 0 means "not wanted"; betas are
 /// 0 (overwrite, never read) or 1 (accumulate), as in the graph's backward pass.
 /// </summary>
 public static class Conv2dLaunch
 {
-    /// <summary>The body that suits the device: the CPU one on the CPU accelerator, the GPU one elsewhere.</summary>
+    /// <summary>
+    /// The body that suits the device: im2col and the SIMD GEMM on the CPU accelerator, where packed contiguous panels are
+    /// what the SIMD core needs and a simulated 256-thread group with barriers costs far more than the copy; the implicit
+    /// GEMM on CUDA and OpenCL, where writing and re-reading the im2col matrix (C·K·K times the input) costs more memory
+    /// traffic than the gather the tiles stage anyway.
+    /// </summary>
     public static ConvBody BodyFor(Device device) => device.IsCpu ? ConvBody.Cpu : ConvBody.Gpu;
 
-    /// <summary>Scratch elements of every pass of either convolution of shape <paramref name="s"/>: col plus one output-sized channel-major buffer.</summary>
+    /// <summary>Scratch elements of every pass of either convolution of shape <paramref name="s"/> on the CPU body: col plus one output-sized channel-major buffer.</summary>
     public static long Scratch(in Conv2dShape s) => s.ColLength + s.OutputLength;
+
+    /// <summary>Scratch elements a pass needs on <paramref name="body"/>: <see cref="Scratch(in Conv2dShape)"/> on the CPU body, none on the GPU body (no im2col buffer).</summary>
+    public static long Scratch(in Conv2dShape s, ConvBody body) => body == ConvBody.Gpu ? 0 : Scratch(s);
 
     /// <summary>Throws <see cref="IlgpuAeException"/> when the shape cannot run.</summary>
     public static void Validate(in Conv2dShape s)
@@ -38,7 +48,12 @@ public static class Conv2dLaunch
     public static void Forward<T>(Device d, ConvBody body, in Conv2dShape s, ArrayView<T> x, ArrayView<T> w, ArrayView<T> bias, ArrayView<T> y,
         Activation f, T a, ArrayView<T> scratch) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Check(s, x.Length, w.Length, y.Length, bias.Length, s.Filters, scratch.Length);
+        Check(s, body, x.Length, w.Length, y.Length, bias.Length, s.Filters, scratch.Length);
+        if (body == ConvBody.Gpu)
+        {
+            Implicit<T>(d, ImplicitRole.Forward, s, w, x, bias, y, T.Zero, f, a);
+            return;
+        }
         var (col, tmp) = Split(s, scratch);
         Im2Col(d, body, s, x, col);
         Gemm.Run(d, GemmBodyOf(body), false, false, s.Filters, (int)s.ColCols, s.ColRows, T.One, w, col, T.Zero, tmp);
@@ -53,7 +68,14 @@ public static class Conv2dLaunch
         ArrayView<T> dx, T betaX, ArrayView<T> dw, T betaW, ArrayView<T> db, T betaB, ArrayView<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Check(s, x.Length, w.Length, dz.Length, 0, s.Filters, scratch.Length);
+        Check(s, body, x.Length, w.Length, dz.Length, 0, s.Filters, scratch.Length);
+        if (body == ConvBody.Gpu)
+        {
+            if (dw.Length > 0) Implicit<T>(d, ImplicitRole.Weights, s, dz, x, default, dw, betaW, Activation.Identity, T.Zero);
+            if (db.Length > 0) ChannelSums(d, body, s.Batch, s.Filters, s.OutPlane, dz, db, betaB);
+            if (dx.Length > 0) Implicit<T>(d, ImplicitRole.Transposed, s, w, dz, default, dx, betaX, Activation.Identity, T.Zero);
+            return;
+        }
         var (col, dZ) = Split(s, scratch);
         ToChannelMajor(d, body, s.Batch, s.Filters, s.OutPlane, dz, dZ);
         bool biasDone = false;
@@ -80,7 +102,12 @@ public static class Conv2dLaunch
     public static void TransposedForward<T>(Device d, ConvBody body, in Conv2dShape s, ArrayView<T> x, ArrayView<T> w, ArrayView<T> bias,
         ArrayView<T> y, Activation f, T a, ArrayView<T> scratch) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Check(s, y.Length, w.Length, x.Length, bias.Length, s.Channels, scratch.Length);
+        Check(s, body, y.Length, w.Length, x.Length, bias.Length, s.Channels, scratch.Length);
+        if (body == ConvBody.Gpu)
+        {
+            Implicit<T>(d, ImplicitRole.Transposed, s, w, x, bias, y, T.Zero, f, a);
+            return;
+        }
         var (col, xcm) = Split(s, scratch);
         ToChannelMajor(d, body, s.Batch, s.Filters, s.OutPlane, x, xcm);
         Gemm.Run(d, GemmBodyOf(body), true, false, s.ColRows, (int)s.ColCols, s.Filters, T.One, w, xcm, T.Zero, col);
@@ -95,7 +122,15 @@ public static class Conv2dLaunch
         ArrayView<T> dx, T betaX, ArrayView<T> dw, T betaW, ArrayView<T> db, T betaB, ArrayView<T> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        Check(s, dz.Length, w.Length, x.Length, 0, s.Channels, scratch.Length);
+        Check(s, body, dz.Length, w.Length, x.Length, 0, s.Channels, scratch.Length);
+        if (body == ConvBody.Gpu)
+        {
+            // The transposed layer's input gradient is the convolution of dz; its weight gradient pairs x (as g) with dz (as the image).
+            if (dx.Length > 0) Implicit<T>(d, ImplicitRole.Forward, s, w, dz, default, dx, betaX, Activation.Identity, T.Zero);
+            if (dw.Length > 0) Implicit<T>(d, ImplicitRole.Weights, s, x, dz, default, dw, betaW, Activation.Identity, T.Zero);
+            if (db.Length > 0) ChannelSums(d, body, s.Batch, s.Channels, s.InPlane, dz, db, betaB);
+            return;
+        }
         var (col, tmp) = Split(s, scratch);
         if (dx.Length > 0 || dw.Length > 0) Im2Col(d, body, s, dz, col);
         if (dx.Length > 0)
@@ -113,18 +148,64 @@ public static class Conv2dLaunch
 
     static GemmBody GemmBodyOf(ConvBody body) => body == ConvBody.Cpu ? GemmBody.Cpu : GemmBody.Gpu;
 
+    /// <summary>The three products of the implicit-GEMM body (see <see cref="IConvGemm{T}"/>).</summary>
+    public enum ImplicitRole
+    {
+        /// <summary>out [B, Filters, OH, OW] = f(conv(b, a) + bias + beta·out), a = W, b an image [B, C, H, W].</summary>
+        Forward,
+        /// <summary>out [B, C, H, W] = f(convT(b, a) + bias + beta·out), a = W, b a feature map [B, Filters, OH, OW].</summary>
+        Transposed,
+        /// <summary>out [Filters, C·K·K] = beta·out + a ⊗ im2col(b), a [B, Filters, OH, OW], b an image [B, C, H, W].</summary>
+        Weights,
+    }
+
+    /// <summary>One launch of the GPU implicit-GEMM body in <paramref name="role"/>: grid of 64x64 tiles of the product, groups of 256.</summary>
+    public static void Implicit<T>(Device d, ImplicitRole role, in Conv2dShape s, ArrayView<T> a, ArrayView<T> b, ArrayView<T> bias, ArrayView<T> output,
+        T beta, Activation f, T actParam) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (m, n) = role switch
+        {
+            ImplicitRole.Forward => (s.Filters, s.ColCols),
+            ImplicitRole.Transposed => (s.Channels, (long)s.Batch * s.InPlane),
+            _ => (s.Filters, (long)s.ColRows),
+        };
+        var config = new KernelConfig(
+            new Index2D((int)((n + Conv2dKernels.GpuTileN - 1) / Conv2dKernels.GpuTileN), (m + Conv2dKernels.GpuTileM - 1) / Conv2dKernels.GpuTileM),
+            new Index2D(Conv2dKernels.GpuThreads, 1));
+        var args = new ConvGpuArgs<T>(s, beta, actParam);
+        if (role == ImplicitRole.Weights)
+        {
+            d.LoadGrouped<ConvGpuArgs<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>>(Conv2dKernels.GpuConvWeights)(config, args, a, b, default, output);
+            return;
+        }
+        ActivationMap.Visit<T, ImplicitLaunch<T>>(f, new(d, role == ImplicitRole.Forward, config, args, a, b, bias, output));
+    }
+
+    readonly struct ImplicitLaunch<T>(Device d, bool forward, KernelConfig config, ConvGpuArgs<T> args, ArrayView<T> a, ArrayView<T> b,
+        ArrayView<T> bias, ArrayView<T> output) : IActivationVisitor<T>
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public void Visit<TAct>() where TAct : struct, IActivation<T>
+        {
+            var kernel = forward
+                ? d.LoadGrouped<ConvGpuArgs<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>>(Conv2dKernels.GpuConv<T, TAct>)
+                : d.LoadGrouped<ConvGpuArgs<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>>(Conv2dKernels.GpuConvTransposed<T, TAct>);
+            kernel(config, args, a, b, bias, output);
+        }
+    }
+
     static (ArrayView<T> Col, ArrayView<T> ChannelMajor) Split<T>(in Conv2dShape s, ArrayView<T> scratch) where T : unmanaged =>
         (scratch.SubView(0, s.ColLength), scratch.SubView(s.ColLength, s.OutputLength));
 
     // inner: the convolution's input side (x of conv2d, y of the transposed one); outer: its output side.
-    static void Check(in Conv2dShape s, long inner, long weight, long outer, long bias, int biasChannels, long scratch)
+    static void Check(in Conv2dShape s, ConvBody body, long inner, long weight, long outer, long bias, int biasChannels, long scratch)
     {
         Validate(s);
         if (inner != s.InputLength) throw new ArgumentException($"convolution {s}: the image side has {inner} elements, expected {s.InputLength}");
         if (outer != s.OutputLength) throw new ArgumentException($"convolution {s}: the feature side has {outer} elements, expected {s.OutputLength}");
         if (weight != s.WeightLength) throw new ArgumentException($"convolution {s}: the weight has {weight} elements, expected {s.WeightLength}");
         if (bias != 0 && bias != biasChannels) throw new ArgumentException($"convolution {s}: the bias has {bias} elements, expected {biasChannels} (or 0 for none)");
-        if (scratch < Scratch(s)) throw new ArgumentException($"convolution {s}: scratch of {scratch} elements, needs {Scratch(s)}");
+        if (scratch < Scratch(s, body)) throw new ArgumentException($"convolution {s}: scratch of {scratch} elements, needs {Scratch(s, body)}");
     }
 
     static bool Fast<T>(Device d, ConvBody body) where T : unmanaged, IFloatingPointIeee754<T> =>

@@ -2,13 +2,14 @@ namespace IlgpuAe.Data;
 
 /// <summary>
 /// A labelled image set held on the host: pixels as floats in [0,1], row-major [Count, Features]
-/// (one image per row), labels in 0..Classes-1.
+/// (one image per row, each image C planes of H×W: [Count, C, H, W] in the same memory), labels in 0..Classes-1.
 /// </summary>
 public sealed class Dataset
 {
     /// <summary>Wraps <paramref name="images"/> and <paramref name="labels"/> (not copied) after checking them.</summary>
     /// <exception cref="IlgpuAeException">Sizes disagree, a pixel is NaN, infinite or outside [0,1], or a label is out of range.</exception>
-    public Dataset(string name, float[] images, byte[] labels, int width, int height, int classes = LabelRule.DefaultClasses)
+    public Dataset(string name, float[] images, byte[] labels, int width, int height, int classes = LabelRule.DefaultClasses,
+        int channels = 1, IReadOnlyList<string>? classNames = null)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(images);
@@ -17,12 +18,17 @@ public sealed class Dataset
             throw new IlgpuAeException($"dataset '{name}': image size {width}x{height} must be positive.");
         if (classes is <= 0 or > 256)
             throw new IlgpuAeException($"dataset '{name}': class count {classes} must be between 1 and 256.");
-        long features = (long)width * height;
+        if (channels <= 0)
+            throw new IlgpuAeException($"dataset '{name}': channel count {channels} must be positive.");
+        if (classNames is not null && classNames.Count != classes)
+            throw new IlgpuAeException($"dataset '{name}': {classNames.Count} class names for {classes} classes.");
+        long features = (long)channels * width * height;
+        string size = channels == 1 ? $"{width}x{height}" : $"{channels}x{height}x{width} (channels x height x width)";
         if (features > int.MaxValue)
-            throw new IlgpuAeException($"dataset '{name}': image size {width}x{height} is too large.");
+            throw new IlgpuAeException($"dataset '{name}': image size {size} is too large.");
         if (images.LongLength != (long)labels.Length * features)
             throw new IlgpuAeException(
-                $"dataset '{name}': {images.LongLength} pixels do not make {labels.Length} images of {width}x{height}.");
+                $"dataset '{name}': {images.LongLength} pixels do not make {labels.Length} images of {size}.");
 
         for (int i = 0; i < images.Length; i++)
         {
@@ -39,8 +45,10 @@ public sealed class Dataset
         Labels = labels;
         Width = width;
         Height = height;
+        Channels = channels;
         Features = (int)features;
         Classes = classes;
+        ClassNames = classNames;
     }
 
     /// <summary>Human-readable name, used in messages.</summary>
@@ -61,11 +69,20 @@ public sealed class Dataset
     /// <summary>Image height in pixels.</summary>
     public int Height { get; }
 
-    /// <summary>Pixels per image: Width × Height.</summary>
+    /// <summary>Colour channels per image: 1 grayscale, 3 RGB (planes in that order).</summary>
+    public int Channels { get; }
+
+    /// <summary>Values per image: Channels × Height × Width.</summary>
     public int Features { get; }
 
     /// <summary>Number of label classes.</summary>
     public int Classes { get; }
+
+    /// <summary>The name of each class (label order), when the source names them (an image folder's class folders); else null.</summary>
+    public IReadOnlyList<string>? ClassNames { get; }
+
+    /// <summary>The image shape as "CxHxW", for messages and model files.</summary>
+    public string ShapeText => $"{Channels}x{Height}x{Width}";
 
     /// <summary>A copy of images [start, start+count).</summary>
     public Dataset Slice(int start, int count)
@@ -74,7 +91,7 @@ public sealed class Dataset
             throw new ArgumentOutOfRangeException(nameof(start), $"slice [{start}, {start}+{count}) is outside 0..{Count}.");
         var images = Images.AsSpan(start * Features, count * Features).ToArray();
         var labels = Labels.AsSpan(start, count).ToArray();
-        return new Dataset(Name, images, labels, Width, Height, Classes);
+        return new Dataset(Name, images, labels, Width, Height, Classes, Channels, ClassNames);
     }
 
     /// <summary>Copies the images at <paramref name="indices"/>, in that order, packed into <paramref name="destination"/>.</summary>

@@ -147,21 +147,23 @@ public static class Npy
     }
 
     /// <summary>
-    /// A dataset from an images array ([N, H, W] or [N, D]; uint8 scaled by 1/255, floats taken as they are and
+    /// A dataset from an images array ([N, C, H, W], [N, H, W] (one channel) or [N, D] (one channel, one row of D); uint8
+    /// scaled by 1/255, floats taken as they are and
     /// required to lie in [0, 1]), decoded straight to float, and an optional labels array ([N] integers), under the
     /// one label rule of every format (<see cref="LabelRule"/>): each below <paramref name="classes"/>.
     /// </summary>
     public static Dataset LoadImages(string imagesPath, string? labelsPath, string name, int classes = LabelRule.DefaultClasses)
     {
         var header = PeekHeader(imagesPath);
-        if (header.Shape.Length is not (2 or 3) || header.Shape[0] == 0)
-            throw new IlgpuAeException($"'{imagesPath}' has shape ({string.Join(", ", header.Shape)}); images must be [N, H, W] or [N, D] with N > 0.");
+        if (header.Shape.Length is not (2 or 3 or 4) || header.Shape.Any(d => d == 0))
+            throw new IlgpuAeException($"'{imagesPath}' has shape ({string.Join(", ", header.Shape)}); images must be [N, C, H, W], [N, H, W] or [N, D] with no size 0.");
         double scale = header.DType is "|u1" or "<u1" ? 1.0 / 255 : 1;
         var (_, pixels) = ReadAs<float>(imagesPath, scale);
         var shape = header.Shape;
         int n = shape[0];
-        int height = shape.Length == 3 ? shape[1] : 1;
-        int width = shape.Length == 3 ? shape[2] : shape[1];
+        int channels = shape.Length == 4 ? shape[1] : 1;
+        int height = shape.Length >= 3 ? shape[^2] : 1;
+        int width = shape[^1];
         byte[] labels = new byte[n];
         if (labelsPath is not null)
         {
@@ -170,7 +172,7 @@ public static class Npy
                 throw new IlgpuAeException($"'{labelsPath}' has shape ({string.Join(", ", l.Shape)}); the labels of '{imagesPath}' must be [{n}].");
             labels = LabelRule.FromValues(l.Values, classes, labelsPath);
         }
-        return new Dataset(name, pixels, labels, width, height, classes);
+        return new Dataset(name, pixels, labels, width, height, classes, channels);
     }
 
     /// <summary>The header alone (shape checks before the data is read).</summary>

@@ -24,7 +24,7 @@ public sealed class Conv2dOp<T> : ConvOpBase<T> where T : unmanaged, IFloatingPo
     /// <summary>y = f(W·im2col(x) + b).</summary>
     public override void Forward(Exec<T> x) =>
         Conv2dLaunch.Forward(x.Device, Conv2dLaunch.BodyFor(x.Device), S, x.Value(X), x.Value(W),
-            B is null ? default : x.Value(B), x.Value(Output), Activation, Slope, x.Scratch(this));
+            B is null ? default : x.Value(B), x.Value(Output), Activation, Slope, ForwardWork(x));
 
     /// <summary>dW = dz·colᵀ, db = Σ dz, dx = col2im(Wᵀ·dz).</summary>
     protected override void Gradients(Exec<T> x, ArrayView<T> dz, ArrayView<T> dx, T betaX, ArrayView<T> dw, T betaW, ArrayView<T> db, T betaB, ArrayView<T> work) =>

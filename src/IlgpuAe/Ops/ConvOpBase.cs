@@ -50,21 +50,25 @@ public abstract class ConvOpBase<T> : KernelOp<T> where T : unmanaged, IFloating
     /// <summary>x and W for the gradients; y for f'.</summary>
     public override IEnumerable<Node<T>> SavedForBackward => [X, W, Output];
 
-    /// <summary>The launcher's scratch.</summary>
-    public override long ForwardScratch(Device device) => Conv2dLaunch.Scratch(S);
+    /// <summary>The launcher's scratch on the device's body (none on a GPU's).</summary>
+    public override long ForwardScratch(Device device) => Conv2dLaunch.Scratch(S, Conv2dLaunch.BodyFor(device));
 
     /// <summary>The same, plus dz = dy ⊙ f'(y) unless f is the identity.</summary>
-    public override long BackwardScratch(Device device) => Conv2dLaunch.Scratch(S) + (Activation == Activation.Identity ? 0 : OutputLength);
+    public override long BackwardScratch(Device device) => ForwardScratch(device) + (Activation == Activation.Identity ? 0 : OutputLength);
+
+    /// <summary>The forward pass's scratch: the plan holds none for an op that declared 0.</summary>
+    protected ArrayView<T> ForwardWork(Exec<T> x) => ForwardScratch(x.Device) == 0 ? default : x.Scratch(this);
 
     /// <summary>dz = dy ⊙ f'(y), then the pass's dx, dW and db, each with its beta.</summary>
     public override void Backward(Exec<T> x)
     {
-        var scratch = x.Scratch(this);
-        var work = scratch.SubView(0, Conv2dLaunch.Scratch(S));
+        long workLength = ForwardScratch(x.Device);
+        var scratch = BackwardScratch(x.Device) == 0 ? default : x.Scratch(this);
+        var work = workLength == 0 ? default : scratch.SubView(0, workLength);
         var dz = x.Grad(Output);
         if (Activation != Activation.Identity)
         {
-            var buffer = scratch.SubView(Conv2dLaunch.Scratch(S), OutputLength);
+            var buffer = scratch.SubView(workLength, OutputLength);
             ActivationLaunch.Backward(x.Device, Activation, x.Value(Output), dz, buffer, Slope, T.Zero);
             dz = buffer;
         }

@@ -24,7 +24,7 @@ public sealed class ConvTranspose2dOp<T> : ConvOpBase<T> where T : unmanaged, IF
     /// <summary>y = f(col2im(Wᵀ·x) + b), bias and activation in the col2im pass.</summary>
     public override void Forward(Exec<T> x) =>
         Conv2dLaunch.TransposedForward(x.Device, Conv2dLaunch.BodyFor(x.Device), S, x.Value(X), x.Value(W),
-            B is null ? default : x.Value(B), x.Value(Output), Activation, Slope, x.Scratch(this));
+            B is null ? default : x.Value(B), x.Value(Output), Activation, Slope, ForwardWork(x));
 
     /// <summary>dx = W·im2col(dz), dW = x·im2col(dz)ᵀ, db = Σ dz.</summary>
     protected override void Gradients(Exec<T> x, ArrayView<T> dz, ArrayView<T> dx, T betaX, ArrayView<T> dw, T betaW, ArrayView<T> db, T betaB, ArrayView<T> work) =>

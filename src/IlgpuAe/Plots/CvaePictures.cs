@@ -44,7 +44,7 @@ public static class CvaePictures
         {
             ImageGrid.Save(Path.Combine(outDir, "samples.png"),
                 Enumerable.Range(0, rows).Select(r => (IReadOnlyList<float[]>)Enumerable.Range(0, cols).Select(k => Tile(means, r * cols + k)).ToList()).ToList(),
-                test.Width, test.Height);
+                test.Width, test.Height, channels: test.Channels);
             written.Add("samples.png");
         }
         else
@@ -64,10 +64,10 @@ public static class CvaePictures
                 row.Add(Tile(distinctImages, r));
                 grid.Add(row);
             }
-            ImageGrid.Save(Path.Combine(outDir, "completions.png"), grid, test.Width, test.Height);
+            ImageGrid.Save(Path.Combine(outDir, "completions.png"), grid, test.Width, test.Height, channels: test.Channels);
             ImageGrid.Save(Path.Combine(outDir, "samples.png"),
                 Enumerable.Range(0, rows).Select(r => (IReadOnlyList<float[]>)Enumerable.Range(0, cols).Select(k => Tile(means, r * cols + k)).ToList()).ToList(),
-                test.Width, test.Height);
+                test.Width, test.Height, channels: test.Channels);
             written.Add("completions.png");
             written.Add("samples.png");
         }

@@ -30,6 +30,6 @@ public static class DenoisingPictures
             foreach (var source in new[] { corrupted, recon, images })
                 rows.Add(Enumerable.Range(start, n).Select(i => Row(source, i)).ToList());
         }
-        ImageGrid.Save(path, rows, test.Width, test.Height);
+        ImageGrid.Save(path, rows, test.Width, test.Height, channels: test.Channels);
     }
 }

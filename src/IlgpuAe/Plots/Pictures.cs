@@ -31,6 +31,6 @@ public static class Pictures
             rows.Add(Enumerable.Range(start, n).Select(i => Row(images, i)).ToList());
             rows.Add(Enumerable.Range(start, n).Select(i => Row(recon, i)).ToList());
         }
-        ImageGrid.Save(path, rows, test.Width, test.Height);
+        ImageGrid.Save(path, rows, test.Width, test.Height, channels: test.Channels);
     }
 }

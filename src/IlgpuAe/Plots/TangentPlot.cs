@@ -11,7 +11,10 @@ public static class TangentPlot
     /// </summary>
     public static void Save(string path, TangentResult tangents)
     {
-        int f = tangents.Width * tangents.Height;
+        // Values per image: C·H·W, so that colour data draws its tangents in colour like its images.
+        int plane = tangents.Width * tangents.Height;
+        int channels = tangents.Points > 0 ? Math.Max(1, tangents.Images[0].Length / plane) : 1;
+        int f = channels * plane;
         var rows = new List<IReadOnlyList<float[]>>();
         for (int p = 0; p < tangents.Points; p++)
         {
@@ -27,6 +30,6 @@ public static class TangentPlot
             }
             rows.Add(row);
         }
-        ImageGrid.Save(path, rows, tangents.Width, tangents.Height);
+        ImageGrid.Save(path, rows, tangents.Width, tangents.Height, channels: channels);
     }
 }

@@ -20,7 +20,7 @@ public static class VariationalPictures
         var means = Pictures.ToFloat(model.Decode(model.SamplePrior(64, model.Seed), 64));
         var rows = Enumerable.Range(0, 8).Select(r => (IReadOnlyList<float[]>)Enumerable.Range(0, 8)
             .Select(c => means.AsSpan((r * 8 + c) * test.Features, test.Features).ToArray()).ToList()).ToList();
-        ImageGrid.Save(Path.Combine(outDir, "samples.png"), rows, test.Width, test.Height);
+        ImageGrid.Save(Path.Combine(outDir, "samples.png"), rows, test.Width, test.Height, channels: test.Channels);
 
         Pictures.Reconstructions(model, test, Path.Combine(outDir, "reconstructions.png"));
 

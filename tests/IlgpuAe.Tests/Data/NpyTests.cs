@@ -124,4 +124,49 @@ public class NpyTests
         var e = Assert.Throws<IlgpuAeException>(() => DataSources.Load(dir.Path));
         Assert.Contains("no test.npy", e.Message);
     }
+
+    [Fact]
+    public void An_NCHW_array_makes_a_dataset_of_that_many_channels()
+    {
+        using var dir = new TempDirectory();
+        var values = Enumerable.Range(0, 2 * 3 * 2 * 4).Select(i => (double)i).ToArray();
+        File.WriteAllBytes(dir.File("x.npy"), Npy.Encode("|u1", [2, 3, 2, 4], values));
+        var d = Npy.LoadImages(dir.File("x.npy"), null, "mine");
+        Assert.Equal((2, 3, 2, 4, 24), (d.Count, d.Channels, d.Height, d.Width, d.Features));
+        Assert.Equal("3x2x4", d.ShapeText);
+        Assert.Equal(values.Select(v => (float)(v / 255)), d.Images);
+    }
+
+    [Theory]
+    [InlineData(new[] { 2, 3, 2, 4, 1 }, "images must be [N, C, H, W], [N, H, W] or [N, D]")]
+    [InlineData(new[] { 2, 0, 2, 4 }, "with no size 0")]
+    [InlineData(new[] { 5 }, "images must be [N, C, H, W]")]
+    public void An_array_of_another_rank_or_an_empty_axis_is_one_clear_error(int[] shape, string says)
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllBytes(dir.File("x.npy"), Npy.Encode("<f4", shape, new double[shape.Aggregate(1, (a, b) => a * b)]));
+        var e = Assert.Throws<IlgpuAeException>(() => Npy.LoadImages(dir.File("x.npy"), null, "mine"));
+        Assert.Contains(says, e.Message);
+        Assert.Contains("x.npy", e.Message);
+    }
+
+    [Fact]
+    public void A_truncated_NCHW_file_is_one_clear_error()
+    {
+        using var dir = new TempDirectory();
+        var bytes = Npy.Encode("<f4", [2, 3, 2, 2], new double[24]);
+        File.WriteAllBytes(dir.File("x.npy"), bytes[..^7]);
+        var e = Assert.Throws<IlgpuAeException>(() => Npy.LoadImages(dir.File("x.npy"), null, "mine"));
+        Assert.Contains("has shape (2, 3, 2, 2) of <f4, which needs 96 bytes, but 89 follow", e.Message);
+    }
+
+    [Fact]
+    public void Train_and_test_arrays_of_different_image_shapes_are_refused()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllBytes(dir.File("train.npy"), Npy.Encode("<f4", [2, 3, 2, 2], new double[24]));
+        File.WriteAllBytes(dir.File("test.npy"), Npy.Encode("<f4", [1, 1, 6, 2], new double[12]));
+        var e = Assert.Throws<IlgpuAeException>(() => DataSources.Load(dir.Path));
+        Assert.Contains("train.npy holds images of 3x2x2 (channels x height x width) but test.npy holds 1x6x2", e.Message);
+    }
 }

@@ -46,6 +46,34 @@ public sealed class PlotTests : IDisposable
     }
 
     [Fact]
+    public void ImageGrid_draws_three_channel_images_in_colour_and_other_counts_as_stacked_gray_planes()
+    {
+        // 2x1 images: planes R, G, B of two pixels each.
+        float[] rgb = [1f, 0f, 0.5f, 0f, 0f, 1f];
+        float[] withNaN = [1f, 0f, float.NaN, 0f, 0f, 1f];
+        var path = _dir.File("rgb.png");
+        ImageGrid.Save(path, [new[] { rgb, withNaN }], width: 2, height: 1, scale: 1, channels: 3);
+        using (var bitmap = DecodePng(path))
+        {
+            Assert.Equal((2 * 3 + 1, 1 + 2), (bitmap.Width, bitmap.Height));
+            Assert.Equal(new SKColor(255, 128, 0), bitmap.GetPixel(1, 1));
+            Assert.Equal(new SKColor(0, 0, 255), bitmap.GetPixel(2, 1));
+            Assert.Equal(new SKColor(255, 0, 0), bitmap.GetPixel(4, 1)); // a NaN in one channel is a red pixel
+            Assert.Equal(new SKColor(0, 0, 255), bitmap.GetPixel(5, 1));
+        }
+        var planes = _dir.File("planes.png");
+        ImageGrid.Save(planes, [new[] { new[] { 0f, 1f, 0.5f, 0.25f } }], width: 2, height: 1, scale: 1, channels: 2);
+        using (var bitmap = DecodePng(planes))
+        {
+            Assert.Equal((2 + 2, 2 + 2), (bitmap.Width, bitmap.Height));
+            Assert.Equal(new SKColor(255, 255, 255), bitmap.GetPixel(2, 1));
+            Assert.Equal(new SKColor(128, 128, 128), bitmap.GetPixel(1, 2));
+        }
+        var wrong = new List<IReadOnlyList<float[]>> { new[] { new float[4] } };
+        Assert.Contains("not 3x2x1", Assert.Throws<IlgpuAeException>(() => ImageGrid.Save(path, wrong, 2, 1, channels: 3)).Message);
+    }
+
+    [Fact]
     public void ImageGrid_refuses_ragged_rows_and_wrongly_sized_images()
     {
         var path = _dir.File("bad.png");

@@ -2,7 +2,12 @@ using System.Numerics;
 using FsCheck;
 using FsCheck.Fluent;
 using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
 using IlgpuAe.Compute;
 using IlgpuAe.Kernels;
 using Xunit;
@@ -11,15 +16,15 @@ namespace IlgpuAe.Tests.Kernels;
 
 /// <summary>
 /// Conv2d and ConvTranspose2d, every pass, on both bodies (the CPU accelerator's float bodies with the SIMD GEMM; the
-/// generic kernels with the tiled GPU GEMM, run on the CPU accelerator) and in double, against the direct double
+/// GPUs' tiled implicit GEMM, run on the CPU accelerator) and in double, against the direct double
 /// reference. Every output and the scratch start as NaN, so an element left unwritten, or an output read before it is
 /// written, fails. Tolerance per element: 1e-12 (double) or 3e-6·(terms + 8) (float) times max(1, |expected|), terms
 /// the products a sum adds up.
 /// </summary>
 public class Conv2dKernelTests
 {
-    /// <summary>The GPU GEMM body needs 256-thread groups; the CPU accelerator gives one OS thread each.</summary>
-    static readonly Lazy<Device> Grouped = new(() => Device.OpenCpu(32, GemmKernels.GpuThreads / 32, 1));
+    /// <summary>The GPU implicit-GEMM body needs 256-thread groups; the CPU accelerator gives one OS thread each.</summary>
+    static readonly Lazy<Device> Grouped = new(() => Device.OpenCpu(32, Conv2dKernels.GpuThreads / 32, 1));
 
     static Device For(ConvBody body) => body == ConvBody.Gpu ? Grouped.Value : TestDevice.Cpu;
 
@@ -287,5 +292,66 @@ public class Conv2dKernelTests
         var e = Assert.Throws<ArgumentException>(() => Conv2dLaunch.Forward(d, ConvBody.Cpu, s, m.Nan(15), m.Nan(9), default, m.Nan(16),
             Activation.Identity, 0f, m.Nan(Conv2dLaunch.Scratch(s))));
         Assert.Contains("image side has 15 elements, expected 16", e.Message);
+    }
+
+    [Fact]
+    public void The_GPU_implicit_GEMM_body_gives_the_reference_in_double_over_several_tiles_of_every_product()
+    {
+        // Each of the three products spans two 64-row and two 64-column tiles, with several k-slices of 16 and a partial
+        // last one, at sizes the simulated 256-thread groups run in seconds. s: 65 filters x 75 positions over 18 taps
+        // (forward), 65 x 18 over 75 positions (weights, 5 slices); its input gradient (37 slices of the transposed
+        // product) is left to the small shapes above, and the transposed product's tiles to u below.
+        var s = new Conv2dShape(3, 2, 5, 5, 65, 3, 1, 1);
+        var d = Grouped.Value;
+        using var m = new Buffers<double>(d);
+        double[] x = Random(30, s.InputLength), w = Random(31, s.WeightLength), b = Random(32, s.Filters), dz = Random(34, s.OutputLength);
+        var scratch = m.Nan(Conv2dLaunch.Scratch(s));
+
+        var y = m.Nan(s.OutputLength);
+        Conv2dLaunch.Forward(d, ConvBody.Gpu, s, m.Up(x), m.Up(w), m.Up(b), y, Activation.Elu, 0.7, scratch);
+        Close<double>(Conv2dReference.Forward(s, x, w, b, v => ActivationReference.Forward(Activation.Elu, v, 0.7)), m.Down(y), s.ColRows, "conv");
+
+        // beta 1 adds to what is there.
+        double[] ow = Random(37, s.WeightLength), ob = Random(38, s.Filters);
+        var (dw, db) = (m.Up(ow), m.Up(ob));
+        Conv2dLaunch.Backward(d, ConvBody.Gpu, s, m.Up(x), m.Up(w), m.Up(dz), default, 0.0, dw, 1.0, db, 1.0, scratch);
+        static double[] Plus(double[] a, double[] c) => a.Zip(c, (p, q) => p + q).ToArray();
+        Close<double>(Plus(ow, Conv2dReference.BackwardWeights(s, x, dz)), m.Down(dw), (int)s.ColCols, "dW");
+        Close<double>(Plus(ob, Conv2dReference.BackwardBias(s.Batch, s.Filters, s.OutPlane, dz)), m.Down(db), (int)s.ColCols, "db");
+
+        // The transposed product (also every convolution's input gradient): 65 output channels x 81 pixels over 18 terms;
+        // stride 2 leaves 3 of 4 taps empty.
+        var u = new Conv2dShape(1, 65, 9, 9, 2, 3, 2, 1);
+        double[] ux = Random(39, u.OutputLength), uw = Random(40, u.WeightLength), ub = Random(41, u.Channels);
+        var t = m.Nan(u.InputLength);
+        Conv2dLaunch.TransposedForward(d, ConvBody.Gpu, u, m.Up(ux), m.Up(uw), m.Up(ub), t, Activation.LeakyRelu, 0.1, m.Nan(Conv2dLaunch.Scratch(u)));
+        Close<double>(Conv2dReference.TransposedForward(u, ux, uw, ub, v => ActivationReference.Forward(Activation.LeakyRelu, v, 0.1)), m.Down(t), u.Filters * 9, "convT");
+    }
+
+    /// <summary>
+    /// The float GPU bodies as PTX for sm_90: two shared arrays (the 16 x 65 A slice, one float of padding a row, and the
+    /// 16 x 64 B slice), barriers, and no local memory: the accumulators stay in registers and no im2col buffer exists.
+    /// </summary>
+    [Fact]
+    public void The_GPU_implicit_GEMM_bodies_compile_to_PTX_with_shared_tiles_and_no_local_memory()
+    {
+        using var ctx = Context.Create(b => b.CPU().EnableAlgorithms().Math(MathMode.Default).Optimize(OptimizationLevel.O1));
+        using var backend = new PTXBackend(ctx, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90,
+            CudaInstructionSet.ISA_80, null);
+        var kernels = new[]
+        {
+            typeof(Conv2dKernels).GetMethod(nameof(Conv2dKernels.GpuConv))!.MakeGenericMethod(typeof(float), typeof(ReluAct<float>)),
+            typeof(Conv2dKernels).GetMethod(nameof(Conv2dKernels.GpuConvTransposed))!.MakeGenericMethod(typeof(float), typeof(SigmoidAct<float>)),
+            typeof(Conv2dKernels).GetMethod(nameof(Conv2dKernels.GpuConvWeights))!.MakeGenericMethod(typeof(float)),
+        };
+        foreach (var method in kernels)
+        {
+            string ptx = ((PTXCompiledKernel)backend.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(method), default)).PTXAssembly;
+            var sizes = System.Text.RegularExpressions.Regex.Matches(ptx, @"\.shared \.align \d+ \.b8 \w+\[(\d+)\]")
+                .Select(g => int.Parse(g.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).Order().ToArray();
+            Assert.Equal([Conv2dKernels.GpuDepth * Conv2dKernels.GpuTileN * 4, Conv2dKernels.GpuDepth * (Conv2dKernels.GpuTileM + 1) * 4], sizes);
+            Assert.Contains("bar.sync", ptx, StringComparison.Ordinal);
+            Assert.DoesNotContain(".local", ptx, StringComparison.Ordinal);
+        }
     }
 }

@@ -20,6 +20,8 @@ public class EvalMetadataTests(FinishedRuns runs) : IClassFixture<FinishedRuns>,
         { "image_width", "100000", "not a whole number in 1..65536" },
         { "image_height", "-28", "not a whole number" },
         { "image_width", "14", "image size 14x28 is 392 pixels" },
+        { "image_channels", "0", "not a whole number in 1..4096" },
+        { "image_channels", "3", "image size 3x28x28 (channels x height x width) is 2352 values" },
         { "dtype", "F16", "not F32 or F64" },
         { "dtype", "F64", "tensor encoder.0.weight is F32" },
     };
