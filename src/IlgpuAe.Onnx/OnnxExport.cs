@@ -69,7 +69,7 @@ public static class OnnxExport
             Autoencoder<T> ae when Exportable(ae) => Deterministic(ae, values),
             _ => throw new IlgpuAeException(
                 $"model '{model.Kind}' ({model.GetType().Name}) cannot be exported to ONNX: only the built-in ae, dae, sparse, cae, vae " +
-                "and cvae, and Autoencoder subclasses that keep its Build (overriding Regularize or Corrupt only), are exported"),
+                "and cvae, and Autoencoder subclasses that keep its Build and Bottleneck (overriding Regularize or Corrupt only, as the aae does), are exported"),
         };
     }
 
@@ -101,9 +101,11 @@ public static class OnnxExport
         File.Move(temp, path, overwrite: true);
     }
 
-    // Only Autoencoder's own Build is known to be encoder → decoder; Regularize and Corrupt do not change inference.
+    // Only Autoencoder's own Build is known to be encoder → decoder; Regularize and Corrupt do not change inference, a
+    // Bottleneck (the VQ-VAE's quantiser) does.
     static bool Exportable<T>(Autoencoder<T> model) where T : unmanaged, IFloatingPointIeee754<T> =>
-        model.GetType().GetMethod("Build", BindingFlags.Instance | BindingFlags.NonPublic)!.DeclaringType == typeof(Autoencoder<T>);
+        model.GetType().GetMethod("Build", BindingFlags.Instance | BindingFlags.NonPublic)!.DeclaringType == typeof(Autoencoder<T>)
+        && model.GetType().GetMethod("Bottleneck", BindingFlags.Instance | BindingFlags.NonPublic)!.DeclaringType == typeof(Autoencoder<T>);
 
     static OnnxModels Deterministic<T>(Autoencoder<T> model, T[] values) where T : unmanaged, IFloatingPointIeee754<T>
     {

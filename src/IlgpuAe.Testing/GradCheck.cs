@@ -15,7 +15,8 @@ namespace IlgpuAe.Testing;
 /// gradient or difference counts as an infinite error. The returned <see cref="GradCheckReport"/> holds the largest
 /// error of each parameter; it throws nothing unless asked (<see cref="GradCheckReport.EnsurePassed"/>), so it works
 /// as an FsCheck property (<c>Prop.ForAll(gen, c => GradCheck.Op(...).Passed)</c>) and under any test framework.
-/// Run it on the CPU accelerator (<c>Device.Open(Backend.Cpu)</c>): each probe is two forward passes.
+/// Run it on the CPU accelerator (<c>Device.Open(Backend.Cpu)</c>): each probe is two forward passes. During the probes every
+/// detached value (<see cref="GraphBuilder{T}.Detach"/>) is held at its unperturbed value, since sg(·) is a constant to backward.
 /// </summary>
 public static class GradCheck
 {
@@ -35,7 +36,8 @@ public static class GradCheck
         return Plan(plan, () =>
         {
             model.Feed(plan, batch);
-            plan.Forward();
+            if (options.Objective is { } objective) plan.Forward(objective);
+            else plan.Forward();
         }, options);
     }
 
@@ -95,7 +97,7 @@ public static class GradCheck
     }
 
     /// <summary>
-    /// Any compiled training plan: <paramref name="forward"/> must feed the inputs and run <see cref="Plan{T}.Forward"/>
+    /// Any compiled training plan: <paramref name="forward"/> must feed the inputs and run <see cref="Plan{T}.Forward()"/>
     /// (it is called once per probe, with the same data each time); the objective is read from the plan. Every parameter
     /// of the plan's store is probed, and its values (and buffers, such as BatchNorm's running statistics) are restored exactly afterwards.
     /// </summary>
@@ -110,14 +112,19 @@ public static class GradCheck
         // A training forward pass moves BatchNorm's running statistics; the probes must leave them as they found them.
         var buffers = store.DownloadBuffers();
         forward();
-        plan.Backward();
+        if (options.Objective is { } name) plan.Backward(name);
+        else plan.Backward();
         var analytic = store.DownloadGrads();
+        double Value() => options.Objective is { } n ? plan.Objective(n) : plan.Objective();
+        var probed = options.Objective is { } o ? plan.GroupOf(o).Parameters : store.Parameters;
+        // sg(·) is a constant to backward: the probes hold every detached value at that of the unperturbed pass.
+        plan.HoldDetached = true;
         var values = store.Download();
         var rng = new Random(options.SampleSeed);
         double h = options.Step;
         var one = new double[1];
         var errors = new List<ParameterError>();
-        foreach (var p in store.Parameters)
+        foreach (var p in probed)
         {
             IEnumerable<int> coords = Enumerable.Range(0, (int)p.Length);
             if (options.PerParameter is { } k) coords = coords.OrderBy(_ => rng.Next()).Take(k).ToArray();
@@ -134,10 +141,10 @@ public static class GradCheck
                 double saved = values[p.Offset + c];
                 Set(c, saved + h);
                 forward();
-                double up = plan.Objective();
+                double up = Value();
                 Set(c, saved - h);
                 forward();
-                double down = plan.Objective();
+                double down = Value();
                 Set(c, saved);
                 double a = analytic[p.Offset + c], n = (up - down) / (2 * h);
                 double error = Error(a, n, options.Floor);
@@ -147,6 +154,7 @@ public static class GradCheck
             }
             errors.Add(worst with { Checked = count });
         }
+        plan.HoldDetached = false;
         store.UploadBuffers(buffers);
         forward(); // leave the plan's values as they were for the unperturbed parameters
         store.UploadBuffers(buffers);

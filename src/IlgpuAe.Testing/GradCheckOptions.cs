@@ -44,6 +44,12 @@ public sealed record GradCheckOptions
     /// <summary>The seed of an op check's plan (its random ops' stream); a model check uses the model's own seed. Default 0.</summary>
     public ulong PlanSeed { get; init; }
 
+    /// <summary>
+    /// For a plan with several objectives: the one to check (its forward ops, its backward pass, Σ weight·term over its terms,
+    /// and only the members of its parameter group are probed). Null: the plan's single objective.
+    /// </summary>
+    public string? Objective { get; init; }
+
     /// <summary>Seed of an op check's output weights R (the objective is Σ op(...) ⊙ R), default 1.</summary>
     public int WeightSeed { get; init; } = 1;
 

@@ -99,6 +99,16 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
     /// </summary>
     public InitScheme Scheme { get; set; }
 
+    /// <summary>A named group of <paramref name="parameters"/> (<see cref="IlgpuAeException"/> when one is not of this store, is named twice, or none is given).</summary>
+    public ParameterGroup<T> Group(string name, IEnumerable<Parameter<T>> parameters) => new(this, name, parameters);
+
+    /// <summary>
+    /// A named group of every parameter whose name is one of <paramref name="prefixes"/> or starts with one of them followed by
+    /// a dot ("encoder" takes "encoder.0.weight" and "encoder.conv.1.bias", not "encoderx.0.weight").
+    /// </summary>
+    public ParameterGroup<T> Group(string name, params string[] prefixes) =>
+        new(this, name, _parameters.Where(p => prefixes.Any(x => p.Name == x || p.Name.StartsWith(x + ".", StringComparison.Ordinal))));
+
     /// <summary>The parameter called <paramref name="name"/>; KeyNotFoundException if none.</summary>
     public Parameter<T> this[string name] =>
         _parameters.FirstOrDefault(p => p.Name == name) ?? throw new KeyNotFoundException($"no parameter named '{name}'");

@@ -153,6 +153,7 @@ public sealed class TrainCommand : CliCommand
             io.Out.WriteLine($"note: the previous run in {outDir} (process {stalePid}) ended without releasing its lock; it was killed or crashed");
         string checkpointPath = Path.Combine(outDir, RunCheckpoint.FileName);
         Model<float> model;
+        RunResume? resumed = null;
         var state = TrainerState.Start;
         if (resumeDir is not null)
         {
@@ -162,7 +163,8 @@ public sealed class TrainCommand : CliCommand
             (model, var resume) = RunCheckpoint.Load<float>(device, checkpointPath);
             if (resume.OptimizerName != optimizer.Name)
                 throw new IlgpuAeException($"{checkpointPath} was written by optimizer {resume.OptimizerName}, not {optimizer.Name}");
-            optimizer.Restore(model.Parameters, resume.OptimizerState, resume.OptimizerSteps);
+            if (model.Objectives.Count == 0) optimizer.Restore(model.Parameters, resume.OptimizerState, resume.OptimizerSteps);
+            resumed = resume;
             ResumeRules.Check(checkpointPath, resume, model, train.Count, batch, trainerOptions.KeepLastBatch, epochs);
             if (ResumeRules.ModelFileConflict(outDir, checkpointPath, resume.Metadata) is { } conflict && !args.Get(_force))
                 throw new IlgpuAeException($"cannot resume: {conflict}; pass --force to resume and overwrite it.");
@@ -176,6 +178,10 @@ public sealed class TrainCommand : CliCommand
         }
         using var _ = model;
         using var __ = optimizer;
+        // A model with several objectives (aae) steps one optimizer of the same kind and rate per objective.
+        var objectives = ObjectiveOptimizers(model, optimizer, args, lr);
+        using var ___ = new DisposeAll(objectives?.Values.Where(o => o != optimizer));
+        if (objectives is not null && resumed is not null) RunCheckpoint.RestoreObjectives(resumed, model, objectives, batch);
         if (root)
         {
             Directory.CreateDirectory(outDir);
@@ -186,7 +192,10 @@ public sealed class TrainCommand : CliCommand
         if (resumeDir is not null)
             io.Out.WriteLine($"resuming {outDir} at epoch {state.Epoch}, batch {state.Batch} (step {state.Steps})");
 
-        using var trainer = new Trainer<float>(model, optimizer, batch, seed, trainerOptions) { State = state };
+        using var trainer = objectives is null
+            ? new Trainer<float>(model, optimizer, batch, seed, trainerOptions)
+            : new Trainer<float>(model, objectives, batch, seed, trainerOptions);
+        trainer.State = state;
         var metricsPath = Path.Combine(outDir, "metrics.jsonl");
         if (resumeDir is null && root) File.WriteAllText(metricsPath, "");
         var runMetadata = new Dictionary<string, string>
@@ -212,7 +221,11 @@ public sealed class TrainCommand : CliCommand
                     File.AppendAllText(metricsPath, MetricsLine(r) + "\n");
                 },
                 onBatch: (done, total) => progress?.Report(trainer.State.Epoch, done, total),
-                onCheckpoint: s => RunCheckpoint.Save(checkpointPath, model, optimizer, s, runMetadata, trainerOptions.LearningRate),
+                onCheckpoint: s =>
+                {
+                    if (objectives is null) RunCheckpoint.Save(checkpointPath, model, optimizer, s, runMetadata, trainerOptions.LearningRate);
+                    else RunCheckpoint.Save(checkpointPath, model, objectives, s, runMetadata, trainerOptions.LearningRate);
+                },
                 cancel: stop.Token);
         }
         catch (DivergenceException e)
@@ -348,6 +361,23 @@ public sealed class TrainCommand : CliCommand
             : new Sgd(lr, args.Get(_momentum), WeightDecay(args, 0)),
         _ => new Adam(lr, eps: args.Get(_eps), weightDecay: WeightDecay(args, 0)),
     };
+
+    /// <summary>One optimizer per objective of <paramref name="model"/> (the first is <paramref name="first"/>), or null for a model with one.</summary>
+    Dictionary<string, Optimizer>? ObjectiveOptimizers(Model<float> model, Optimizer first, Args args, double lr)
+    {
+        if (model.Objectives.Count == 0) return null;
+        if (args.Get(_clipGrad) is not null)
+            throw new UsageException($"--clip-grad does not apply to --model {model.Kind}: each of its objectives ({string.Join(", ", model.Objectives)}) has its own gradient");
+        return model.Objectives.Select((n, i) => (n, i == 0 ? first : MakeOptimizer(args, lr))).ToDictionary(p => p.n, p => p.Item2);
+    }
+
+    sealed class DisposeAll(IEnumerable<Optimizer>? optimizers) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var o in optimizers ?? []) o.Dispose();
+        }
+    }
 
     double WeightDecay(Args args, double fallback) => args.Get(_weightDecay) ?? args.Use(_weightDecay.Key, fallback);
 }

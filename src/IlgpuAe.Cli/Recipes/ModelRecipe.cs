@@ -75,7 +75,7 @@ public sealed class ModelRecipes(IReadOnlyList<ModelRecipe> all)
 {
     /// <summary>Fresh recipes, so the options of one command line never carry state into another.</summary>
     public static ModelRecipes Create() =>
-        new([new AeRecipe(), new VaeRecipe(), new CvaeRecipe(), new DaeRecipe(), new SparseRecipe(), new CaeRecipe(), new IwaeRecipe(), new WaeRecipe()]);
+        new([new AeRecipe(), new VaeRecipe(), new CvaeRecipe(), new DaeRecipe(), new SparseRecipe(), new CaeRecipe(), new IwaeRecipe(), new WaeRecipe(), new AaeRecipe(), new VqVaeRecipe()]);
 
     public IReadOnlyList<ModelRecipe> All { get; } = all;
 

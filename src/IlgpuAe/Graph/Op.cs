@@ -39,6 +39,12 @@ public abstract class Op<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public virtual IEnumerable<Node<T>> SavedForBackward => Inputs.Append(Output);
 
+    /// <summary>
+    /// Whether the output takes no gradient whatever the inputs (detach, an argmin): backward never reaches through the op,
+    /// and its output keeps its buffer for the whole step (so that a held detached value survives the next forward pass).
+    /// </summary>
+    public virtual bool StopsGradient => false;
+
     /// <summary>Elements of private scratch the forward pass needs (for example reduction partials).</summary>
     public virtual long ForwardScratch(Device device) => 0;
 
@@ -95,6 +101,12 @@ public abstract class Exec<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>The Philox index of element 0 of a batch-shaped [rows, cols] node: <see cref="RowOffset"/>·cols.</summary>
     public ulong FirstElement(Node<T> node) => RowOffset * (ulong)node.Cols;
+
+    /// <summary>
+    /// Whether detach ops keep the values of the last pass instead of copying their inputs (false, except while a
+    /// finite-difference check probes a graph with detached values: sg(·) is then held constant, as its gradient says).
+    /// </summary>
+    public virtual bool HoldsDetached => false;
 
     /// <summary>The op's private scratch for the pass now running, as long as it asked for.</summary>
     public abstract ArrayView<T> Scratch(Op<T> op);

@@ -13,14 +13,12 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
 {
     readonly GraphBuilder<T> _graph;
     readonly Op<T>[] _forward;
-    readonly Op<T>[] _backward;
-    readonly HashSet<Node<T>> _needsGrad = [];
-    readonly Dictionary<(Op<T>, int), T> _beta = [];
-    readonly HashSet<Op<T>> _gradientInForward = [];
+    // One entry per objective, in step order; a graph that declares none has one over every term and parameter.
+    readonly ObjectivePlan[] _objectives;
+    readonly bool _declared;
+    ObjectivePlan _current;
     readonly Dictionary<Node<T>, long> _valueAt = [];
-    readonly Dictionary<Node<T>, long> _gradAt = [];
     readonly Dictionary<Op<T>, (long At, long Length)> _forwardScratch = [];
-    readonly Dictionary<Op<T>, (long At, long Length)> _backwardScratch = [];
     readonly MemoryBuffer1D<T, Stride1D.Dense> _arena;
     readonly MemoryBuffer1D<int, Stride1D.Dense> _termOffsets;
     readonly MemoryBuffer1D<T, Stride1D.Dense> _termSums;
@@ -34,11 +32,9 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     readonly HashSet<Node<T>> _fed = [];
     readonly HashSet<Node<T>> _readable;
     // The per-step values the kernels read from device memory (the random ops' step, the terms' gradient seeds), so
-    // that every launch of a step has the same arguments at every step: what lets a CUDA graph replay it.
+    // that every launch of a step has the same arguments at every step: what lets a CUDA graph replay it. The seeds are each
+    // objective's (ObjectivePlan.Seeds).
     readonly DeviceScalars<ulong> _stepCell;
-    readonly DeviceScalars<T> _seeds;
-    readonly MemoryBuffer1D<int, Stride1D.Dense> _seedOffsets;
-    readonly (Node<T> Node, Schedule Weight)[] _seeded;
     bool _backwardPhase;
 
     internal Plan(GraphBuilder<T> graph, bool training)
@@ -46,19 +42,23 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         _graph = graph;
         Training = training;
         graph.Parameters.Materialize();
-        _terms = graph.Terms.ToArray();
-        if (training && _terms.Length == 0) throw new InvalidOperationException("a training plan needs at least one loss term");
         _forward = graph.Ops.ToArray();
+        _declared = graph.Objectives.Count > 0;
+        (_terms, _objectives) = _declared ? DeclaredObjectives(graph) : (graph.Terms.ToArray(), [new ObjectivePlan("loss", null, 0, graph.Terms.Count, _forward)]);
+        _current = _objectives[0];
+        if (training && _terms.Length == 0) throw new InvalidOperationException("a training plan needs at least one loss term");
         _inputs = graph.Nodes.Where(n => n.Kind == NodeKind.Input).ToArray();
         _readable = [.. _inputs, .. graph.Constants.Keys, .. graph.Outputs.Values, .. graph.Kept, .. _terms.Select(t => t.Node)];
-        _backward = training ? PlanBackward() : [];
+        if (training)
+            foreach (var o in _objectives) PlanBackward(o);
         // Ops from outside the engine run once on padded buffers first, so that a kernel writing past a declared shape is named here.
         var probed = _forward.Where(op => op.GetType().Assembly != typeof(Plan<T>).Assembly).ToList();
         if (probed.Count > 0)
         {
             long pad = Math.Max(1024, graph.Nodes.Max(n => n.Length));
+            var first = _objectives[0];
             foreach (var op in probed)
-                OpProbe<T>.Check(Device, op, Array.IndexOf(_forward, op), _backward.Contains(op), pad, Seed, _needsGrad.Contains, (o, i) => _beta[(o, i)]);
+                OpProbe<T>.Check(Device, op, Array.IndexOf(_forward, op), first.Backward.Contains(op), pad, Seed, first.NeedsGrad.Contains, (o, i) => first.Beta[(o, i)]);
         }
         long total = PlaceBuffers();
         _arena = Device.Allocate<T>(Math.Max(1, total));
@@ -71,9 +71,12 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         ArenaLength = total;
         // Constants live for the whole step, like inputs, so nothing else is placed over them: one upload serves every step.
         foreach (var (node, values) in graph.Constants) _arena.View.SubView(_valueAt[node], node.Length).CopyFromCPU(values);
-        _seeded = _terms.Where(t => _needsGrad.Contains(t.Node)).Select(t => (t.Node, t.Weight)).ToArray();
-        _seedOffsets = Device.Allocate(_seeded.Length == 0 ? [0] : _seeded.Select(t => (int)_gradAt[t.Node]).ToArray());
-        _seeds = new DeviceScalars<T>(Device, _seeded.Length);
+        foreach (var o in _objectives)
+        {
+            o.Seeded = TermsOf(o).Where(t => o.NeedsGrad.Contains(t.Node)).Select(t => (t.Node, t.Weight)).ToArray();
+            o.SeedOffsets = Device.Allocate(o.Seeded.Length == 0 ? [0] : o.Seeded.Select(t => (int)o.GradAt[t.Node]).ToArray());
+            o.Seeds = new DeviceScalars<T>(Device, o.Seeded.Length);
+        }
         _stepCell = new DeviceScalars<ulong>(Device, 1);
         _runner = new Runner(this);
         OverlappedUploads = Device.Backend == Backend.Cuda;
@@ -93,8 +96,8 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
 
     /// <summary>Kernel-launching ops in the forward and backward schedules.</summary>
     public int ForwardOps => _forward.Length;
-    /// <summary>Kernel-launching ops in the backward schedule (0 for an evaluation plan).</summary>
-    public int BackwardOps => _backward.Length;
+    /// <summary>Kernel-launching ops in the backward schedule (0 for an evaluation plan); with several objectives, in all their schedules together.</summary>
+    public int BackwardOps => _objectives.Sum(o => o.Backward.Length);
 
     /// <summary>The loss terms' names, in term order (the order of every per-term array).</summary>
     public IReadOnlyList<string> TermNames => _termNames ??= _terms.Select(t => t.Name).ToArray();
@@ -107,67 +110,121 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     public IReadOnlyList<Schedule> TermSchedules => _terms.Select(t => t.Weight).ToArray();
 
     /// <summary>
-    /// The step at which scheduled term weights are taken (seeding the backward pass, <see cref="TermWeights"/>, <see cref="Objective"/>).
+    /// The step at which scheduled term weights are taken (seeding the backward pass, <see cref="TermWeights"/>, <see cref="Objective()"/>).
     /// The trainer sets it before each step and before evaluating; it is apart from <see cref="Step"/>, which drives the random draws.
     /// </summary>
     public long ScheduleStep { get; set; }
 
-    /// <summary>Which nodes get a gradient: parameters and everything between them and a loss term.</summary>
-    Op<T>[] PlanBackward()
+    /// <summary>
+    /// The declared objectives in step order, each with its terms made contiguous (the terms are reordered objective by
+    /// objective) and its forward ops: those that reach one of its terms, and for the first also those that reach none.
+    /// </summary>
+    static ((string, Node<T>, Schedule)[] Terms, ObjectivePlan[] Objectives) DeclaredObjectives(GraphBuilder<T> graph)
     {
-        var requires = new HashSet<Node<T>>(_graph.Nodes.Where(n => n.Kind == NodeKind.Parameter));
-        foreach (var op in _forward)
-            if (op.Inputs.Any(requires.Contains)) requires.Add(op.Output);
-        var reaches = new HashSet<Node<T>>(_terms.Select(t => t.Node));
-        for (int i = _forward.Length - 1; i >= 0; i--)
-            if (reaches.Contains(_forward[i].Output))
-                foreach (var input in _forward[i].Inputs) reaches.Add(input);
-        foreach (var n in _graph.Nodes)
-            if (requires.Contains(n) && reaches.Contains(n)) _needsGrad.Add(n);
-
-        var backward = _forward.Where(op => _needsGrad.Contains(op.Output)).Reverse().ToArray();
-        var written = new HashSet<Node<T>>(_terms.Select(t => t.Node)); // seeded with the term weights
-        // Parameter gradients are overwritten by their first writer each step, like any other.
-        foreach (var op in backward)
-            for (int i = 0; i < op.Inputs.Count; i++)
+        var owner = new Dictionary<string, string>();
+        foreach (var (name, _, terms) in graph.Objectives)
+            foreach (var t in terms)
             {
-                var input = op.Inputs[i];
-                if (!_needsGrad.Contains(input)) continue;
-                _beta[(op, i)] = written.Add(input) ? T.Zero : T.One;
+                if (!graph.Terms.Any(x => x.Name == t)) throw new IlgpuAeException($"objective '{name}' names the loss term '{t}', which the graph does not have");
+                if (owner.TryGetValue(t, out var other)) throw new IlgpuAeException($"loss term '{t}' belongs to objective '{other}' and to objective '{name}'");
+                owner[t] = name;
             }
-        foreach (var op in backward)
-            if (CanFuseGradient(op, backward)) _gradientInForward.Add(op);
-        return backward;
+        var orphans = graph.Terms.Where(t => !owner.ContainsKey(t.Name)).Select(t => $"'{t.Name}'").ToList();
+        if (orphans.Count > 0)
+            throw new IlgpuAeException($"the graph declares objectives, so every loss term must belong to one: {string.Join(", ", orphans)} belongs to none");
+        var ops = graph.Ops.ToArray();
+        var reachedByAny = new HashSet<Op<T>>();
+        var ordered = new List<(string, Node<T>, Schedule)>();
+        var plans = new List<ObjectivePlan>();
+        var reaches = new List<HashSet<Op<T>>>();
+        foreach (var (name, group, _) in graph.Objectives)
+        {
+            var mine = graph.Terms.Where(t => owner[t.Name] == name).ToList();
+            var needed = new HashSet<Node<T>>(mine.Select(t => t.Node));
+            var used = new HashSet<Op<T>>();
+            for (int i = ops.Length - 1; i >= 0; i--)
+                if (needed.Contains(ops[i].Output))
+                {
+                    used.Add(ops[i]);
+                    foreach (var input in ops[i].Inputs) needed.Add(input);
+                }
+            reachedByAny.UnionWith(used);
+            reaches.Add(used);
+            plans.Add(new ObjectivePlan(name, group, ordered.Count, mine.Count, []));
+            ordered.AddRange(mine);
+        }
+        for (int k = 0; k < plans.Count; k++)
+        {
+            var used = reaches[k];
+            plans[k] = plans[k] with { Forward = ops.Where(op => used.Contains(op) || (k == 0 && !reachedByAny.Contains(op))).ToArray() };
+        }
+        return (ordered.ToArray(), plans.ToArray());
     }
 
     /// <summary>
-    /// Whether <paramref name="op"/>'s gradient can be written by its forward launch: its output is one loss term whose
-    /// gradient is only the seed (no other op reads it), the inputs it offers are exactly those needing a gradient, each an
-    /// op's value (not a parameter, whose gradient lives beyond the step) that this op writes first (beta 0).
+    /// Which nodes get a gradient in objective <paramref name="o"/>: its group's parameters (every parameter without declared
+    /// objectives) and everything between them and one of its terms, never through a gradient-stopping op.
     /// </summary>
-    bool CanFuseGradient(Op<T> op, Op<T>[] backward)
+    void PlanBackward(ObjectivePlan o)
+    {
+        var requires = new HashSet<Node<T>>(_graph.Nodes.Where(n => n.Kind == NodeKind.Parameter && (o.Group is null || o.Group.Contains(n.Parameter!))));
+        foreach (var op in _forward)
+            if (!op.StopsGradient && op.Inputs.Any(requires.Contains)) requires.Add(op.Output);
+        var reaches = new HashSet<Node<T>>(TermsOf(o).Select(t => t.Node));
+        for (int i = _forward.Length - 1; i >= 0; i--)
+            if (!_forward[i].StopsGradient && reaches.Contains(_forward[i].Output))
+                foreach (var input in _forward[i].Inputs) reaches.Add(input);
+        foreach (var n in _graph.Nodes)
+            if (requires.Contains(n) && reaches.Contains(n)) o.NeedsGrad.Add(n);
+
+        o.Backward = o.Forward.Where(op => o.NeedsGrad.Contains(op.Output)).Reverse().ToArray();
+        var written = new HashSet<Node<T>>(TermsOf(o).Select(t => t.Node)); // seeded with the term weights
+        // Parameter gradients are overwritten by their first writer each step, like any other.
+        foreach (var op in o.Backward)
+            for (int i = 0; i < op.Inputs.Count; i++)
+            {
+                var input = op.Inputs[i];
+                if (!o.NeedsGrad.Contains(input)) continue;
+                o.Beta[(op, i)] = written.Add(input) ? T.Zero : T.One;
+            }
+        foreach (var op in o.Backward)
+            if (CanFuseGradient(o, op)) o.GradientInForward.Add(op);
+        // A member of the group that none of its terms reaches would keep another objective's gradient: it is zeroed instead.
+        if (o.Group is not null)
+            o.Unreached = o.Group.Parameters.Where(p => !o.NeedsGrad.Any(n => n.Kind == NodeKind.Parameter && n.Parameter == p)).ToArray();
+    }
+
+    ArraySegment<(string Name, Node<T> Node, Schedule Weight)> TermsOf(ObjectivePlan o) => new(_terms, o.TermStart, o.TermCount);
+
+    /// <summary>
+    /// Whether <paramref name="op"/>'s gradient in objective <paramref name="o"/> can be written by its forward launch: its output
+    /// is one loss term whose gradient is only the seed (no other op reads it), the inputs it offers are exactly those needing a
+    /// gradient, each an op's value (not a parameter, whose gradient lives beyond the step) that this op writes first (beta 0).
+    /// </summary>
+    bool CanFuseGradient(ObjectivePlan o, Op<T> op)
     {
         var offered = op.GradientInForward;
         if (offered.Count == 0) return false;
         int asTerm = 0;
         foreach (var term in _terms) if (term.Node == op.Output) asTerm++;
         if (asTerm != 1) return false;
-        foreach (var other in backward)
+        foreach (var other in o.Backward)
             if (other != op && other.Inputs.Contains(op.Output)) return false;
         for (int i = 0; i < op.Inputs.Count; i++)
         {
             var input = op.Inputs[i];
-            bool needs = _needsGrad.Contains(input);
+            bool needs = o.NeedsGrad.Contains(input);
             if (needs != offered.Contains(i)) return false;
-            if (needs && (input.Kind != NodeKind.Value || _beta[(op, i)] != T.Zero)) return false;
+            if (needs && (input.Kind != NodeKind.Value || o.Beta[(op, i)] != T.Zero)) return false;
         }
         return true;
     }
 
-    // Taken when the forward pass starts, so that a switch between Forward and Backward cannot skip a gradient never written.
-    bool _fusedThisStep;
+    // The objective whose fusable losses the last forward pass fused (null: none), taken when it starts, so that a switch of
+    // FuseLossGradients, or a backward pass of another objective, cannot skip a gradient never written.
+    ObjectivePlan? _fusedFor;
 
-    bool Fused(Op<T> op) => _fusedThisStep && _gradientInForward.Contains(op);
+    bool Fused(Op<T> op) => _fusedFor == _current && _current.GradientInForward.Contains(op);
 
     /// <summary>
     /// Whether losses that can write their gradient in the same launch as their value do so (true, the default): their
@@ -176,8 +233,8 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     /// </summary>
     public bool FuseLossGradients { get; set; } = true;
 
-    /// <summary>Ops of this plan whose backward pass is fused into their forward launch while <see cref="FuseLossGradients"/> is on.</summary>
-    public int FusedGradientOps => _gradientInForward.Count;
+    /// <summary>Ops of this plan whose backward pass is fused into their forward launch while <see cref="FuseLossGradients"/> is on (over every objective).</summary>
+    public int FusedGradientOps => _objectives.Sum(o => o.GradientInForward.Count);
 
     /// <summary>
     /// Whether a fused loss (see <see cref="FuseLossGradients"/>) has a scheduled weight: it takes its seed as a kernel argument,
@@ -188,21 +245,26 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     {
         get
         {
-            foreach (var (_, node, weight) in _terms)
-                if (!weight.IsConstant && node.Producer is { } producer && _gradientInForward.Contains(producer)) return true;
+            foreach (var o in _objectives)
+                foreach (var (_, node, weight) in TermsOf(o))
+                    if (!weight.IsConstant && node.Producer is { } producer && o.GradientInForward.Contains(producer)) return true;
             return false;
         }
     }
 
     long PlaceBuffers()
     {
+        // One timeline: the whole forward schedule, the seeding of the term gradients, then each objective's backward schedule.
+        // A value lives until the last backward op of any objective that reads it, so each objective's step finds its values.
         int f = _forward.Length;
-        int end = f + 1 + _backward.Length;
         int seedStep = f;
         var fwdStep = new Dictionary<Op<T>, int>();
         for (int i = 0; i < f; i++) fwdStep[_forward[i]] = i;
-        var bwdStep = new Dictionary<Op<T>, int>();
-        for (int j = 0; j < _backward.Length; j++) bwdStep[_backward[j]] = f + 1 + j;
+        var bwdStep = new Dictionary<(ObjectivePlan, Op<T>), int>();
+        int next = f + 1;
+        foreach (var o in _objectives)
+            foreach (var op in o.Backward) bwdStep[(o, op)] = next++;
+        int end = next;
 
         var requests = new List<Arena.Request>();
         var owners = new List<Action<long>>();
@@ -216,26 +278,28 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         foreach (var node in _graph.Nodes)
         {
             if (node.Kind == NodeKind.Parameter) continue;
-            bool whole = node.Kind is NodeKind.Input or NodeKind.Constant;
+            bool whole = node.Kind is NodeKind.Input or NodeKind.Constant || node.Producer!.StopsGradient;
             int first = whole ? 0 : fwdStep[node.Producer!];
             int last = first;
             if (whole || kept.Contains(node)) last = end;
             foreach (var op in _forward)
                 if (op.Inputs.Contains(node)) last = Math.Max(last, fwdStep[op]);
-            foreach (var op in _backward)
-                if (op.SavedForBackward.Contains(node)) last = Math.Max(last, bwdStep[op]);
+            foreach (var o in _objectives)
+                foreach (var op in o.Backward)
+                    if (op.SavedForBackward.Contains(node)) last = Math.Max(last, bwdStep[(o, op)]);
             Want(node.Length, first, last, at => _valueAt[node] = at);
 
-            if (_needsGrad.Contains(node) && node.Kind == NodeKind.Value)
+            foreach (var o in _objectives)
             {
-                int gFirst = kept.Contains(node) && _terms.Any(t => t.Node == node) ? seedStep : int.MaxValue;
-                foreach (var op in _backward)
-                    if (op.Inputs.Contains(node)) gFirst = Math.Min(gFirst, bwdStep[op]);
+                if (!o.NeedsGrad.Contains(node) || node.Kind != NodeKind.Value) continue;
+                int gFirst = kept.Contains(node) && TermsOf(o).Any(t => t.Node == node) ? seedStep : int.MaxValue;
+                foreach (var op in o.Backward)
+                    if (op.Inputs.Contains(node)) gFirst = Math.Min(gFirst, bwdStep[(o, op)]);
                 // A fused loss writes this gradient during the forward pass: the buffer lives from there (fused or not, so the switch is free).
-                foreach (var op in _gradientInForward)
+                foreach (var op in o.GradientInForward)
                     if (op.Inputs.Contains(node)) gFirst = Math.Min(gFirst, fwdStep[op]);
-                int gLast = bwdStep[node.Producer!];
-                Want(node.Length, Math.Min(gFirst, gLast), gLast, at => _gradAt[node] = at);
+                int gLast = bwdStep[(o, node.Producer!)];
+                Want(node.Length, Math.Min(gFirst, gLast), gLast, at => o.GradAt[node] = at);
             }
         }
         foreach (var op in _forward)
@@ -243,11 +307,12 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
             long fs = op.ForwardScratch(Device);
             if (fs > 0) Want(fs, fwdStep[op], fwdStep[op], at => _forwardScratch[op] = (at, fs));
         }
-        foreach (var op in _backward)
-        {
-            long bs = op.BackwardScratch(Device);
-            if (bs > 0) Want(bs, bwdStep[op], bwdStep[op], at => _backwardScratch[op] = (at, bs));
-        }
+        foreach (var o in _objectives)
+            foreach (var op in o.Backward)
+            {
+                long bs = op.BackwardScratch(Device);
+                if (bs > 0) Want(bs, bwdStep[(o, op)], bwdStep[(o, op)], at => o.BackwardScratch[op] = (at, bs));
+            }
         var (offsets, total) = Arena.Place(requests);
         for (int i = 0; i < offsets.Length; i++) owners[i](offsets[i]);
         return total;
@@ -347,15 +412,78 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     {
         if (_fed.Count != _inputs.Length) throw NotFed();
         _backwardPhase = false;
-        _fusedThisStep = FuseLossGradients;
+        _current = _objectives[0];
+        _fusedFor = FuseLossGradients ? _current : null;
         StageStep();
         if (Profile is { } profile)
         {
-            ForwardProfiled(profile);
+            ForwardProfiled(profile, _forward, 0, _terms.Length);
             return;
         }
         foreach (var op in _forward) op.Forward(_runner);
-        AccumulateTerms();
+        AccumulateTerms(0, _terms.Length);
+    }
+
+    /// <summary>
+    /// The forward ops of objective <paramref name="objective"/> alone (those that reach its terms; the first objective also
+    /// runs those that reach none), then its terms into the running sums: the first half of its part of a training step.
+    /// </summary>
+    public void Forward(string objective)
+    {
+        var o = Find(objective);
+        if (_fed.Count != _inputs.Length) throw NotFed();
+        _backwardPhase = false;
+        _current = o;
+        _fusedFor = FuseLossGradients ? o : null;
+        StageStep();
+        if (Profile is { } profile)
+        {
+            ForwardProfiled(profile, o.Forward, o.TermStart, o.TermCount);
+            return;
+        }
+        foreach (var op in o.Forward) op.Forward(_runner);
+        AccumulateTerms(o.TermStart, o.TermCount);
+    }
+
+    /// <summary>The objectives the graph declared, in step order; empty when it declared none (one objective over every term and parameter).</summary>
+    public IReadOnlyList<string> ObjectiveNames => _declared ? _objectives.Select(o => o.Name).ToArray() : [];
+
+    /// <summary>The parameter group objective <paramref name="objective"/> updates.</summary>
+    public ParameterGroup<T> GroupOf(string objective) => Find(objective).Group!;
+
+    /// <summary>The names of objective <paramref name="objective"/>'s terms, in term order.</summary>
+    public IReadOnlyList<string> TermsOf(string objective) => TermsOf(Find(objective)).Select(t => t.Name).ToArray();
+
+    /// <summary>Where objective <paramref name="objective"/>'s terms sit in term order (they are contiguous).</summary>
+    public (int Start, int Count) TermRange(string objective)
+    {
+        var o = Find(objective);
+        return (o.TermStart, o.TermCount);
+    }
+
+    /// <summary>Σ weight·term over objective <paramref name="objective"/>'s terms in the last forward pass.</summary>
+    public double Objective(string objective) => TermsOf(Find(objective)).Sum(t => t.Weight.At(ScheduleStep) * Term(t.Name));
+
+    /// <summary>
+    /// The weight of each term in the loss a run reports (train_loss, test_loss), in term order: <see cref="TermWeights"/> without
+    /// declared objectives; with them, the first objective's weights and 0 for the other objectives' terms, which are reported
+    /// as terms (a discriminator's loss is not part of an autoencoder's loss).
+    /// </summary>
+    public IReadOnlyList<double> LossWeights => _declared
+        ? _terms.Select((t, i) => i < _objectives[0].TermCount ? t.Weight.At(ScheduleStep) : 0).ToArray()
+        : TermWeights;
+
+    /// <summary>
+    /// While true, detach ops keep the values of the pass before instead of copying their inputs: sg(·) held constant, so that
+    /// finite differences of the objective measure the gradient backward computes (the shipped gradient check sets it while it probes).
+    /// </summary>
+    public bool HoldDetached { get; set; }
+
+    ObjectivePlan Find(string objective)
+    {
+        if (!_declared) throw new IlgpuAeException($"this plan declares no objectives (it has one over every term), so there is no objective '{objective}'");
+        return _objectives.FirstOrDefault(o => o.Name == objective)
+            ?? throw new IlgpuAeException($"no objective named '{objective}' (the plan has {string.Join(", ", _objectives.Select(o => o.Name))})");
     }
 
     /// <summary>Queues the upload of <see cref="Step"/> into the device cell the random ops read (nothing when it is unchanged).</summary>
@@ -367,13 +495,14 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
 
     /// <summary>
     /// Queues the uploads of this step's device-held values (<see cref="Step"/>, and the terms' gradient seeds at
-    /// <see cref="ScheduleStep"/>): <see cref="Forward"/> and <see cref="Backward"/> do it themselves; a caller that replays
+    /// <see cref="ScheduleStep"/>): <see cref="Forward()"/> and <see cref="Backward()"/> do it themselves; a caller that replays
     /// their captured launches does it before each replay.
     /// </summary>
     public void StageScalars()
     {
         StageStep();
-        if (Training) StageSeeds();
+        if (Training)
+            foreach (var o in _objectives) StageSeeds(o);
     }
 
     IlgpuAeException NotFed()
@@ -383,11 +512,12 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
             "(or the model's Feed) before Forward; an input left unfed would be read as whatever its buffer holds");
     }
 
-    void AccumulateTerms()
+    void AccumulateTerms(int start, int count)
     {
-        if (_terms.Length == 0) return;
+        if (count == 0) return;
         var k = Device.Load<Loop, ArrayView<T>, ArrayView<int>, ArrayView<T>, ArrayView<T>>(MetricKernels.AccumulateScalars);
-        k(1, new Loop(1, _terms.Length), _arena.View, _termOffsets.View, _termSums.View, _lastTerms.View);
+        if (count == _terms.Length) k(1, new Loop(1, count), _arena.View, _termOffsets.View, _termSums.View, _lastTerms.View);
+        else k(1, new Loop(1, count), _arena.View, _termOffsets.View.SubView(start, count), _termSums.View.SubView(start, count), _lastTerms.View.SubView(start, count));
     }
 
     /// <summary>
@@ -396,22 +526,18 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     /// </summary>
     public StepProfile? Profile { get; set; }
 
-    void ForwardProfiled(StepProfile profile)
+    void ForwardProfiled(StepProfile profile, Op<T>[] ops, int termStart, int termCount)
     {
-        for (int i = 0; i < _forward.Length; i++)
-        {
-            var op = _forward[i];
-            profile.Measure(Device, "forward", Label(op, i), () => op.Forward(_runner));
-        }
-        profile.Measure(Device, "forward", "loss term sums", AccumulateTerms);
+        foreach (var op in ops)
+            profile.Measure(Device, "forward", Label(op, Array.IndexOf(_forward, op)), () => op.Forward(_runner));
+        profile.Measure(Device, "forward", "loss term sums", () => AccumulateTerms(termStart, termCount));
     }
 
-    void BackwardProfiled(StepProfile profile)
+    void BackwardProfiled(StepProfile profile, ObjectivePlan o)
     {
-        profile.Measure(Device, "backward", "seed term gradients", SeedTermGradients);
-        for (int i = 0; i < _backward.Length; i++)
+        profile.Measure(Device, "backward", "seed term gradients", () => SeedTermGradients(o));
+        foreach (var op in o.Backward)
         {
-            var op = _backward[i];
             if (Fused(op)) continue;
             profile.Measure(Device, "backward", Label(op, Array.IndexOf(_forward, op)), () => op.Backward(_runner));
         }
@@ -425,34 +551,59 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     public void Backward()
     {
         if (!Training) throw new InvalidOperationException("this plan was compiled without a backward pass");
+        if (_declared)
+            throw new IlgpuAeException($"this plan has {_objectives.Length} objectives ({string.Join(", ", _objectives.Select(o => o.Name))}): " +
+                "run Forward(name) and Backward(name) for each, in that order");
+        Backward(_objectives[0]);
+    }
+
+    /// <summary>
+    /// Seeds d(objective)/d(term) = weight for objective <paramref name="objective"/>'s terms and runs its backward schedule: the
+    /// gradients of its group's members (a member none of its terms reaches gets 0), after <see cref="Forward(string)"/> of the same objective.
+    /// </summary>
+    public void Backward(string objective)
+    {
+        if (!Training) throw new InvalidOperationException("this plan was compiled without a backward pass");
+        Backward(Find(objective));
+    }
+
+    void Backward(ObjectivePlan o)
+    {
         _backwardPhase = true;
+        _current = o;
+        foreach (var p in o.Unreached)
+        {
+            var view = Parameters.GradOf(p);
+            var loop = Device.LoopFor(view.Length);
+            Device.Load<Loop, ArrayView<T>, T>(ElementwiseKernels.Fill)(loop.Threads, loop, view, T.Zero);
+        }
         if (Profile is { } profile)
         {
-            BackwardProfiled(profile);
+            BackwardProfiled(profile, o);
             return;
         }
-        SeedTermGradients();
-        foreach (var op in _backward)
+        SeedTermGradients(o);
+        foreach (var op in o.Backward)
             if (!Fused(op)) op.Backward(_runner);
     }
 
-    void SeedTermGradients()
+    void SeedTermGradients(ObjectivePlan o)
     {
-        StageSeeds();
+        StageSeeds(o);
         // A fused loss writes its inputs' gradients in its forward launch and reads no seed: when every term is fused, none is scattered.
         bool read = false;
-        foreach (var (node, _) in _seeded) read |= node.Producer is not { } producer || !Fused(producer);
+        foreach (var (node, _) in o.Seeded) read |= node.Producer is not { } producer || !Fused(producer);
         if (!read) return;
         Device.Load<Loop, ArrayView<T>, ArrayView<int>, ArrayView<T>>(MetricKernels.ScatterScalars)(
-            1, new Loop(1, _seeded.Length), _arena.View, _seedOffsets.View, _seeds.View);
+            1, new Loop(1, o.Seeded.Length), _arena.View, o.SeedOffsets!.View, o.Seeds!.View);
     }
 
     /// <summary>d(objective)/d(term) = weight at <see cref="ScheduleStep"/> · <see cref="GradientScale"/>, uploaded for the scatter to read.</summary>
-    void StageSeeds()
+    void StageSeeds(ObjectivePlan o)
     {
-        var values = _seeds.Values;
-        for (int i = 0; i < _seeded.Length; i++) values[i] = T.CreateTruncating(_seeded[i].Weight.At(ScheduleStep) * GradientScale);
-        _seeds.Upload();
+        var values = o.Seeds!.Values;
+        for (int i = 0; i < o.Seeded.Length; i++) values[i] = T.CreateTruncating(o.Seeded[i].Weight.At(ScheduleStep) * GradientScale);
+        o.Seeds.Upload();
     }
 
     /// <summary>Sums of every loss term over the forward passes since the last reset, in term order.</summary>
@@ -540,8 +691,11 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         _termSums.Dispose();
         _lastTerms.Dispose();
         _termHost.Dispose();
-        _seedOffsets.Dispose();
-        _seeds.Dispose();
+        foreach (var o in _objectives)
+        {
+            o.SeedOffsets?.Dispose();
+            o.Seeds?.Dispose();
+        }
         _stepCell.Dispose();
         foreach (var staged in _staged.Values) staged.Dispose();
         _staged.Clear();
@@ -561,15 +715,17 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
 
         public override ArrayView<T> Grad(Node<T> node)
         {
-            if (!plan._needsGrad.Contains(node)) throw new InvalidOperationException($"{node} has no gradient in this plan");
+            if (!plan._current.NeedsGrad.Contains(node)) throw new InvalidOperationException($"{node} has no gradient in this plan");
             return node.Kind == NodeKind.Parameter
                 ? plan.Parameters.GradOf(node.Parameter!)
-                : plan._arena.View.SubView(plan._gradAt[node], node.Length);
+                : plan._arena.View.SubView(plan._current.GradAt[node], node.Length);
         }
 
-        public override bool NeedsGrad(Node<T> node) => plan._needsGrad.Contains(node);
+        public override bool NeedsGrad(Node<T> node) => plan._current.NeedsGrad.Contains(node);
 
-        public override T Beta(Op<T> op, int input) => plan._beta[(op, input)];
+        public override T Beta(Op<T> op, int input) => plan._current.Beta[(op, input)];
+
+        public override bool HoldsDetached => plan.HoldDetached;
 
         public override bool GradientInForward(Op<T> op) => plan.Fused(op);
 
@@ -582,7 +738,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
 
         public override ArrayView<T> Scratch(Op<T> op)
         {
-            var table = plan._backwardPhase ? plan._backwardScratch : plan._forwardScratch;
+            var table = plan._backwardPhase ? plan._current.BackwardScratch : plan._forwardScratch;
             if (!table.TryGetValue(op, out var s))
                 throw new IlgpuAeException($"op '{op.Name}' ({op.GetType().Name}) asked for {(plan._backwardPhase ? "backward" : "forward")} scratch it did not declare (override {(plan._backwardPhase ? "BackwardScratch" : "ForwardScratch")})");
             return plan._arena.View.SubView(s.At, s.Length);
@@ -607,4 +763,20 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     /// slice start in data-parallel training), so that every draw is a function of (seed, step, row of the whole batch).
     /// </summary>
     public ulong RowOffset { get; set; }
+
+    /// <summary>One objective's part of the plan: its terms (a contiguous range), forward ops, backward schedule and gradient buffers.</summary>
+    sealed record ObjectivePlan(string Name, ParameterGroup<T>? Group, int TermStart, int TermCount, Op<T>[] Forward)
+    {
+        public Op<T>[] Backward { get; set; } = [];
+        public HashSet<Node<T>> NeedsGrad { get; } = [];
+        public Dictionary<(Op<T>, int), T> Beta { get; } = [];
+        public Dictionary<Node<T>, long> GradAt { get; } = [];
+        public Dictionary<Op<T>, (long At, long Length)> BackwardScratch { get; } = [];
+        public Parameter<T>[] Unreached { get; set; } = [];
+        public HashSet<Op<T>> GradientInForward { get; } = [];
+        // The terms this objective seeds, where their gradients sit, and the seeds' device cells (see SeedTermGradients).
+        public (Node<T> Node, Schedule Weight)[] Seeded { get; set; } = [];
+        public MemoryBuffer1D<int, Stride1D.Dense>? SeedOffsets { get; set; }
+        public DeviceScalars<T>? Seeds { get; set; }
+    }
 }

@@ -91,7 +91,7 @@ public class Autoencoder<T> : Model<T> where T : unmanaged, IFloatingPointIeee75
         var x = g.Input("x", Features);
         var input = Corrupt(g, x);
         var h = Encoder.Apply(g, Convolutions?.Apply(g, input) ?? input);
-        var r = Decoder.Apply(g, h);
+        var r = Decoder.Apply(g, Bottleneck(g, h));
         if (Image is not null) r = Image.Out.Apply(g, Image.ApplyHidden(g, r));
         g.Loss("reconstruction", g.ReconstructionLoss(r, x, Options.Loss));
         Regularize(g, x, h, r);
@@ -99,6 +99,9 @@ public class Autoencoder<T> : Model<T> where T : unmanaged, IFloatingPointIeee75
         if (!g.Training)
             g.Output("reconstruction", Options.Loss == Reconstruction.Bce ? g.Apply(r, Activation.Sigmoid) : r);
     }
+
+    /// <summary>What the decoder reads of the code <paramref name="h"/>: h itself here; a vector-quantised variant returns its quantised code.</summary>
+    protected virtual Node<T> Bottleneck(GraphBuilder<T> g, Node<T> h) => h;
 
     /// <summary>The encoder's input: x itself here; a denoising variant returns a corrupted copy.</summary>
     protected virtual Node<T> Corrupt(GraphBuilder<T> g, Node<T> x) => x;

@@ -46,6 +46,12 @@ public abstract class Model<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// </summary>
     public long TrainingStep { get; set; }
 
+    /// <summary>
+    /// The objectives the training graph declares (<see cref="GraphBuilder{T}.Objective"/>), in step order, each stepped by an
+    /// optimizer of its own over its own parameter group; empty (the default): one objective over every term and parameter.
+    /// </summary>
+    public virtual IReadOnlyList<string> Objectives => [];
+
     /// <summary>Features of one input row.</summary>
     public abstract int Features { get; }
 

@@ -12,7 +12,7 @@ namespace IlgpuAe.Models;
 /// </summary>
 public static class ModelCatalog
 {
-    static readonly string[] BuiltIn = ["ae", "dae", "sparse", "cae", "vae", "cvae", "iwae", "wae"];
+    static readonly string[] BuiltIn = ["ae", "dae", "sparse", "cae", "vae", "cvae", "iwae", "wae", "aae", "vqvae"];
     static readonly Dictionary<(string Kind, Type Element), Func<Device, string, ulong, object>> Registered = [];
     static readonly Lock Gate = new();
 
@@ -78,6 +78,8 @@ public static class ModelCatalog
             case "cvae": return new Cvae<T>(device, ParseOptions<CvaeOptions>(configJson, kind), seed);
             case "iwae": return new Iwae<T>(device, ParseOptions<IwaeOptions>(configJson, kind), seed);
             case "wae": return new Wae<T>(device, ParseOptions<WaeOptions>(configJson, kind), seed);
+            case "aae": return new AdversarialAutoencoder<T>(device, ParseOptions<AaeOptions>(configJson, kind), seed);
+            case "vqvae": return new VqVae<T>(device, ParseOptions<VqVaeOptions>(configJson, kind), seed);
         }
         Func<Device, string, ulong, object>? factory;
         string[] otherTypes;
@@ -149,6 +151,8 @@ public static class ModelCatalog
         "vae" => typeof(Vae<>),
         "iwae" => typeof(Iwae<>),
         "wae" => typeof(Wae<>),
+        "aae" => typeof(AdversarialAutoencoder<>),
+        "vqvae" => typeof(VqVae<>),
         _ => typeof(Cvae<>),
     };
 

@@ -62,6 +62,31 @@ public class Adam(double lr = 1e-3, double beta1 = 0.9, double beta2 = 0.999, do
     AdamLaunch<T> Launch<T>(ParameterStore<T> p) where T : unmanaged, IFloatingPointIeee754<T> =>
         _launch as AdamLaunch<T> ?? Launcher(ref _launch, new AdamLaunch<T>(p.Device));
 
+    /// <summary>One Adam step over the members of <paramref name="group"/>, one launch per span; m and v have the group's length.</summary>
+    public override void Step<T>(ParameterGroup<T> group)
+    {
+        var m = StateBuffer(ref _m, group);
+        var v = StateBuffer(ref _v, group);
+        Steps++;
+        var p = group.Store;
+        var launch = Launch(p);
+        launch.Stage(LearningRate, Beta1, Beta2, Epsilon, WeightDecay, Steps, Decoupled);
+        long at = 0;
+        foreach (var (offset, length) in group.Spans)
+        {
+            launch.Launch(p.Values.SubView(offset, length), p.Grads.SubView(offset, length), m.View.SubView(at, length), v.View.SubView(at, length), p.Gate);
+            at += length;
+        }
+    }
+
+    /// <summary>Puts back a group's "m", "v" and the step count.</summary>
+    public override void Restore<T>(ParameterGroup<T> group, IReadOnlyDictionary<string, double[]> state, long steps)
+    {
+        RestoreBuffer(ref _m, group, state, "m");
+        RestoreBuffer(ref _v, group, state, "v");
+        Steps = steps;
+    }
+
     /// <summary>"m" and "v" in the flat parameter layout (empty before the first step).</summary>
     public override IReadOnlyDictionary<string, double[]> State() => new Dictionary<string, double[]>
     {

@@ -45,7 +45,7 @@ public abstract class Optimizer : IDisposable
     public abstract void Step<T>(ParameterStore<T> parameters) where T : unmanaged, IFloatingPointIeee754<T>;
 
     /// <summary>
-    /// Whether <see cref="Step{T}"/> is <see cref="PrepareStep{T}"/> then <see cref="LaunchStep{T}"/>, the launches reading every
+    /// Whether <see cref="Step{T}(ParameterStore{T})"/> is <see cref="PrepareStep{T}"/> then <see cref="LaunchStep{T}"/>, the launches reading every
     /// per-step value (learning rate, step count) from device memory: then a captured CUDA graph of the launches replays
     /// correctly after each PrepareStep. The built-in optimizers are; one of your own is not unless it says so.
     /// </summary>
@@ -71,6 +71,18 @@ public abstract class Optimizer : IDisposable
         return made;
     }
 
+    /// <summary>
+    /// Updates the members of <paramref name="group"/> alone from their gradients and counts the step: what one objective of a
+    /// model with several (<see cref="Models.Model{T}.Objectives"/>) does. The state has the group's length. One instance serves
+    /// one group. An optimizer of your own that does not override it cannot train such a model (<see cref="IlgpuAeException"/>).
+    /// </summary>
+    public virtual void Step<T>(ParameterGroup<T> group) where T : unmanaged, IFloatingPointIeee754<T> =>
+        throw new IlgpuAeException($"optimizer {Name} cannot step a parameter group (override Step(ParameterGroup<T>) and Restore(ParameterGroup<T>, ...))");
+
+    /// <summary>Puts back a state taken with <see cref="State"/> from an optimizer of <paramref name="group"/> after <paramref name="steps"/> steps.</summary>
+    public virtual void Restore<T>(ParameterGroup<T> group, IReadOnlyDictionary<string, double[]> state, long steps) where T : unmanaged, IFloatingPointIeee754<T> =>
+        throw new IlgpuAeException($"optimizer {Name} cannot restore the state of a parameter group (override Restore(ParameterGroup<T>, ...))");
+
     /// <summary>The optimizer state as named host arrays, for checkpoints.</summary>
     public abstract IReadOnlyDictionary<string, double[]> State();
 
@@ -87,6 +99,29 @@ public abstract class Optimizer : IDisposable
         if (values.Length != p.Count)
             throw new IlgpuAeException($"optimizer state '{name}' has {values.Length} values, the model has {p.Count} parameters");
         StateBuffer(ref slot, p).View.CopyFromCPU(values.Select(T.CreateTruncating).ToArray());
+    }
+
+    /// <summary>As <see cref="RestoreBuffer{T}(ref MemoryBuffer?, ParameterStore{T}, IReadOnlyDictionary{string, double[]}, string)"/>, for a group's state.</summary>
+    protected static void RestoreBuffer<T>(ref MemoryBuffer? slot, ParameterGroup<T> group, IReadOnlyDictionary<string, double[]> state, string name)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!state.TryGetValue(name, out var values))
+            throw new IlgpuAeException($"the checkpoint has no optimizer state '{name}' for parameter group '{group.Name}'");
+        if (values.Length != group.Count)
+            throw new IlgpuAeException($"optimizer state '{name}' has {values.Length} values, parameter group '{group.Name}' has {group.Count} parameters");
+        StateBuffer(ref slot, group).View.CopyFromCPU(values.Select(T.CreateTruncating).ToArray());
+    }
+
+    /// <summary>Allocates (or checks) a state buffer of the group's length; zero at start.</summary>
+    protected static MemoryBuffer1D<T, Stride1D.Dense> StateBuffer<T>(ref MemoryBuffer? slot, ParameterGroup<T> group)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (slot is MemoryBuffer1D<T, Stride1D.Dense> existing && existing.Length == group.Count) return existing;
+        if (slot is not null) throw new InvalidOperationException("an optimizer instance serves one parameter group");
+        var buffer = group.Store.Device.Allocate<T>(group.Count);
+        buffer.MemSetToZero();
+        slot = buffer;
+        return buffer;
     }
 
     /// <summary>Frees the state buffers.</summary>

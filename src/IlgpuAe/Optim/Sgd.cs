@@ -58,6 +58,34 @@ public sealed class Sgd : Optimizer
     Graph.DeviceScalars<T> Rate<T>(ParameterStore<T> p) where T : unmanaged, IFloatingPointIeee754<T> =>
         _rate as Graph.DeviceScalars<T> ?? Launcher(ref _rate, new Graph.DeviceScalars<T>(p.Device, 1));
 
+
+    /// <summary>The same step over the members of <paramref name="group"/>, one launch per span; the velocity has the group's length.</summary>
+    public override void Step<T>(ParameterGroup<T> group)
+    {
+        var velocity = StateBuffer(ref _velocity, group);
+        Steps++;
+        var p = group.Store;
+        var rate = Rate(p);
+        rate.Set(T.CreateTruncating(LearningRate));
+        rate.Upload();
+        long at = 0;
+        foreach (var (offset, length) in group.Spans)
+        {
+            var loop = p.Device.LoopFor(length);
+            p.Device.Load<Loop, ArrayView<T>, ArrayView<T>, ArrayView<T>, ArrayView<T>, T, T, ArrayView<long>>(OptimizerKernels.SgdMomentum)(
+                loop.Threads, loop, p.Values.SubView(offset, length), p.Grads.SubView(offset, length), velocity.View.SubView(at, length),
+                rate.View, T.CreateTruncating(Momentum), T.CreateTruncating(WeightDecay), p.Gate);
+            at += length;
+        }
+    }
+
+    /// <summary>Puts back a group's "velocity" and the step count.</summary>
+    public override void Restore<T>(ParameterGroup<T> group, IReadOnlyDictionary<string, double[]> state, long steps)
+    {
+        RestoreBuffer(ref _velocity, group, state, "velocity");
+        Steps = steps;
+    }
+
     /// <summary>"velocity" in the flat parameter layout (empty before the first step).</summary>
     public override IReadOnlyDictionary<string, double[]> State() => new Dictionary<string, double[]> { ["velocity"] = ToHost(_velocity) };
 

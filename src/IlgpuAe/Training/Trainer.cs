@@ -21,6 +21,8 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
 {
     readonly Model<T> _model;
     readonly Optimizer _optimizer;
+    // With several objectives (Model.Objectives): each one's optimizer in step order, and its own rate before any schedule.
+    readonly (string Objective, Optimizer Optimizer, double BaseRate)[] _objectives = [];
     readonly TrainerOptions _options;
     readonly double _baseLearningRate;
     GradientNorm<T>? _norm;
@@ -48,9 +50,52 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
 
     /// <summary>A trainer of <paramref name="model"/> in batches of <paramref name="batch"/> rows, the data order drawn from <paramref name="seed"/>; <see cref="IlgpuAeException"/> for a bad batch size or options.</summary>
     public Trainer(Model<T> model, Optimizer optimizer, int batch, ulong seed, TrainerOptions? options = null)
+        : this(model, optimizer, null, batch, seed, options)
+    {
+    }
+
+    /// <summary>
+    /// A trainer of a model with several objectives (<see cref="Model{T}.Objectives"/>): <paramref name="optimizers"/> holds one
+    /// optimizer per objective, by name, each a separate instance. A training step runs, objective after objective in the
+    /// model's order, its forward ops, its backward pass and its optimizer over its parameter group. Data-parallel training and
+    /// gradient clipping are refused for such a model; the divergence guard is read after every objective's backward pass.
+    /// </summary>
+    public Trainer(Model<T> model, IReadOnlyDictionary<string, Optimizer> optimizers, int batch, ulong seed, TrainerOptions? options = null)
+        : this(model, FirstOptimizer(model, optimizers), optimizers, batch, seed, options)
+    {
+    }
+
+    static Optimizer FirstOptimizer(Model<T> model, IReadOnlyDictionary<string, Optimizer> optimizers)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(optimizers);
+        if (model.Objectives.Count == 0)
+            throw new IlgpuAeException($"this {model.Kind} has one objective over every parameter: train it with one optimizer");
+        var names = model.Objectives;
+        var missing = names.Where(n => !optimizers.ContainsKey(n)).ToList();
+        var extra = optimizers.Keys.Where(n => !names.Contains(n)).ToList();
+        if (missing.Count > 0 || extra.Count > 0)
+            throw new IlgpuAeException($"the {model.Kind} has the objectives {string.Join(", ", names)}; the optimizers given are for {string.Join(", ", optimizers.Keys)}");
+        if (optimizers.Values.Distinct().Count() != optimizers.Count)
+            throw new IlgpuAeException("each objective needs an optimizer instance of its own (an optimizer's state has its group's layout)");
+        return optimizers[names[0]];
+    }
+
+    Trainer(Model<T> model, Optimizer optimizer, IReadOnlyDictionary<string, Optimizer>? optimizers, int batch, ulong seed, TrainerOptions? options)
     {
         if (batch <= 0) throw new IlgpuAeException($"batch size must be positive, got {batch}");
         _options = options ?? new TrainerOptions();
+        if (optimizers is null && model.Objectives.Count > 0)
+            throw new IlgpuAeException($"the {model.Kind} has {model.Objectives.Count} objectives ({string.Join(", ", model.Objectives)}), each stepped by an optimizer of its own: " +
+                "pass one optimizer per objective (new Trainer<T>(model, optimizers: name → optimizer, ...))");
+        if (optimizers is not null)
+        {
+            if (_options.Parallel is not null)
+                throw new IlgpuAeException($"data-parallel training of a model with several objectives ({model.Kind}) is not supported");
+            if (_options.ClipGrad is not null)
+                throw new IlgpuAeException($"gradient clipping of a model with several objectives ({model.Kind}) is not supported: each objective has its own gradient");
+            _objectives = model.Objectives.Select(n => (n, optimizers[n], optimizers[n].LearningRate)).ToArray();
+        }
         if (_options.ClipGrad is { } c && !(c > 0 && double.IsFinite(c)))
             throw new IlgpuAeException($"gradient clipping needs a positive finite norm, got {c}");
         if (_options.GuardEvery < 0)
@@ -70,7 +115,8 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         _baseLearningRate = optimizer.LearningRate;
         var path = _options.Path == StepPath.Auto ? (model.Device.IsCpu ? StepPath.Host : StepPath.Device) : _options.Path;
         // An optimizer that ignores the gate must never see a diverged step: then the flag is read before every step.
-        _guardEvery = !optimizer.ReadsGate ? 1 : _options.GuardEvery > 0 ? _options.GuardEvery : path == StepPath.Host ? 1 : DeviceGuardEvery;
+        // Several objectives: read after every objective's backward pass, so that a divergence stops before that objective's optimizer.
+        _guardEvery = !optimizer.ReadsGate || _objectives.Length > 0 ? 1 : _options.GuardEvery > 0 ? _options.GuardEvery : path == StepPath.Host ? 1 : DeviceGuardEvery;
         BatchSize = batch;
         Seed = seed;
     }
@@ -134,6 +180,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         if (_steps == 0 && _batch == 0 && _epoch == 1 && !_model.Parameters.Uploaded) _model.InitialiseFromData(train);
         var batcher = new Batcher(train.Count, BatchSize, Seed, dropLast: !_options.KeepLastBatch);
         var plan = _model.Plan(parallel is null ? BatchSize : Shares.Of(BatchSize, parallel.Rank, parallel.Ranks).Count, training: true);
+        CheckObjectives(plan);
         var reports = new List<EpochReport>();
         while (_epoch <= epochs)
         {
@@ -217,10 +264,63 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// </summary>
     public void CheckDivergence() => CheckGate(null);
 
+    /// <summary>The optimizer of each objective, by name (empty for a model with one objective, trained by the one optimizer given).</summary>
+    public IReadOnlyDictionary<string, Optimizer> Optimizers => _objectives.ToDictionary(o => o.Objective, o => o.Optimizer);
+
+    /// <summary>The objectives of <paramref name="plan"/> are the model's, the ones this trainer has optimizers for.</summary>
+    void CheckObjectives(Plan<T> plan)
+    {
+        var declared = plan.ObjectiveNames;
+        if (!declared.SequenceEqual(_objectives.Select(o => o.Objective)))
+            throw new IlgpuAeException($"the {_model.Kind}'s training graph declares the objectives [{string.Join(", ", declared)}], " +
+                $"but the model says [{string.Join(", ", _model.Objectives)}] (Model.Objectives must name the graph's objectives in step order)");
+    }
+
+    /// <summary>One step of a model with several objectives: for each in order, its forward ops, backward pass, guard and optimizer.</summary>
+    void StepObjectives(Plan<T> plan, Batch batch, int epoch, int index)
+    {
+        var profile = plan.Profile;
+        var d = _model.Device;
+        if (profile is null) _model.Feed(plan, batch);
+        else profile.Measure(d, "feed", "upload batch", () => _model.Feed(plan, batch));
+        for (int k = 0; k < _objectives.Length; k++)
+        {
+            var (name, optimizer, baseRate) = _objectives[k];
+            if (_options.LearningRate is { } schedule) optimizer.LearningRate = baseRate * ScheduleFactor(schedule, _steps);
+            plan.Forward(name);
+            plan.Backward(name);
+            if (profile is null) GuardObjective(plan, k, epoch, index);
+            else profile.Measure(d, "guard", $"finite check, {name}", () => GuardObjective(plan, k, epoch, index));
+            var group = plan.GroupOf(name);
+            if (profile is null) optimizer.Step(group);
+            else profile.Measure(d, "optimizer", $"{optimizer.Name}, {name}", () => optimizer.Step(group));
+        }
+        profile?.CountStep();
+    }
+
+    /// <summary>The device guard over objective <paramref name="k"/>'s terms and the gradient buffer, read at once.</summary>
+    void GuardObjective(Plan<T> plan, int k, int epoch, int index)
+    {
+        if (!_options.Guard) return;
+        _norm ??= new GradientNorm<T>(_model.Parameters);
+        _norm.Compute();
+        var (start, count) = plan.TermRange(_objectives[k].Objective);
+        _guardNames = plan.TermNames;
+        StagePosition(epoch, index);
+        OptimizerLaunch.CheckFinite(_model.Device, plan.LastTermsView.SubView(start, count), count, _norm.Squared, _model.Parameters.Gate, _position!.View);
+        CheckGate(plan, start, count, k);
+    }
+
     void Step(Plan<T> plan, Batch batch, int epoch, int index, IDataParallel? parallel = null, bool cancelled = false)
     {
         plan.Step = (ulong)_steps;
         plan.ScheduleStep = _steps;
+        if (_objectives.Length > 0)
+        {
+            StepObjectives(plan, batch, epoch, index);
+            _model.TrainingStep = _steps + 1;
+            return;
+        }
         if (_options.LearningRate is { } schedule) _optimizer.LearningRate = ScheduledRate(schedule, _steps);
         if (Replays(plan, parallel))
             StepReplayed(plan, batch, epoch, index);
@@ -327,12 +427,14 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     }
 
     /// <summary>The optimizer's own rate times the schedule's factor at <paramref name="step"/>; a factor that is negative or not finite stops the run.</summary>
-    double ScheduledRate(Schedule schedule, long step)
+    double ScheduledRate(Schedule schedule, long step) => _baseLearningRate * ScheduleFactor(schedule, step);
+
+    static double ScheduleFactor(Schedule schedule, long step)
     {
         double factor = schedule.At(step);
         if (!(double.IsFinite(factor) && factor >= 0))
             throw new IlgpuAeException($"the learning-rate schedule {schedule} gives {factor} at step {step}; a factor must be finite and at least 0");
-        return _baseLearningRate * factor;
+        return factor;
     }
 
     /// <summary>
@@ -438,7 +540,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// Reads the gate the device guard shuts (one small read); when it is shut, puts the run back to the step it names
     /// (the optimizer launches after it did nothing), opens it and throws that step's <see cref="DivergenceException"/>.
     /// </summary>
-    void CheckGate(Plan<T>? plan)
+    void CheckGate(Plan<T>? plan, int termStart = 0, int termCount = -1, int objective = -1)
     {
         if (!_options.Guard || _options.Parallel is not null || !_model.Parameters.IsMaterialized) return;
         var d = _model.Device;
@@ -449,13 +551,25 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         int culprit = (int)_gateHost[2], epoch = (int)_gateHost[4], index = (int)_gateHost[5];
         string kind = _gateHost[3] switch { GateRecord.NaN => "NaN", GateRecord.PositiveInfinity => "Infinity", _ => "-Infinity" };
         var names = plan?.TermNames ?? _guardNames;
-        _optimizer.Uncount(_steps - step);
+        if (termCount < 0) termCount = names.Count;
+        if (_objectives.Length == 0) _optimizer.Uncount(_steps - step);
+        else foreach (var o in _objectives) o.Optimizer.Uncount(_steps - step);
         (_epoch, _batch, _steps, _termSums) = (epoch, index, step, []);
         _model.TrainingStep = step;
         _model.Parameters.OpenGate();
-        if (culprit < names.Count)
-            throw Diverged(names[culprit], $"loss term '{names[culprit]}' is {kind}", epoch, index);
-        throw Diverged("gradient", "the gradient holds a NaN or infinite value", epoch, index);
+        string? tail = objective < 0 ? null : ObjectiveTail(objective);
+        if (culprit < termCount)
+            throw Diverged(names[termStart + culprit], $"loss term '{names[termStart + culprit]}' is {kind}", epoch, index, tail);
+        throw Diverged("gradient", "the gradient holds a NaN or infinite value", epoch, index, tail);
+    }
+
+    /// <summary>What a divergence in objective <paramref name="k"/> left: the objectives before it in the step had already stepped.</summary>
+    string ObjectiveTail(int k)
+    {
+        string name = _objectives[k].Objective;
+        return k == 0
+            ? $" (objective '{name}'); the parameters were not updated by this step"
+            : $" (objective '{name}'); the objectives before it in this step ({string.Join(", ", _objectives.Take(k).Select(o => o.Objective))}) had updated their parameter groups, '{name}' and those after it had not";
     }
 
     /// <summary>
@@ -504,8 +618,8 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
             throw Diverged("gradient", "the gradient holds a NaN or infinite value", epoch, index);
     }
 
-    DivergenceException Diverged(string culprit, string what, int epoch, int index) =>
-        new($"training diverged at step {_steps} (epoch {epoch}, batch {index + 1}): {what}; the parameters were not updated by this step", _steps, culprit);
+    DivergenceException Diverged(string culprit, string what, int epoch, int index, string? tail = null) =>
+        new($"training diverged at step {_steps} (epoch {epoch}, batch {index + 1}): {what}{tail ?? "; the parameters were not updated by this step"}", _steps, culprit);
 
     static string Describe(double v) => double.IsNaN(v) ? "NaN" : v.ToString(CultureInfo.InvariantCulture);
 
@@ -555,7 +669,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
             for (int i = 0; i < sums.Length; i++)
             {
                 string name = plan.TermNames[i];
-                if (!totals.ContainsKey(name)) { names.Add(name); weights.Add(plan.TermWeights[i]); totals[name] = 0; }
+                if (!totals.ContainsKey(name)) { names.Add(name); weights.Add(plan.LossWeights[i]); totals[name] = 0; }
                 totals[name] += sums[i] * rows;
             }
         }
@@ -570,7 +684,7 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         plan.TermNames.Select((n, i) => (n, values[i])).ToDictionary(p => p.n, p => p.Item2);
 
     static double Objective(Plan<T> plan, IReadOnlyDictionary<string, double> terms) =>
-        plan.TermNames.Select((n, i) => plan.TermWeights[i] * terms[n]).Sum();
+        plan.TermNames.Select((n, i) => plan.LossWeights[i] * terms[n]).Sum();
 
     /// <summary>Frees the gradient-norm buffers; the model and optimizer belong to the caller.</summary>
     public void Dispose()

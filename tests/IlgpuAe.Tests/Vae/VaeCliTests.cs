@@ -12,7 +12,7 @@ public class VaeCliTests
     [InlineData("--posterior full needs --latent", "--model", "vae", "--posterior", "full", "--latent", "0")]
     [InlineData("--components must be at least 1", "--model", "vae", "--prior", "gmm", "--components", "0")]
     [InlineData("--posterior must be one of diag, full", "--model", "vae", "--posterior", "banded")]
-    [InlineData("--prior must be one of normal, gmm", "--model", "vae", "--prior", "vamp")]
+    [InlineData("--prior must be one of normal, gmm, vamp", "--model", "vae", "--prior", "flow")]
     [InlineData("--condition must be one of label, masked", "--model", "cvae", "--condition", "text")]
     [InlineData("--cprior must be one of learned, fixed, none", "--model", "cvae", "--cprior", "flow")]
     [InlineData("--block applies only to --condition masked", "--model", "cvae", "--block", "5")]
