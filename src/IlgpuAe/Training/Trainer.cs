@@ -317,6 +317,8 @@ public sealed class Trainer<T> : IDisposable where T : unmanaged, IFloatingPoint
         plan.ScheduleStep = _steps;
         if (_objectives.Length > 0)
         {
+            if (_options.CudaGraph && !_captureOff)
+                GiveUpCapture($"a model with several objectives ({_model.Kind}) steps one optimizer per objective in turn, which is not captured");
             StepObjectives(plan, batch, epoch, index);
             _model.TrainingStep = _steps + 1;
             return;

@@ -67,6 +67,23 @@ public sealed class AaeTests
     }
 
     [Fact]
+    public void Asked_for_a_cuda_graph_a_model_with_several_objectives_warns_once_and_trains_uncaptured()
+    {
+        var data = FashionMnist.LoadEmbedded();
+        using var model = new AdversarialAutoencoder<float>(TestDevice.Cpu, new AaeOptions { Autoencoder = new AutoencoderOptions { Hidden = [16], Code = 4 }, DiscriminatorHidden = [8] }, seed: 1);
+        var optimizers = AdamPerObjective(model, 1e-3);
+        var warnings = new List<string>();
+        using (var trainer = new Trainer<float>(model, optimizers, 32, seed: 1, new TrainerOptions { CudaGraph = true, OnWarning = warnings.Add }))
+        {
+            trainer.Run(data.Train.Slice(0, 128), data.Test.Slice(0, 32), epochs: 1);
+            Assert.False(trainer.StepCaptured);
+            Assert.Contains("several objectives (aae)", trainer.CaptureFallback);
+        }
+        Assert.StartsWith("warning: --cuda-graph: the training step runs uncaptured: a model with several objectives", Assert.Single(warnings));
+        foreach (var o in optimizers.Values) o.Dispose();
+    }
+
+    [Fact]
     public void A_run_resumed_from_a_mid_epoch_checkpoint_ends_bit_identical_to_one_that_never_stopped()
     {
         var data = FashionMnist.LoadEmbedded();
