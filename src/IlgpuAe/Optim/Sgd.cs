@@ -41,9 +41,7 @@ public sealed class Sgd : Optimizer
     {
         StateBuffer(ref _velocity, p);
         Steps++;
-        var rate = Rate(p);
-        rate.Set(T.CreateTruncating(LearningRate));
-        rate.Upload();
+        StageRate(p);
     }
 
     /// <summary>The SGD kernel over every parameter, with the rate <see cref="PrepareStep{T}"/> uploaded.</summary>
@@ -55,9 +53,17 @@ public sealed class Sgd : Optimizer
             Rate(p).View, T.CreateTruncating(Momentum), T.CreateTruncating(WeightDecay), p.Gate);
     }
 
+    /// <summary>Queues the upload of this step's learning rate (rounded to T) into the cell the kernel reads.</summary>
+    Graph.DeviceScalars<T> StageRate<T>(ParameterStore<T> p) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rate = Rate(p);
+        rate.Set(T.CreateTruncating(LearningRate));
+        rate.Upload();
+        return rate;
+    }
+
     Graph.DeviceScalars<T> Rate<T>(ParameterStore<T> p) where T : unmanaged, IFloatingPointIeee754<T> =>
         _rate as Graph.DeviceScalars<T> ?? Launcher(ref _rate, new Graph.DeviceScalars<T>(p.Device, 1));
-
 
     /// <summary>The same step over the members of <paramref name="group"/>, one launch per span; the velocity has the group's length.</summary>
     public override void Step<T>(ParameterGroup<T> group)
@@ -65,9 +71,7 @@ public sealed class Sgd : Optimizer
         var velocity = StateBuffer(ref _velocity, group);
         Steps++;
         var p = group.Store;
-        var rate = Rate(p);
-        rate.Set(T.CreateTruncating(LearningRate));
-        rate.Upload();
+        var rate = StageRate(p);
         long at = 0;
         foreach (var (offset, length) in group.Spans)
         {
