@@ -4,7 +4,7 @@ using IlgpuAe.Plots;
 
 namespace IlgpuAe.Cli.Recipes;
 
-/// <summary>`--model iwae`: the importance-weighted autoencoder (the VAE's networks on the K-sample bound) and the VAE's diagnostics.</summary>
+/// <summary>`--model iwae`: the importance-weighted autoencoder (the VAE's networks on the K-sample bound, or MIWAE's mean of M such bounds) and the VAE's diagnostics.</summary>
 public sealed class IwaeRecipe : ModelRecipe
 {
     public override string Kind => "iwae";
@@ -17,6 +17,8 @@ public sealed class IwaeRecipe : ModelRecipe
     readonly CliOption<string> _decoder = Opt.Choice("decoder", "p(x|z)", "bernoulli", "bernoulli", "gaussian");
     readonly CliOption<double?> _decoderLogVar = Opt.OptionalDouble("decoder-logvar", "fixed log σ² of a gaussian decoder (default: learned per pixel)", -20, 20);
     readonly CliOption<int> _samples = Opt.Int("samples", "importance samples K per image of the bound (1 is the ELBO)", 5, 0, 1 << 12, "K");
+    readonly CliOption<int> _groups = Opt.Int("iw-groups",
+        "MIWAE: independent groups M of K samples per image, the objective their mean bound (1 is the IWAE)", 1, 0, 1 << 12, "M");
     readonly CliOption<string> _init = Opt.Choice("init",
         "linear-layer initialisation: PyTorch's nn.Linear default, weights and biases U(±1/sqrt(fan_in)), or He/Xavier weights and zero biases",
         "pytorch", "pytorch", "engine");
@@ -25,7 +27,7 @@ public sealed class IwaeRecipe : ModelRecipe
     readonly ConvArgs _arch = new();
 
     public override IReadOnlyList<ICliOption> Options =>
-        [_hidden, _latent, _activation, _decoder, _decoderLogVar, _samples, _init, _outputBias, .. _arch.All];
+        [_hidden, _latent, _activation, _decoder, _decoderLogVar, _samples, _groups, _init, _outputBias, .. _arch.All];
 
     public override IReadOnlyList<ICliOption> EvalOptionsOf(EvalOptions eval) => [eval.Iw, eval.IwImages, eval.AggSamples];
 
@@ -37,6 +39,7 @@ public sealed class IwaeRecipe : ModelRecipe
         var options = new IwaeOptions
         {
             Samples = args.Get(_samples),
+            Groups = args.Get(_groups),
             Vae = new VaeOptions
             {
                 Features = train.Features,

@@ -21,6 +21,8 @@ public static class OptionFlags
     static readonly Dictionary<string, Func<IlgpuAeException, string>> Contextual = new()
     {
         ["Corruption.Level"] = e => e.Data["noise"] as string == "gaussian" ? "sigma" : "p",
+        // --groups is GroupNorm's.
+        ["IwaeOptions.Groups"] = _ => "iw-groups",
     };
 
     /// <summary>Runs <paramref name="create"/>, turning an options error (<see cref="IlgpuAeException.Option"/>) into a UsageException that names the flag.</summary>

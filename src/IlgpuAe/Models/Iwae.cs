@@ -8,8 +8,9 @@ namespace IlgpuAe.Models;
 /// The importance-weighted autoencoder (Burda et al. 2015): the VAE's encoder and decoder, trained on
 /// −log (1/K) Σ_k p(x|z_k) p(z_k) / q(z_k|x), z_k = μ(x) + σ(x)·ε_k, one term "iw_bound" per image (nats). The encoder
 /// runs once per image; its μ and logσ² are tiled to K sample-major rows, so the decoder sees K·B rows. With K = 1 the
-/// bound is the ELBO with a one-sample KL. Evaluation graphs also carry the VAE's outputs for one sample per image
-/// (what <c>eval --iw</c>, the KL decomposition and the pictures read).
+/// bound is the ELBO with a one-sample KL. With <see cref="IwaeOptions.Groups"/> M &gt; 1 it is MIWAE (Rainforth et al.
+/// 2018): M·K tiled rows, and the term is the mean over the M groups of each group's K-sample bound. Evaluation graphs also
+/// carry the VAE's outputs for one sample per image (what <c>eval --iw</c>, the KL decomposition and the pictures read).
 /// </summary>
 public sealed class Iwae<T> : Vae<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -30,6 +31,8 @@ public sealed class Iwae<T> : Vae<T> where T : unmanaged, IFloatingPointIeee754<
     public IwaeOptions IwOptions { get; }
     /// <summary>Importance samples K per image.</summary>
     public int Samples => IwOptions.Samples;
+    /// <summary>Independent groups M of K samples per image (MIWAE); 1 for the IWAE.</summary>
+    public int Groups => IwOptions.Groups;
     /// <summary>"iwae"</summary>
     public override string Kind => "iwae";
     /// <summary><see cref="IwOptions"/> as snake_case JSON.</summary>
@@ -46,10 +49,12 @@ public sealed class Iwae<T> : Vae<T> where T : unmanaged, IFloatingPointIeee754<
     {
         var x = g.Input("x", Features);
         var h = Encoder.Apply(g, Convolutions?.Apply(g, x) ?? x);
-        int k = Samples;
-        var mean = g.TileRows(Head.Mean.Apply(g, h), k);
-        var logVar = g.TileRows(Head.Scale.Apply(g, h), k);
-        var eps = g.Noise(Latent, g.Batch * k);
+        // Row s·B + b is draw s of image b, s = k·M + m: the log-mean-exp over K reads rows K apart by M·B, so each (m, b)
+        // is one group of K, and the term's mean over its M·B groups is the per-image MIWAE(M, K) bound.
+        int k = Samples, draws = Samples * Groups;
+        var mean = g.TileRows(Head.Mean.Apply(g, h), draws);
+        var logVar = g.TileRows(Head.Scale.Apply(g, h), draws);
+        var eps = g.Noise(Latent, g.Batch * draws);
         var z = g.Reparameterize(mean, logVar, eps);
         var d = Decoder.Apply(g, z);
         // The likelihood reads the B images tiled: K copies need not be stored.
