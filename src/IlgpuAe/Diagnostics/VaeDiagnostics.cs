@@ -39,7 +39,7 @@ public static class VaeDiagnostics
             var indices = Enumerable.Range(0, perRun).Select(i => start + Math.Min(i, count - 1)).ToArray();
             data.Gather(indices, images);
             data.GatherLabels(indices, labels);
-            var plan = model.Plan(perRun * samples, training: false);
+            var plan = model.OutputPlan(perRun * samples);
             plan.Step = (1UL << 32) + seed + (ulong)run;
             v.FeedRepeated(plan, new Batch(images, labels, perRun), samples);
             plan.Forward();
@@ -78,7 +78,7 @@ public static class VaeDiagnostics
             data.Gather(indices, images);
             data.GatherLabels(indices, labels);
             var batch = new Batch(images, labels, perRun);
-            var plan = model.Plan(perRun * samples, training: false);
+            var plan = model.OutputPlan(perRun * samples);
             plan.Step = (1UL << 32) + seed + (ulong)run;
             model.FeedRepeated(plan, batch, samples);
             model.Conditions(batch, plan.Step, out var observed);
@@ -184,7 +184,7 @@ public static class VaeDiagnostics
             logQOwn[s] = logs[s];
             logQAgg[s] = PriorMath.LogMeanExp(logs);
         });
-        var plan = model.Plan(batch, training: false);
+        var plan = model.OutputPlan(batch);
         var logP = v.LogPrior(plan, z, samples);
         double mi = 0, marginal = 0;
         for (int s = 0; s < samples; s++)
@@ -243,7 +243,7 @@ public static class VaeDiagnostics
         var scale = new double[(long)n * scaleCols];
         var images = new float[batch * data.Features];
         var labels = new byte[batch];
-        var plan = model.Plan(batch, training: false);
+        var plan = model.OutputPlan(batch);
         for (int start = 0; start < n; start += batch)
         {
             int count = Math.Min(batch, n - start);

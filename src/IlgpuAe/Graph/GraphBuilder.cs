@@ -130,4 +130,14 @@ public sealed partial class GraphBuilder<T> where T : unmanaged, IFloatingPointI
 
     /// <summary>Compiles the graph into a launch plan, with a backward pass when <see cref="Training"/>.</summary>
     public Plan<T> Compile() => new(this, Training);
+
+    /// <summary>
+    /// Compiles an evaluation plan of only the ops that the outputs (<see cref="Output"/>) and kept nodes (<see cref="Keep"/>) need, with
+    /// no loss terms: for tools that read outputs alone, which then do not pay for an objective they ignore (a β-TCVAE's B × B × d parts
+    /// on an importance-sampling plan of 1,000 rows). The outputs are those of <see cref="Compile"/>'s plan, bit for bit: the same ops
+    /// run on the same inputs. InvalidOperationException for a training graph.
+    /// </summary>
+    public Plan<T> CompileOutputs() => Training
+        ? throw new InvalidOperationException("an outputs-only plan is an evaluation plan; this graph is built for training")
+        : new(this, training: false, outputsOnly: true);
 }

@@ -37,14 +37,17 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     readonly DeviceScalars<ulong> _stepCell;
     bool _backwardPhase;
 
-    internal Plan(GraphBuilder<T> graph, bool training)
+    internal Plan(GraphBuilder<T> graph, bool training, bool outputsOnly = false)
     {
+        if (training && outputsOnly) throw new InvalidOperationException("a training plan needs its loss terms; only an evaluation plan can be outputs-only");
         _graph = graph;
         Training = training;
+        OutputsOnly = outputsOnly;
         graph.Parameters.Materialize();
-        _forward = graph.Ops.ToArray();
-        _declared = graph.Objectives.Count > 0;
-        (_terms, _objectives) = _declared ? DeclaredObjectives(graph) : (graph.Terms.ToArray(), [new ObjectivePlan("loss", null, 0, graph.Terms.Count, _forward)]);
+        _forward = outputsOnly ? OpsReaching(graph.Ops, graph.Outputs.Values.Concat(graph.Kept)) : graph.Ops.ToArray();
+        _declared = !outputsOnly && graph.Objectives.Count > 0;
+        (_terms, _objectives) = outputsOnly ? ([], [new ObjectivePlan("loss", null, 0, 0, _forward)])
+            : _declared ? DeclaredObjectives(graph) : (graph.Terms.ToArray(), [new ObjectivePlan("loss", null, 0, graph.Terms.Count, _forward)]);
         _current = _objectives[0];
         if (training && _terms.Length == 0) throw new InvalidOperationException("a training plan needs at least one loss term");
         _inputs = graph.Nodes.Where(n => n.Kind == NodeKind.Input).ToArray();
@@ -88,6 +91,24 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     public int Batch => _graph.Batch;
     /// <summary>Whether the plan has a backward schedule and gradient buffers.</summary>
     public bool Training { get; }
+    /// <summary>
+    /// Whether the plan runs only the ops that its outputs and kept nodes need, without the loss terms (<see cref="GraphBuilder{T}.CompileOutputs"/>).
+    /// </summary>
+    public bool OutputsOnly { get; }
+
+    // The ops, in schedule order, on some path to one of the nodes: a node's value depends only on its producer's inputs.
+    static Op<T>[] OpsReaching(IReadOnlyList<Op<T>> ops, IEnumerable<Node<T>> nodes)
+    {
+        var needed = new HashSet<Node<T>>(nodes);
+        var used = new HashSet<Op<T>>();
+        for (int i = ops.Count - 1; i >= 0; i--)
+            if (needed.Contains(ops[i].Output))
+            {
+                used.Add(ops[i]);
+                foreach (var input in ops[i].Inputs) needed.Add(input);
+            }
+        return ops.Where(used.Contains).ToArray();
+    }
     /// <summary>The parameters (values and gradients) the plan reads and writes.</summary>
     public ParameterStore<T> Parameters => _graph.Parameters;
 
@@ -278,6 +299,8 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         foreach (var node in _graph.Nodes)
         {
             if (node.Kind == NodeKind.Parameter) continue;
+            // An outputs-only plan leaves out the ops no output needs, and so their values.
+            if (node.Kind == NodeKind.Value && !fwdStep.ContainsKey(node.Producer!)) continue;
             bool whole = node.Kind is NodeKind.Input or NodeKind.Constant || node.Producer!.StopsGradient;
             int first = whole ? 0 : fwdStep[node.Producer!];
             int last = first;

@@ -241,7 +241,7 @@ public class Cvae<T> : Model<T>, IVariationalModel<T> where T : unmanaged, IFloa
         int d = Latent, rows = batch.Rows;
         var eps = PriorMath.StandardNormalSamples(rows * perRow, d, seed);
         if (PriorTrunk is null) return eps.Select(T.CreateTruncating).ToArray();
-        var plan = Plan(rows, training: false);
+        var plan = OutputPlan(rows);
         plan.Step = 0;
         plan.ScheduleStep = TrainingStep;
         Feed(plan, batch);

@@ -16,7 +16,7 @@ public sealed record Batch(float[] Images, byte[] Labels, int Rows);
 /// </summary>
 public abstract class Model<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
-    readonly Dictionary<(int, bool), Plan<T>> _plans = [];
+    readonly Dictionary<(int Batch, bool Training, bool OutputsOnly), Plan<T>> _plans = [];
 
     /// <summary>Creates the model's empty parameter store on <paramref name="device"/>; <paramref name="seed"/> drives initialisation and in-graph noise.</summary>
     protected Model(Device device, ulong seed)
@@ -85,15 +85,23 @@ public abstract class Model<T> : IDisposable where T : unmanaged, IFloatingPoint
     }
 
     /// <summary>The compiled plan for this batch size, built on first use and kept.</summary>
-    public Plan<T> Plan(int batch, bool training)
+    public Plan<T> Plan(int batch, bool training) => Cached(batch, training, outputsOnly: false);
+
+    /// <summary>
+    /// The evaluation plan for this batch size without the loss terms: only what the named outputs need, built on first use and kept.
+    /// What reads outputs alone (<see cref="Infer"/>, the diagnostics) runs this one, so it does not pay for the objective.
+    /// </summary>
+    public Plan<T> OutputPlan(int batch) => Cached(batch, training: false, outputsOnly: true);
+
+    Plan<T> Cached(int batch, bool training, bool outputsOnly)
     {
-        if (!_plans.TryGetValue((batch, training), out var plan))
+        if (!_plans.TryGetValue((batch, training, outputsOnly), out var plan))
         {
             var g = new GraphBuilder<T>(Parameters, batch, training);
             Build(g);
-            plan = g.Compile();
+            plan = outputsOnly ? g.CompileOutputs() : g.Compile();
             plan.Seed = Seed;
-            _plans[(batch, training)] = plan;
+            _plans[(batch, training, outputsOnly)] = plan;
         }
         return plan;
     }
@@ -101,7 +109,7 @@ public abstract class Model<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// <summary>Runs the evaluation graph on one batch and returns a named output (row-major, in the model's element type).</summary>
     public T[] Infer(Batch batch, string output, ulong step = 0)
     {
-        var plan = Plan(batch.Rows, training: false);
+        var plan = OutputPlan(batch.Rows);
         plan.Step = step;
         plan.ScheduleStep = TrainingStep;
         Feed(plan, batch);
