@@ -38,6 +38,12 @@ public sealed class TrainCommand : CliCommand
     readonly CliOption<double> _momentum = Opt.Double("momentum", "SGD momentum", 0.9, 0, 0.999999);
     readonly CliOption<double> _eps = Opt.Double("eps",
         "Adam/AdamW epsilon; a loss summed over a batch of B instead of averaged trains exactly as the mean with --eps 1e-8/B", 1e-8, 0, 1, exclusiveMin: true);
+    readonly CliOption<double> _beta1 = Opt.Double("beta1",
+        "Adam/AdamW decay of the gradient's running mean (adversarial training often takes 0.5)", 0.9, 0, 0.999999);
+    readonly CliOption<double> _beta2 = Opt.Double("beta2", "Adam/AdamW decay of the squared gradient's running mean", 0.999, 0, 0.999999);
+    readonly CliOption<string?> _objectiveLr = Opt.Text("objective-lr",
+        "learning rates of named objectives of a model with several (aae: reconstruction, discriminator, generator; vqvae: see its section), e.g. discriminator=1e-4,generator=1e-4; the others take --lr",
+        "NAME=X[,NAME=X...]");
     readonly CliOption<int?> _limit = Opt.OptionalInt("limit", "use only the first N training images (quick runs)", 1);
     readonly CliOption<int?> _checkpointEvery = Opt.OptionalInt("checkpoint-every", "also write DIR/checkpoint.safetensors every N steps (always at each epoch's end)", 1);
     readonly CliOption<double?> _clipGrad = Opt.OptionalDouble("clip-grad", "clip the global gradient norm to X", 0, exclusiveMin: true);
@@ -68,8 +74,8 @@ public sealed class TrainCommand : CliCommand
     public override string Description => "train a model and write metrics, checkpoint, pictures and config.json into --out";
 
     protected override IEnumerable<ICliOption> Options =>
-        [_config, _model, _data, .. _images.All, _epochs, _batch, _lr, _seed, _backend, _out, _optimizer, _weightDecay, _momentum, _eps, _limit,
-         _checkpointEvery, _clipGrad, _guardEvery, _lrSchedule, _keepLastBatch, _resume, _quiet, _force, _distributed, _verifyReplicas, _cudaGraph];
+        [_config, _model, _data, .. _images.All, _epochs, _batch, _lr, _seed, _backend, _out, _optimizer, _weightDecay, _momentum, _eps, _beta1, _beta2,
+         _objectiveLr, _limit, _checkpointEvery, _clipGrad, _guardEvery, _lrSchedule, _keepLastBatch, _resume, _quiet, _force, _distributed, _verifyReplicas, _cudaGraph];
 
     /// <summary>What a resumed run may change; everything else comes from its checkpoint.</summary>
     IEnumerable<ICliOption> ResumeOptions => [_resume, _epochs, _backend, _checkpointEvery, _guardEvery, _quiet, _force, _cudaGraph];
@@ -178,7 +184,8 @@ public sealed class TrainCommand : CliCommand
         }
         using var _ = model;
         using var __ = optimizer;
-        // A model with several objectives (aae) steps one optimizer of the same kind and rate per objective.
+        // A model with several objectives (aae) steps one optimizer of the same kind per objective, at --lr or its --objective-lr.
+        if (model.Objectives.Count == 0) ObjectiveRates(args, model.Objectives, kind);
         var objectives = ObjectiveOptimizers(model, optimizer, args, lr);
         using var ___ = new DisposeAll(objectives?.Values.Where(o => o != optimizer));
         if (objectives is not null && resumed is not null) RunCheckpoint.RestoreObjectives(resumed, model, objectives, batch);
@@ -354,13 +361,42 @@ public sealed class TrainCommand : CliCommand
         ["steps"] = r.Steps,
     });
 
-    Optimizer MakeOptimizer(Args args, double lr) => args.Get(_optimizer) switch
+    Optimizer MakeOptimizer(Args args, double lr)
     {
-        "adamw" => new AdamW(lr, WeightDecay(args, 1e-2), eps: args.Get(_eps)),
-        "sgd" => args.Has(_eps) ? throw new UsageException("--eps applies to adam and adamw, not sgd")
-            : new Sgd(lr, args.Get(_momentum), WeightDecay(args, 0)),
-        _ => new Adam(lr, eps: args.Get(_eps), weightDecay: WeightDecay(args, 0)),
-    };
+        string kind = args.Get(_optimizer);
+        if (kind == "sgd")
+            foreach (var adamOnly in new ICliOption[] { _eps, _beta1, _beta2 })
+                if (args.Has(adamOnly.Option)) throw new UsageException($"--{adamOnly.Key} applies to adam and adamw, not sgd");
+        if (kind != "sgd" && args.Has(_momentum)) throw new UsageException($"--momentum applies to sgd, not {kind} (its --beta1 is the momentum of Adam)");
+        return kind switch
+        {
+            "adamw" => new AdamW(lr, WeightDecay(args, 1e-2), args.Get(_beta1), args.Get(_beta2), args.Get(_eps)),
+            "sgd" => new Sgd(lr, args.Get(_momentum), WeightDecay(args, 0)),
+            _ => new Adam(lr, args.Get(_beta1), args.Get(_beta2), args.Get(_eps), WeightDecay(args, 0)),
+        };
+    }
+
+    /// <summary>--objective-lr as objective → rate; each name must be one of <paramref name="objectives"/>, each rate in (0, 10].</summary>
+    Dictionary<string, double> ObjectiveRates(Args args, IReadOnlyList<string> objectives, string kind)
+    {
+        var rates = new Dictionary<string, double>();
+        if (args.Get(_objectiveLr) is not { } text) return rates;
+        if (objectives.Count == 0)
+            throw new UsageException($"--objective-lr applies to a model with several objectives; --model {kind} has one (its rate is --lr)");
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            var kv = part.Split('=', StringSplitOptions.TrimEntries);
+            if (kv.Length != 2 || kv[0].Length == 0)
+                throw new UsageException($"--objective-lr takes NAME=RATE pairs separated by commas, got '{part}'");
+            if (!objectives.Contains(kv[0]))
+                throw new UsageException($"--objective-lr: --model {kind} has no objective '{kv[0]}'; its objectives are {string.Join(", ", objectives)}");
+            if (!double.TryParse(kv[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double rate)
+                || !double.IsFinite(rate) || rate <= 0 || rate > 10)
+                throw new UsageException($"--objective-lr: the rate of '{kv[0]}' must be a number in (0, 10], got '{kv[1]}'");
+            if (!rates.TryAdd(kv[0], rate)) throw new UsageException($"--objective-lr names '{kv[0]}' twice");
+        }
+        return rates;
+    }
 
     /// <summary>One optimizer per objective of <paramref name="model"/> (the first is <paramref name="first"/>), or null for a model with one.</summary>
     Dictionary<string, Optimizer>? ObjectiveOptimizers(Model<float> model, Optimizer first, Args args, double lr)
@@ -368,7 +404,9 @@ public sealed class TrainCommand : CliCommand
         if (model.Objectives.Count == 0) return null;
         if (args.Get(_clipGrad) is not null)
             throw new UsageException($"--clip-grad does not apply to --model {model.Kind}: each of its objectives ({string.Join(", ", model.Objectives)}) has its own gradient");
-        return model.Objectives.Select((n, i) => (n, i == 0 ? first : MakeOptimizer(args, lr))).ToDictionary(p => p.n, p => p.Item2);
+        var rates = ObjectiveRates(args, model.Objectives, model.Kind);
+        return model.Objectives.Select((n, i) => (n, rates.TryGetValue(n, out double own) ? MakeOptimizer(args, own) : i == 0 ? first : MakeOptimizer(args, lr)))
+            .ToDictionary(p => p.n, p => p.Item2);
     }
 
     sealed class DisposeAll(IEnumerable<Optimizer>? optimizers) : IDisposable

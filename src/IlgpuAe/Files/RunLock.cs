@@ -19,12 +19,14 @@ public sealed class RunLock : IDisposable
 
     readonly FileStream _lock;
     readonly string _owner;
+    readonly string? _createdDirectory;
 
-    RunLock(FileStream lockFile, string owner, int? stalePid)
+    RunLock(FileStream lockFile, string owner, int? stalePid, string? createdDirectory)
     {
         _lock = lockFile;
         _owner = owner;
         StalePid = stalePid;
+        _createdDirectory = createdDirectory;
     }
 
     /// <summary>The pid of a previous holder that ended without releasing (killed), when one is recorded; null otherwise.</summary>
@@ -33,6 +35,7 @@ public sealed class RunLock : IDisposable
     /// <summary>Takes the lock on <paramref name="directory"/> (created if needed); throws <see cref="IlgpuAeException"/> naming the folder and the holder's pid when another run holds it.</summary>
     public static RunLock Acquire(string directory)
     {
+        bool created = !Directory.Exists(directory);
         Directory.CreateDirectory(directory);
         string path = Path.Combine(directory, FileName), owner = Path.Combine(directory, OwnerFileName);
         FileStream file;
@@ -60,7 +63,7 @@ public sealed class RunLock : IDisposable
             file.Dispose();
             throw new IlgpuAeException($"the folder '{directory}' cannot be locked for this run: {e.Message}", e);
         }
-        return new RunLock(file, owner, stale);
+        return new RunLock(file, owner, stale, created ? directory : null);
     }
 
     static bool IsSharingViolation(IOException e) => e.HResult is unchecked((int)0x80070020) or 11 || e.Message.Contains("used by another process", StringComparison.Ordinal);
@@ -78,11 +81,26 @@ public sealed class RunLock : IDisposable
         }
     }
 
-    /// <summary>Removes the owner record and releases the lock.</summary>
+    /// <summary>
+    /// Removes the owner record and releases the lock. A folder this lock created and the run left holding nothing else (a run
+    /// refused before it wrote anything, such as a bad option) is removed with its lock file, so a mistake leaves no litter.
+    /// </summary>
     public void Dispose()
     {
         try { File.Delete(_owner); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* the lock itself is what matters */ }
+        try
+        {
+            // Unlinked while still held, so no other run can have locked this file in between.
+            if (_createdDirectory is not null && Directory.EnumerateFileSystemEntries(_createdDirectory).All(e => Path.GetFileName(e) == FileName))
+            {
+                File.Delete(_lock.Name);
+                _lock.Dispose();
+                Directory.Delete(_createdDirectory);
+                return;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* leaving an empty folder is harmless */ }
         _lock.Dispose();
     }
 }

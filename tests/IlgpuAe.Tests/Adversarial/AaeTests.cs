@@ -210,6 +210,10 @@ public sealed class AaeTests
     [InlineData("--prior circle is a mixture of 2-D Gaussians: it needs --latent 2, got 3", "--prior", "circle", "--latent", "3")]
     [InlineData("--clip-grad does not apply to --model aae", "--clip-grad", "1")]
     [InlineData("--prior must be one of normal, gmm, circle", "--prior", "vamp")]
+    [InlineData("--objective-lr: --model aae has no objective 'disc'; its objectives are reconstruction, discriminator, generator", "--objective-lr", "disc=1e-4")]
+    [InlineData("--objective-lr: the rate of 'generator' must be a number in (0, 10], got 'fast'", "--objective-lr", "generator=fast")]
+    [InlineData("--objective-lr takes NAME=RATE pairs separated by commas, got 'generator'", "--objective-lr", "generator")]
+    [InlineData("--beta1 applies to adam and adamw, not sgd", "--optimizer", "sgd", "--beta1", "0.5")]
     public void Bad_options_on_the_command_line_are_one_clear_error(string mentions, params string[] args)
     {
         OneClearError(Run(["train", "--model", "aae", "--quiet", "--epochs", "0", "--out", Path.Combine(Path.GetTempPath(), "ilgpu-ae-bad-aae"), .. args]), mentions);
@@ -223,13 +227,39 @@ public sealed class AaeTests
     }
 
     [Fact]
+    public void Each_objective_steps_at_its_own_objective_lr_and_beta1_and_the_defaults_spelled_out_change_no_bit()
+    {
+        string root = Path.Combine(Path.GetTempPath(), $"ilgpu-ae-aae-lr-{Guid.NewGuid():N}");
+        try
+        {
+            List<string> Train(string name, params string[] extra)
+            {
+                string dir = Path.Combine(root, name);
+                var r = Run(["train", "--model", "aae", "--hidden", "16", "--disc-hidden", "8", "--limit", "128", "--batch", "64", "--epochs", "1", "--quiet", "--out", dir, .. extra]);
+                Assert.True(r.Code == 0, r.Err);
+                return Metrics(dir);
+            }
+            var plain = Train("plain");
+            Assert.Equal(plain, Train("spelled", "--objective-lr", "generator=1e-3,discriminator=0.001", "--beta1", "0.9", "--beta2", "0.999"));
+            Assert.NotEqual(plain, Train("slow-generator", "--objective-lr", "generator=1e-4"));
+            Assert.NotEqual(plain, Train("slow-reconstruction", "--objective-lr", "reconstruction=1e-4"));
+            Assert.NotEqual(plain, Train("beta1", "--beta1", "0.5"));
+        }
+        finally
+        {
+            if (Directory.Exists(root)) Directory.Delete(root, true);
+        }
+    }
+
+    [Fact]
     public void Train_resume_and_eval_on_the_command_line()
     {
         string dir = Path.Combine(Path.GetTempPath(), $"ilgpu-ae-aae-{Guid.NewGuid():N}");
         string whole = dir + "-whole";
         try
         {
-            string[] run = ["train", "--model", "aae", "--prior", "circle", "--hidden", "32", "--disc-hidden", "16", "--limit", "256", "--batch", "64", "--quiet"];
+            string[] run = ["train", "--model", "aae", "--prior", "circle", "--hidden", "32", "--disc-hidden", "16", "--limit", "256", "--batch", "64", "--quiet",
+                "--objective-lr", "discriminator=3e-4,generator=3e-4", "--beta1", "0.5"];
             Assert.Equal(0, Run([.. run, "--epochs", "2", "--out", whole]).Code);
             var first = Run([.. run, "--epochs", "1", "--out", dir]);
             Assert.True(first.Code == 0, first.Err);

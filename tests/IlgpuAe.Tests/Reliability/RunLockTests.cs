@@ -31,6 +31,18 @@ public class RunLockTests : IDisposable
     }
 
     [Fact]
+    public void A_run_refused_for_a_bad_option_leaves_no_folder_behind_and_an_existing_folder_as_it_was()
+    {
+        string fresh = _dir.File("fresh"), existing = _dir.File("existing");
+        Directory.CreateDirectory(existing);
+        File.WriteAllText(Path.Combine(existing, "notes.txt"), "mine");
+        foreach (var folder in new[] { fresh, existing })
+            Support.CliHarness.OneClearError(Support.CliHarness.Run(["train", "--model", "iwae", "--samples", "0", "--quiet", "--out", folder]), "--samples must be at least 1");
+        Assert.False(Directory.Exists(fresh), "a refused run left its folder");
+        Assert.Equal([RunLock.FileName, "notes.txt"], Directory.EnumerateFileSystemEntries(existing).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void A_lock_held_by_a_killed_process_is_free_and_the_dead_holder_is_named()
     {
         string data = Hostile.TinyData(_dir), run = _dir.File("run");
