@@ -15,25 +15,13 @@ namespace IlgpuAe.Tests.Iwae;
 public sealed class IwaeTests
 {
     [Theory]
-    [InlineData(Decoder.Bernoulli, null, 3)]
-    [InlineData(Decoder.Gaussian, null, 2)]
-    [InlineData(Decoder.Gaussian, -0.5, 1)]
-    public void The_whole_bound_gradient_matches_finite_differences_with_eps_fixed(Decoder decoder, double? logVar, int samples)
-    {
-        using var model = new Iwae<double>(TestDevice.Cpu, new IwaeOptions
-        {
-            Samples = samples,
-            Vae = new VaeOptions { Features = 8, Hidden = [5], Latent = 2, Decoder = decoder, DecoderLogVar = logVar, Activation = IlgpuAe.Activation.Tanh },
-        }, seed: 3);
-        GradAssert.WholeModel(model, RandomBatch(4, 8, 11), step: 6);
-        GradAssert.EveryParameterTakesPart(model);
-    }
-
-    [Theory]
-    [InlineData(Decoder.Bernoulli, null, 2, 2)]
+    [InlineData(Decoder.Bernoulli, null, 3, 1)]
+    [InlineData(Decoder.Gaussian, null, 2, 1)]
+    [InlineData(Decoder.Gaussian, -0.5, 1, 1)]
+    [InlineData(Decoder.Bernoulli, null, 2, 2)] // MIWAE: M groups of K
     [InlineData(Decoder.Gaussian, null, 3, 2)]
     [InlineData(Decoder.Bernoulli, null, 1, 3)]
-    public void The_whole_miwae_gradient_matches_finite_differences_with_eps_fixed(Decoder decoder, double? logVar, int samples, int groups)
+    public void The_whole_bound_gradient_matches_finite_differences_with_eps_fixed(Decoder decoder, double? logVar, int samples, int groups)
     {
         using var model = new Iwae<double>(TestDevice.Cpu, new IwaeOptions
         {
