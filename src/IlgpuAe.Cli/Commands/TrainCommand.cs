@@ -185,8 +185,7 @@ public sealed class TrainCommand : CliCommand
         using var _ = model;
         using var __ = optimizer;
         // A model with several objectives (aae) steps one optimizer of the same kind per objective, at --lr or its --objective-lr.
-        if (model.Objectives.Count == 0) ObjectiveRates(args, model.Objectives, kind);
-        var objectives = ObjectiveOptimizers(model, optimizer, args, lr);
+        var objectives = ObjectiveOptimizers(model, optimizer, args, lr, ObjectiveRates(args, model.Objectives, kind));
         using var ___ = new DisposeAll(objectives?.Values.Where(o => o != optimizer));
         if (objectives is not null && resumed is not null) RunCheckpoint.RestoreObjectives(resumed, model, objectives, batch);
         if (root)
@@ -398,13 +397,12 @@ public sealed class TrainCommand : CliCommand
         return rates;
     }
 
-    /// <summary>One optimizer per objective of <paramref name="model"/> (the first is <paramref name="first"/>), or null for a model with one.</summary>
-    Dictionary<string, Optimizer>? ObjectiveOptimizers(Model<float> model, Optimizer first, Args args, double lr)
+    /// <summary>One optimizer per objective of <paramref name="model"/> (the first is <paramref name="first"/> unless <paramref name="rates"/> names it), or null for a model with one.</summary>
+    Dictionary<string, Optimizer>? ObjectiveOptimizers(Model<float> model, Optimizer first, Args args, double lr, Dictionary<string, double> rates)
     {
         if (model.Objectives.Count == 0) return null;
         if (args.Get(_clipGrad) is not null)
             throw new UsageException($"--clip-grad does not apply to --model {model.Kind}: each of its objectives ({string.Join(", ", model.Objectives)}) has its own gradient");
-        var rates = ObjectiveRates(args, model.Objectives, model.Kind);
         return model.Objectives.Select((n, i) => (n, rates.TryGetValue(n, out double own) ? MakeOptimizer(args, own) : i == 0 ? first : MakeOptimizer(args, lr)))
             .ToDictionary(p => p.n, p => p.Item2);
     }

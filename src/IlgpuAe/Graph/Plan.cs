@@ -44,7 +44,8 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         Training = training;
         OutputsOnly = outputsOnly;
         graph.Parameters.Materialize();
-        _forward = outputsOnly ? OpsReaching(graph.Ops, graph.Outputs.Values.Concat(graph.Kept)) : graph.Ops.ToArray();
+        var ops = graph.Ops;
+        _forward = outputsOnly ? [.. ops.Where(OpsReaching(ops, graph.Outputs.Values.Concat(graph.Kept)).Contains)] : [.. ops];
         _declared = !outputsOnly && graph.Objectives.Count > 0;
         (_terms, _objectives) = outputsOnly ? ([], [new ObjectivePlan("loss", null, 0, 0, _forward)])
             : _declared ? DeclaredObjectives(graph) : (graph.Terms.ToArray(), [new ObjectivePlan("loss", null, 0, graph.Terms.Count, _forward)]);
@@ -96,8 +97,8 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
     /// </summary>
     public bool OutputsOnly { get; }
 
-    // The ops, in schedule order, on some path to one of the nodes: a node's value depends only on its producer's inputs.
-    static Op<T>[] OpsReaching(IReadOnlyList<Op<T>> ops, IEnumerable<Node<T>> nodes)
+    // The ops on some path to one of the nodes: a node's value depends only on its producer's inputs.
+    static HashSet<Op<T>> OpsReaching(IReadOnlyList<Op<T>> ops, IEnumerable<Node<T>> nodes)
     {
         var needed = new HashSet<Node<T>>(nodes);
         var used = new HashSet<Op<T>>();
@@ -107,7 +108,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
                 used.Add(ops[i]);
                 foreach (var input in ops[i].Inputs) needed.Add(input);
             }
-        return ops.Where(used.Contains).ToArray();
+        return used;
     }
     /// <summary>The parameters (values and gradients) the plan reads and writes.</summary>
     public ParameterStore<T> Parameters => _graph.Parameters;
@@ -161,14 +162,7 @@ public sealed class Plan<T> : IDisposable where T : unmanaged, IFloatingPointIee
         foreach (var (name, group, _) in graph.Objectives)
         {
             var mine = graph.Terms.Where(t => owner[t.Name] == name).ToList();
-            var needed = new HashSet<Node<T>>(mine.Select(t => t.Node));
-            var used = new HashSet<Op<T>>();
-            for (int i = ops.Length - 1; i >= 0; i--)
-                if (needed.Contains(ops[i].Output))
-                {
-                    used.Add(ops[i]);
-                    foreach (var input in ops[i].Inputs) needed.Add(input);
-                }
+            var used = OpsReaching(ops, mine.Select(t => t.Node));
             reachedByAny.UnionWith(used);
             reaches.Add(used);
             plans.Add(new ObjectivePlan(name, group, ordered.Count, mine.Count, []));
